@@ -1,0 +1,125 @@
+/**
+ * The algorithm plugin contract: the only framework types an algorithm needs.
+ *
+ * It follows the SageMaker handler pattern (train; load model; predict on decoded records), with
+ * decoding/encoding, HTTP, file layout and SageMaker specifics kept on the framework's side.
+ */
+import type { HyperparameterSchema } from './hyperparameters.js';
+import type { InputSchema, RecordBatch, Table, DataRecord, InputRecord } from './records.js';
+
+/** Structured logger handed to plugins (JSON lines on stdout in production). */
+export interface Logger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Emits one metric line per call in the framework's documented format
+ * (`METRIC <name>=<value>`, see README) so that SageMaker `MetricDefinitions` can match it.
+ * Names use `<split>:<metric>`, e.g. `validation:accuracy`, `train:loss`.
+ */
+export interface MetricEmitter {
+  emit(name: string, value: number, context?: { epoch?: number; step?: number }): void;
+}
+
+/**
+ * A flat folder of named artifacts (model dir, output data dir, checkpoint dir). Names are plain
+ * relative file names (`weights.bin`, `sub/part.json`); anything resolving outside the folder is refused.
+ */
+export interface ArtifactStore {
+  writeFile(name: string, data: Uint8Array | string): Promise<void>;
+  writeJson(name: string, value: unknown): Promise<void>;
+  readFile(name: string): Promise<Uint8Array>;
+  readText(name: string): Promise<string>;
+  readJson<T = unknown>(name: string): Promise<T>;
+  exists(name: string): Promise<boolean>;
+  /** Relative names of every file, recursively, sorted. */
+  list(): Promise<string[]>;
+}
+
+/** Reads the training job's input channels (`train`, `validation`, ...). */
+export interface ChannelReader {
+  /** Names of the channels that are present (folders or configured channels). */
+  names(): string[];
+  has(channel: string): boolean;
+  /**
+   * Reads every CSV file of the channel, recursively, `.gz` included, skipping hidden and marker
+   * files (`.DS_Store`, `_SUCCESS`), into one table. Fails with a clear message when the channel is
+   * missing or empty, a file is unreadable, or headers differ between files.
+   */
+  readTable(channel: string): Promise<Table>;
+  /** Relative paths of the data files of a channel (what `readTable` would read), sorted. */
+  files(channel: string): Promise<string[]>;
+}
+
+export interface TrainContext<H = Record<string, unknown>> {
+  /** Parsed, typed and validated hyperparameters (defaults applied, aliases resolved). */
+  hyperparameters: H;
+  channels: ChannelReader;
+  /** Where the model goes (SageMaker tars it into model.tar.gz). */
+  model: ArtifactStore;
+  /** Extra outputs such as reports (tarred into output.tar.gz). */
+  outputData: ArtifactStore;
+  /** Synced with S3 on spot training; a restarted job finds its last checkpoints here. */
+  checkpoints: ArtifactStore;
+  logger: Logger;
+  metrics: MetricEmitter;
+  /** Aborted on SIGTERM (job stopped, spot interruption): stop soon, optionally checkpoint, then throw or return. */
+  signal: AbortSignal;
+  /** Hosts of a distributed job and this one's name (single host: `['algo-1']`, `'algo-1'`). */
+  hosts: { current: string; all: string[] };
+}
+
+export interface TrainResult {
+  /** The columns the model was trained on; stored in the manifest and used to decode header-less CSV. */
+  inputSchema: InputSchema;
+  /** Final metrics, stored in the manifest for reference. */
+  metrics?: Record<string, number>;
+}
+
+export interface PredictOptions {
+  /** The response media type chosen from the request's Accept header (e.g. `text/csv`). */
+  accept: string;
+  /** `X-Amzn-SageMaker-Custom-Attributes` parsed as `k=v` pairs separated by `,` or `;`. */
+  customAttributes: Readonly<Record<string, string>>;
+  /** The header as received, for algorithms that want free text. */
+  rawCustomAttributes: string;
+  /** Aborted when the request times out or the client goes away. */
+  signal: AbortSignal;
+  requestId: string;
+  logger: Logger;
+}
+
+/** The result of loading a model: answers decoded batches. */
+export interface Predictor {
+  /**
+   * Returns exactly one output record per input record, in input order. `columns` of the result is
+   * the CSV output column order. Throw `RequestError` (exported by the framework) for bad input.
+   */
+  predict(batch: RecordBatch<InputRecord>, options: PredictOptions): Promise<RecordBatch<DataRecord>> | RecordBatch<DataRecord>;
+  /** Releases resources (tensors, workers) on shutdown. */
+  dispose?(): void | Promise<void>;
+}
+
+export interface LoadContext {
+  /** The trained model's artifacts, read-only by convention. */
+  model: ArtifactStore;
+  /** The schema recorded at training time. */
+  inputSchema: InputSchema;
+  logger: Logger;
+}
+
+export interface Algorithm {
+  /** Selected by the `algorithm` hyperparameter; lowercase letters, digits, `-` and `_`. */
+  readonly name: string;
+  /** Semantic version, recorded in the manifest. */
+  readonly version: string;
+  readonly description: string;
+  readonly hyperparameters: HyperparameterSchema;
+  /** Media types this algorithm can answer. Defaults: every codec the framework has. */
+  readonly contentTypes?: { accepts?: readonly string[]; produces?: readonly string[] };
+  train(ctx: TrainContext): Promise<TrainResult>;
+  load(ctx: LoadContext): Promise<Predictor>;
+}

@@ -1,0 +1,47 @@
+/**
+ * Tabular data as it flows between codecs, channels and algorithms.
+ * Kept free of any HTTP or file concerns so that algorithms can depend on it alone.
+ */
+
+/** One cell of an input record. Missing values are `null` or a missing-value token chosen by the algorithm. */
+export type Cell = string | number | boolean | null;
+
+/** One row, keyed by column name. Output rows may carry nested JSON values (e.g. top-k lists). */
+export type DataRecord = Record<string, unknown>;
+
+/** An input row: scalar cells only (decoders reject nested values with a 400). */
+export type InputRecord = Record<string, Cell>;
+
+/**
+ * A batch of rows plus the column order they came with (CSV header order, or the order in which
+ * keys first appeared in JSON). `columns` is what CSV encoders write, in that order.
+ */
+export interface RecordBatch<R extends DataRecord = DataRecord> {
+  columns: string[];
+  records: R[];
+}
+
+/** A training table read from a channel: column order plus rows, every cell as read (strings for CSV). */
+export type Table = RecordBatch<InputRecord>;
+
+/**
+ * The column layout a model was trained on. Written into the model manifest by the framework;
+ * serving uses it to map header-less CSV rows by position (SageMaker batch transform sends a header
+ * only with the first chunk of a file).
+ */
+export interface InputSchema {
+  /** Every column of the training table, in its order. */
+  columns: ColumnSpec[];
+  /**
+   * Columns a request must provide (by name with a header, by position without). Header-less rows
+   * are mapped to `columns` when their field count equals `columns.length`, otherwise to
+   * `requiredColumns` when it equals `requiredColumns.length`.
+   */
+  requiredColumns: string[];
+}
+
+export interface ColumnSpec {
+  name: string;
+  /** What the algorithm inferred or was told; informational for clients and the manifest. */
+  type?: 'numeric' | 'categorical' | 'text' | 'unknown';
+}
