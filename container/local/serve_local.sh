@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Start the inference server locally, exactly as SageMaker hosting starts it: `IMAGE serve` with
+# test/sagemaker_fs/ mounted at /opt/ml (train first: container/local/train_local.sh IMAGE).
+# Runs in the foreground; Ctrl-C (or `ENGINE stop byoc-serve-local`) sends SIGTERM and the
+# server drains and exits.
+#
+# Usage: container/local/serve_local.sh IMAGE [extra run arguments...]
+# Env:   CONTAINER_ENGINE  docker or podman (podman adds --runtime runc --network host)
+#        PORT              port on this machine (default 8080; also SAGEMAKER_BIND_TO_PORT)
+#        CONTAINER_NAME    default byoc-serve-local
+#        SAGEMAKER_FS      tree to mount instead of test/sagemaker_fs
+set -euo pipefail
+
+if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  [[ $# -ge 1 ]] && exit 0 || exit 2
+fi
+IMAGE="$1"; shift
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=common.sh
+source "$HERE/common.sh"
+NAME="${CONTAINER_NAME:-byoc-serve-local}"
+
+if [[ ! -f "$SAGEMAKER_FS/model/manifest.json" ]]; then
+  echo "serve_local: warning: $SAGEMAKER_FS/model has no manifest.json; run train_local.sh first" >&2
+fi
+
+PORT_ARGS=(-e "SAGEMAKER_BIND_TO_PORT=$LOCAL_PORT")
+# With host networking the container's port is the machine's port; otherwise publish it on
+# the loopback interface only.
+if [[ " ${NET_ARGS[*]} " != *" host "* ]]; then
+  PORT_ARGS+=(-p "127.0.0.1:$LOCAL_PORT:$LOCAL_PORT")
+fi
+
+echo "serve_local: ${ENGINE[*]} run $IMAGE serve on http://127.0.0.1:$LOCAL_PORT  (/opt/ml = $SAGEMAKER_FS)"
+exec "${ENGINE[@]}" run --rm --name "$NAME" "${NET_ARGS[@]}" "${PORT_ARGS[@]}" \
+  -v "$SAGEMAKER_FS:/opt/ml" "$@" "$IMAGE" serve
