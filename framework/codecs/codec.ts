@@ -1,0 +1,97 @@
+/**
+ * The codec contract plus the helpers every codec shares: strict UTF-8 decoding, limit checks,
+ * header-less positional mapping via the model's input schema, and prototype-safe record building.
+ */
+import type { InputRecord, InputSchema, RecordBatch, DataRecord, Cell } from '../contract/records.js';
+import { RequestError } from '../contract/errors.js';
+
+/** The layout of a request body; encoders mirror it where that makes sense (CSV header, JSON envelope). */
+export type BatchShape = 'csv-header' | 'csv-headerless' | 'json-instances' | 'json-array' | 'jsonlines';
+
+export interface DecodedBatch extends RecordBatch<InputRecord> {
+  shape: BatchShape;
+}
+
+export interface DecodeOptions {
+  /** The model's schema, for header detection and header-less mapping. */
+  schema?: InputSchema;
+  /** Parameters of the Content-Type, lower-cased keys (e.g. header=present|absent, charset). */
+  mediaParams: Record<string, string>;
+  limits: { maxRows: number; maxColumns: number };
+}
+
+export interface Codec {
+  /** Canonical media type: 'text/csv' | 'application/json' | 'application/jsonlines'. */
+  readonly mediaType: string;
+  /** Other media types that select this codec (e.g. 'application/jsonl'). */
+  readonly aliases?: readonly string[];
+  decode(body: Uint8Array, options: DecodeOptions): DecodedBatch;
+  encode(batch: RecordBatch<DataRecord>, requestShape: BatchShape): string;
+}
+
+/** Decodes the body as strict UTF-8, strips a leading BOM and refuses empty/blank bodies. */
+export function decodeText(body: Uint8Array): string {
+  let text: string;
+  try {
+    // ignoreBOM: keep the BOM so that we strip it ourselves, exactly once.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
+  } catch {
+    throw new RequestError('body is not valid UTF-8', 400);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.trim() === '') throw new RequestError('empty body', 400);
+  return text;
+}
+
+export function checkRowLimit(count: number, limits: DecodeOptions['limits'], what: string): void {
+  if (count > limits.maxRows) {
+    throw new RequestError(`${what} has more than ${limits.maxRows} records (the limit per request); split it into smaller requests`, 413);
+  }
+}
+
+export function checkColumnLimit(count: number, limits: DecodeOptions['limits'], what: string): void {
+  if (count > limits.maxColumns) {
+    throw new RequestError(`${what} has ${count} columns, more than the limit of ${limits.maxColumns}`, 413);
+  }
+}
+
+/** Builds a record without going through setters, so a column named "__proto__" stays a plain key. */
+export function makeRecord(names: readonly string[], values: readonly Cell[]): InputRecord {
+  const record: InputRecord = {};
+  for (let i = 0; i < names.length; i++) {
+    Object.defineProperty(record, names[i]!, { value: values[i] ?? null, enumerable: true, writable: true, configurable: true });
+  }
+  return record;
+}
+
+/**
+ * Chooses the column names for a positional (header-less) row from the schema: all columns when the
+ * count matches, else the required columns. Returns a message describing the mismatch otherwise.
+ */
+export function positionalNames(schema: InputSchema, fieldCount: number): string[] | { expected: string } {
+  const all = schema.columns.map((c) => c.name);
+  if (fieldCount === all.length) return all;
+  if (fieldCount === schema.requiredColumns.length) return [...schema.requiredColumns];
+  const describe = (names: string[]) => `${names.length} (${names.join(', ')})`;
+  const expected =
+    all.length === schema.requiredColumns.length
+      ? describe(all)
+      : `${describe(all)} or ${describe(schema.requiredColumns)}`;
+  return { expected };
+}
+
+export function isCell(value: unknown): value is Cell {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+/** Serialises records for JSON output; NaN and ±Infinity become null (JSON.stringify's own behaviour, made explicit). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? String(v) : v));
+}

@@ -1,0 +1,159 @@
+/** text/csv: RFC 4180 via csv-parse / csv-stringify. Cells stay strings; types are the algorithm's business. */
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import type { DataRecord, InputRecord, RecordBatch } from '../contract/records.js';
+import { RequestError } from '../contract/errors.js';
+import {
+  type BatchShape,
+  type Codec,
+  type DecodedBatch,
+  type DecodeOptions,
+  checkColumnLimit,
+  checkRowLimit,
+  decodeText,
+  makeRecord,
+  positionalNames,
+} from './codec.js';
+
+interface ParsedRow {
+  fields: string[];
+  /** 1-based line on which the row starts (csv-parse reports where it ends, and miscounts CRLF inside quotes). */
+  line: number;
+}
+
+interface CsvParseError extends Error {
+  code?: string;
+  lines?: number;
+}
+
+export class CsvCodec implements Codec {
+  readonly mediaType = 'text/csv';
+
+  decode(body: Uint8Array, options: DecodeOptions): DecodedBatch {
+    const text = decodeText(body);
+    const rows = this.parseRows(text, options);
+    if (rows.length === 0) throw new RequestError('empty body', 400);
+    const first = rows[0]!;
+    checkColumnLimit(first.fields.length, options.limits, `CSV line ${first.line}`);
+
+    if (this.hasHeader(first.fields, options)) return this.withHeader(rows, options);
+    return this.withoutHeader(rows, options);
+  }
+
+  encode(batch: RecordBatch<DataRecord>, requestShape: BatchShape): string {
+    const rows = batch.records.map((record) => batch.columns.map((column) => cellText(record[column])));
+    if (requestShape === 'csv-header') rows.unshift([...batch.columns]);
+    // csv-stringify quotes fields holding the delimiter, quotes or line breaks and ends every row with "\n".
+    return stringify(rows, { record_delimiter: '\n', eof: true });
+  }
+
+  private parseRows(text: string, options: DecodeOptions): ParsedRow[] {
+    // Parse bytes so that info.bytes offsets index the same buffer we count line breaks in.
+    const buffer = Buffer.from(text, 'utf8');
+    let parsed: { record: string[]; info: { bytes: number } }[];
+    try {
+      parsed = parse(buffer, {
+        info: true,
+        // Ragged rows are reported by us with line numbers and counts, never silently dropped.
+        relax_column_count: true,
+        skip_empty_lines: true,
+        // header + maxRows + 1 is enough to know the limit is exceeded without parsing a huge body.
+        to: options.limits.maxRows + 2,
+      }) as unknown as { record: string[]; info: { bytes: number } }[];
+    } catch (error) {
+      const e = error as CsvParseError;
+      const where = e.lines !== undefined ? ` at line ${e.lines}` : '';
+      throw new RequestError(`invalid CSV${where}: ${e.message}`, 400);
+    }
+    const rows: ParsedRow[] = [];
+    let offset = 0;
+    let line = 1;
+    for (const { record, info } of parsed) {
+      // Skip the blank lines csv-parse skipped before this record, counting them.
+      while (offset < info.bytes && (buffer[offset] === 0x0a || buffer[offset] === 0x0d)) {
+        if (buffer[offset] === 0x0a || buffer[offset + 1] !== 0x0a) line++;
+        offset++;
+      }
+      rows.push({ fields: record, line });
+      for (; offset < info.bytes; offset++) {
+        if (buffer[offset] === 0x0a || (buffer[offset] === 0x0d && buffer[offset + 1] !== 0x0a)) line++;
+      }
+    }
+    return rows;
+  }
+
+  private hasHeader(firstRow: string[], options: DecodeOptions): boolean {
+    const forced = options.mediaParams['header']?.toLowerCase();
+    if (forced === 'present') return true;
+    if (forced === 'absent') return false;
+    if (forced !== undefined) {
+      throw new RequestError(`Content-Type parameter header="${options.mediaParams['header']}" is not supported; use header=present or header=absent`, 400);
+    }
+    const schema = options.schema;
+    if (!schema) return true;
+    // With no required columns every row would "contain" them; fall back to all column names.
+    const names = schema.requiredColumns.length > 0 ? schema.requiredColumns : schema.columns.map((c) => c.name);
+    const cells = new Set(firstRow.map((cell) => cell.trim()));
+    return names.every((name) => cells.has(name));
+  }
+
+  private withHeader(rows: ParsedRow[], options: DecodeOptions): DecodedBatch {
+    const header = rows[0]!;
+    // Header names are trimmed ("a, b" is a common hand-written header); cell values never are.
+    const columns = header.fields.map((name) => name.trim());
+    const empty = columns.flatMap((name, i) => (name === '' ? [i + 1] : []));
+    if (empty.length > 0) {
+      throw new RequestError(`CSV header (line ${header.line}) has an empty column name at position ${empty.join(', ')}`, 400);
+    }
+    const seen = new Set<string>();
+    const duplicates = new Set<string>();
+    for (const name of columns) (seen.has(name) ? duplicates : seen).add(name);
+    if (duplicates.size > 0) {
+      throw new RequestError(`CSV header (line ${header.line}) has duplicate column names: ${[...duplicates].map((n) => `"${n}"`).join(', ')}`, 400);
+    }
+    const data = rows.slice(1);
+    if (data.length === 0) throw new RequestError(`CSV has a header row (line ${header.line}) but no data rows`, 400);
+    checkRowLimit(data.length, options.limits, 'CSV body');
+    const records: InputRecord[] = data.map((row) => {
+      if (row.fields.length !== columns.length) {
+        throw new RequestError(`CSV line ${row.line} has ${row.fields.length} fields, but the header (line ${header.line}) has ${columns.length}`, 400);
+      }
+      return makeRecord(columns, row.fields);
+    });
+    return { shape: 'csv-header', columns, records };
+  }
+
+  private withoutHeader(rows: ParsedRow[], options: DecodeOptions): DecodedBatch {
+    const schema = options.schema;
+    if (!schema) {
+      throw new RequestError('CSV without a header cannot be mapped to columns: no model schema is available; send a header row', 400);
+    }
+    checkRowLimit(rows.length, options.limits, 'CSV body');
+    let columns: string[] | undefined;
+    let firstLine = 0;
+    const records = rows.map((row) => {
+      if (columns === undefined) {
+        const names = positionalNames(schema, row.fields.length);
+        if (!Array.isArray(names)) {
+          throw new RequestError(`CSV line ${row.line} has ${row.fields.length} fields, but without a header the model expects ${names.expected}`, 400);
+        }
+        columns = names;
+        firstLine = row.line;
+      } else if (row.fields.length !== columns.length) {
+        const names = positionalNames(schema, row.fields.length);
+        const hint = Array.isArray(names) ? '' : `; without a header the model expects ${names.expected}`;
+        throw new RequestError(`CSV line ${row.line} has ${row.fields.length} fields, but line ${firstLine} has ${columns.length}${hint}`, 400);
+      }
+      return makeRecord(columns, row.fields);
+    });
+    return { shape: 'csv-headerless', columns: columns ?? [], records };
+  }
+}
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  // Nested outputs (e.g. top-k lists) travel as JSON text inside one cell.
+  return JSON.stringify(value) ?? '';
+}
