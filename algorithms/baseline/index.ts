@@ -1,0 +1,166 @@
+/**
+ * `baseline`: the quality floor for imputation. Per column, the most frequent value (categorical)
+ * or the mean/median (numeric). Imputes `label_column`, or every column when none is given.
+ */
+import type {
+  Algorithm,
+  DataRecord,
+  HyperparameterSchema,
+  HyperparametersOf,
+  InputRecord,
+  LoadContext,
+  Predictor,
+  PredictOptions,
+  RecordBatch,
+  TrainContext,
+  TrainResult,
+} from '../../framework/contract/index.js';
+import { RequestError, TrainingError } from '../../framework/contract/index.js';
+import { fitColumn, type ColumnFill } from './stats.js';
+
+const MODEL_FILE = 'baseline.json';
+
+export const baselineHyperparameters = {
+  label_column: {
+    type: 'string',
+    aliases: ['output_column'],
+    description: 'Column to impute. Absent: every column of the table is modelled (complete mode).',
+  },
+  feature_columns: {
+    type: 'list',
+    items: 'string',
+    aliases: ['input_columns'],
+    description: 'Columns a request must carry (the baseline ignores their values). Default: all other columns.',
+  },
+  numeric_strategy: {
+    type: 'enum',
+    values: ['mean', 'median'],
+    default: 'mean',
+    description: 'Fill value of numeric columns.',
+  },
+  missing_values: {
+    type: 'list',
+    items: 'string',
+    default: ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'],
+    description: 'Cell values that count as missing (after trimming spaces).',
+  },
+  num_epochs: { type: 'integer', min: 1, description: 'Accepted for compatibility with datawig job definitions; unused.' },
+  batch_size: { type: 'integer', min: 1, description: 'Accepted for compatibility with datawig job definitions; unused.' },
+} as const satisfies HyperparameterSchema;
+
+type Hyperparameters = HyperparametersOf<typeof baselineHyperparameters>;
+
+interface BaselineModel {
+  targets: Array<{ column: string; fill: ColumnFill }>;
+  missingValues: string[];
+}
+
+export function isMissing(cell: unknown, missing: ReadonlySet<string>): boolean {
+  if (cell === null || cell === undefined) return true;
+  if (typeof cell === 'number') return !Number.isFinite(cell);
+  return missing.has(String(cell).trim());
+}
+
+export class BaselineAlgorithm implements Algorithm {
+  readonly name = 'baseline';
+  readonly version = '1.0.0';
+  readonly description = 'Most frequent value (categorical) or mean/median (numeric) per column: the imputation quality floor.';
+  readonly hyperparameters = baselineHyperparameters;
+
+  async train(ctx: TrainContext): Promise<TrainResult> {
+    const hp = ctx.hyperparameters as Hyperparameters;
+    const table = await ctx.channels.readTable(ctx.channels.has('train') ? 'train' : 'training');
+    const missing = new Set(hp.missing_values);
+    const known = (c: string): boolean => table.columns.includes(c);
+    if (hp.label_column !== undefined && !known(hp.label_column)) {
+      throw new TrainingError(
+        `label_column "${hp.label_column}" is not a column of the training data; columns: ${table.columns.join(', ')}`,
+      );
+    }
+    const unknownFeatures = (hp.feature_columns ?? []).filter((c) => !known(c));
+    if (unknownFeatures.length > 0) {
+      throw new TrainingError(
+        `feature_columns ${unknownFeatures.map((c) => `"${c}"`).join(', ')} not in the training data; columns: ${table.columns.join(', ')}`,
+      );
+    }
+    const targetColumns = hp.label_column !== undefined ? [hp.label_column] : table.columns;
+    const targets: BaselineModel['targets'] = [];
+    for (const column of targetColumns) {
+      ctx.signal.throwIfAborted();
+      const cells = table.records.map((r) => r[column]).filter((v) => !isMissing(v, missing)).map(String);
+      if (cells.length === 0) {
+        if (hp.label_column !== undefined) {
+          throw new TrainingError(`label_column "${column}" has no known values in ${table.records.length} rows: nothing to learn from`);
+        }
+        ctx.logger.warn('column has no known values; it will not be imputed', { column });
+        continue;
+      }
+      const fill = fitColumn(cells, hp.numeric_strategy);
+      targets.push({ column, fill });
+      ctx.metrics.emit(`train:${column}:known_fraction`, cells.length / table.records.length);
+    }
+    const model: BaselineModel = { targets, missingValues: hp.missing_values };
+    await ctx.model.writeJson(MODEL_FILE, model);
+    ctx.logger.info('baseline fitted', { targets: targets.map((t) => ({ column: t.column, kind: t.fill.kind })) });
+    const label = new Set(hp.label_column !== undefined ? [hp.label_column] : []);
+    return {
+      inputSchema: {
+        columns: table.columns.map((name) => {
+          const target = targets.find((t) => t.column === name);
+          return { name, type: target ? target.fill.kind : 'unknown' };
+        }),
+        requiredColumns: hp.feature_columns ?? table.columns.filter((c) => !label.has(c)),
+      },
+      metrics: { rows: table.records.length, columns_imputed: targets.length },
+    };
+  }
+
+  async load(ctx: LoadContext): Promise<Predictor> {
+    const model = await ctx.model.readJson<BaselineModel>(MODEL_FILE);
+    return new BaselinePredictor(model, ctx.inputSchema.requiredColumns);
+  }
+}
+
+class BaselinePredictor implements Predictor {
+  private readonly missing: Set<string>;
+  private readonly outputColumns: string[];
+
+  constructor(
+    private readonly model: BaselineModel,
+    private readonly requiredColumns: string[],
+  ) {
+    this.missing = new Set(model.missingValues);
+    this.outputColumns = model.targets.flatMap((t) => [`${t.column}_imputed`, `${t.column}_imputed_proba`]);
+  }
+
+  predict(batch: RecordBatch<InputRecord>, options: PredictOptions): RecordBatch<DataRecord> {
+    const absent = this.requiredColumns.filter((c) => !batch.columns.includes(c));
+    if (absent.length > 0) {
+      throw new RequestError(`request lacks required column(s) ${absent.map((c) => `"${c}"`).join(', ')}`, 400);
+    }
+    const imputePresent = parseFlag(options.customAttributes.impute_present, 'impute_present');
+    const records = batch.records.map((record) => {
+      const out: DataRecord = { ...record };
+      for (const { column, fill } of this.model.targets) {
+        const needed = imputePresent || isMissing(record[column], this.missing);
+        out[`${column}_imputed`] = needed ? fill.value : null;
+        out[`${column}_imputed_proba`] = needed && fill.kind === 'categorical' ? round(fill.probability) : null;
+      }
+      return out;
+    });
+    const columns = [...batch.columns, ...this.outputColumns.filter((c) => !batch.columns.includes(c))];
+    return { columns, records };
+  }
+}
+
+function parseFlag(value: string | undefined, name: string): boolean {
+  if (value === undefined) return false;
+  const v = value.toLowerCase();
+  if (v === 'true' || v === '1' || v === 'yes') return true;
+  if (v === 'false' || v === '0' || v === 'no') return false;
+  throw new RequestError(`custom attribute ${name}="${value}": expected true or false`, 400);
+}
+
+function round(p: number): number {
+  return Math.round(p * 10000) / 10000;
+}

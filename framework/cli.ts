@@ -1,0 +1,80 @@
+/**
+ * The `byoc` command line. The container's entry point passes its algorithms in; SageMaker runs
+ * the image with `train` or `serve` as the first argument.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import type { AlgorithmProvider } from './di.js';
+import { describeAlgorithms } from './commands/algorithms.js';
+import { createCommandContext } from './commands/context.js';
+import { imputeCommand } from './commands/impute.js';
+import { serveCommand } from './commands/serve.js';
+import { trainCommand } from './commands/train.js';
+import { frameworkInfo } from './runtime/version.js';
+import { defaultMlRoot } from './sagemaker/paths.js';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+export function createCli(algorithms: readonly AlgorithmProvider[]): Command {
+  const program = new Command('byoc')
+    .description('SageMaker bring-your-own-container framework: train and serve pluggable algorithms')
+    .version(frameworkInfo().version)
+    .showHelpAfterError();
+  const mlRootHelp = 'SageMaker root folder (default: $ML_ROOT, else /opt/ml)';
+
+  program
+    .command('algorithms')
+    .description('list the registered algorithms and their hyperparameters')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const { registry, config } = await createCommandContext(algorithms, 'cli');
+      process.stdout.write(describeAlgorithms(registry, config.algorithm.default, !!opts.json));
+    });
+
+  program
+    .command('train')
+    .description('run a training job on <ml-root> (what `docker run IMAGE train` runs)')
+    .option('--ml-root <dir>', mlRootHelp)
+    .action(async (opts: { mlRoot?: string }) => {
+      process.exitCode = await trainCommand(algorithms, opts.mlRoot ?? defaultMlRoot());
+    });
+
+  program
+    .command('serve')
+    .description('serve the model in <ml-root>/model over HTTP (what `docker run IMAGE serve` runs)')
+    .option('--ml-root <dir>', mlRootHelp)
+    .option('--port <n>', 'port (default: $SAGEMAKER_BIND_TO_PORT, else 8080)', positiveInt('--port'))
+    .option('--workers <n>', 'worker processes (default: $SAGEMAKER_MODEL_SERVER_WORKERS / $MODEL_SERVER_WORKERS, else CPUs)', positiveInt('--workers'))
+    .action(async (opts: { mlRoot?: string; port?: number; workers?: number }) => {
+      await serveCommand(algorithms, { mlRoot: opts.mlRoot ?? defaultMlRoot(), port: opts.port, workers: opts.workers });
+    });
+
+  program
+    .command('impute')
+    .description('impute a CSV file offline with a trained model (streams large files)')
+    .requiredOption('--model <dir>', 'model folder (the training job\'s model dir)')
+    .requiredOption('--input <file>', 'CSV file with a header row')
+    .requiredOption('--output <file>', 'where to write the CSV with the imputed columns')
+    .option('--attributes <k=v,...>', 'request options, as in X-Amzn-SageMaker-Custom-Attributes (e.g. precision_threshold=0.9)')
+    .option('--chunk-rows <n>', 'rows per prediction batch', positiveInt('--chunk-rows'), 2000)
+    .action(async (opts: { model: string; input: string; output: string; attributes?: string; chunkRows: number }) => {
+      process.exitCode = await imputeCommand(algorithms, opts);
+    });
+
+  return program;
+}
+
+/** Parses argv and runs; configuration and plugin errors end with a message and exit code 2. */
+export async function runCli(algorithms: readonly AlgorithmProvider[], argv: string[] = process.argv): Promise<void> {
+  try {
+    await createCli(algorithms).parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`byoc: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}

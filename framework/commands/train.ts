@@ -1,0 +1,27 @@
+/** `byoc train`: one SageMaker training job on the tree under --ml-root. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { AlgorithmProvider } from '../di.js';
+import { resolvePaths } from '../sagemaker/paths.js';
+import { EXIT_FAILURE, TrainingRunner, formatFailure } from '../training/runner.js';
+import { createCommandContext } from './context.js';
+
+export async function trainCommand(builtIn: readonly AlgorithmProvider[], mlRoot: string): Promise<number> {
+  const paths = resolvePaths(mlRoot);
+  let context;
+  try {
+    context = await createCommandContext(builtIn, 'train', paths);
+  } catch (error) {
+    // Even a broken configuration must leave a reason where SageMaker looks for it.
+    const text = `could not start training: ${formatFailure(error)}`;
+    process.stderr.write(text);
+    await mkdir(path.dirname(paths.failureFile), { recursive: true }).catch(() => undefined);
+    await writeFile(paths.failureFile, text).catch(() => undefined);
+    return EXIT_FAILURE;
+  }
+  context.container.bind(TrainingRunner).toSelf();
+  const runner = context.container.get(TrainingRunner);
+  const code = await runner.run();
+  context.logger.flush();
+  return code;
+}

@@ -1,0 +1,74 @@
+/**
+ * The model manifest (`manifest.json` in the model dir): written by training, read by serving to
+ * pick the algorithm. Serving never trusts hyperparameters for that choice.
+ */
+import { z } from 'zod';
+import type { ArtifactStore } from '../contract/algorithm.js';
+import type { InputSchema } from '../contract/records.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_FORMAT = 1;
+
+const ManifestSchema = z.object({
+  format: z.literal(MANIFEST_FORMAT),
+  algorithm: z.object({ name: z.string().min(1), version: z.string().min(1) }),
+  framework: z.object({ name: z.string(), version: z.string() }),
+  createdAt: z.string().min(1),
+  inputSchema: z.object({
+    columns: z.array(
+      z.object({ name: z.string(), type: z.enum(['numeric', 'categorical', 'text', 'unknown']).optional() }),
+    ),
+    requiredColumns: z.array(z.string()),
+  }),
+  hyperparameters: z.record(z.string(), z.unknown()),
+  metrics: z.record(z.string(), z.number()).optional(),
+});
+
+export type ModelManifest = z.infer<typeof ManifestSchema>;
+
+export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+}
+
+export function createManifest(input: {
+  algorithm: { name: string; version: string };
+  framework: { name: string; version: string };
+  inputSchema: InputSchema;
+  hyperparameters: Record<string, unknown>;
+  metrics?: Record<string, number>;
+  now?: Date;
+}): ModelManifest {
+  return {
+    format: MANIFEST_FORMAT,
+    algorithm: input.algorithm,
+    framework: input.framework,
+    createdAt: (input.now ?? new Date()).toISOString(),
+    inputSchema: input.inputSchema,
+    hyperparameters: input.hyperparameters,
+    ...(input.metrics ? { metrics: input.metrics } : {}),
+  };
+}
+
+export async function writeManifest(store: ArtifactStore, manifest: ModelManifest): Promise<void> {
+  await store.writeJson(MANIFEST_FILE, manifest);
+}
+
+export async function readManifest(store: ArtifactStore, where: string): Promise<ModelManifest> {
+  if (!(await store.exists(MANIFEST_FILE))) {
+    throw new ManifestError(
+      `no model found: ${where} has no ${MANIFEST_FILE} (was the model trained by this framework and unpacked into the model dir?)`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await store.readText(MANIFEST_FILE));
+  } catch (error) {
+    throw new ManifestError(`model manifest ${where}/${MANIFEST_FILE} is corrupt: ${(error as Error).message}`);
+  }
+  const parsed = ManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new ManifestError(`model manifest ${where}/${MANIFEST_FILE} is invalid: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,180 @@
+/**
+ * Framework configuration: config/default.yaml, then the YAML file named by BYOC_CONFIG, then
+ * environment variables (SageMaker's names where SageMaker defines one). Validated with zod so that
+ * a typo or a bad value stops the process at start with the key named.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { Environment } from '../sagemaker/paths.js';
+
+const auto = z.literal('auto');
+const positiveInt = z.number().int().positive();
+
+const ConfigSchema = z
+  .object({
+    algorithm: z.object({ default: z.string().min(1) }).strict(),
+    plugins: z.array(z.string().min(1)),
+    logging: z.object({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']) }).strict(),
+    server: z
+      .object({
+        port: z.number().int().min(1).max(65535),
+        host: z.string().min(1),
+        workers: z.union([auto, positiveInt.max(256)]),
+        timeoutSeconds: z.number().positive().max(3600),
+        maxPayloadMb: z.number().positive().max(1024),
+        maxRows: positiveInt,
+        maxColumns: positiveInt,
+        shutdownGraceSeconds: z.number().positive().max(3600),
+        keepAliveSeconds: z.number().positive().max(3600),
+      })
+      .strict(),
+    batch: z
+      .object({
+        enabled: z.boolean(),
+        maxPayloadMb: z.number().positive().max(1024),
+        strategy: z.enum(['MULTI_RECORD', 'SINGLE_RECORD']),
+        maxConcurrentTransforms: z.union([auto, positiveInt]),
+      })
+      .strict(),
+    training: z.object({ abortGraceSeconds: z.number().positive().max(86400) }).strict(),
+  })
+  .strict();
+
+export type FrameworkConfig = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The folder holding package.json and config/ (two levels above dist/framework/runtime). */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const DEFAULT_CONFIG_FILE = path.join(PACKAGE_ROOT, 'config', 'default.yaml');
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read configuration file ${file}: ${(error as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`configuration file ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`configuration file ${file} must hold a mapping`);
+  return value as Record<string, unknown>;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    out[key] = isPlainObject(value) && isPlainObject(base[key]) ? deepMerge(base[key], value) : value;
+  }
+  return out;
+}
+
+type EnvParser = (raw: string, name: string) => unknown;
+
+const asNumber: EnvParser = (raw, name) => {
+  const n = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name}="${raw}": expected a number`);
+  return n;
+};
+const asNumberOrAuto: EnvParser = (raw, name) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : asNumber(raw, name));
+const asBoolean: EnvParser = (raw, name) => {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no', ''].includes(v)) return false;
+  throw new ConfigError(`${name}="${raw}": expected true or false`);
+};
+const asString: EnvParser = (raw) => raw.trim();
+const asList: EnvParser = (raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+/** Environment variable → config key path; the first variable that is set wins. */
+const ENV_OVERRIDES: Array<{ names: string[]; path: string[]; parse: EnvParser }> = [
+  { names: ['BYOC_DEFAULT_ALGORITHM'], path: ['algorithm', 'default'], parse: asString },
+  { names: ['BYOC_PLUGINS'], path: ['plugins'], parse: asList },
+  { names: ['BYOC_LOG_LEVEL'], path: ['logging', 'level'], parse: asString },
+  { names: ['SAGEMAKER_BIND_TO_PORT'], path: ['server', 'port'], parse: asNumber },
+  { names: ['BYOC_HOST'], path: ['server', 'host'], parse: asString },
+  { names: ['SAGEMAKER_MODEL_SERVER_WORKERS', 'MODEL_SERVER_WORKERS'], path: ['server', 'workers'], parse: asNumberOrAuto },
+  { names: ['SAGEMAKER_MODEL_SERVER_TIMEOUT', 'MODEL_SERVER_TIMEOUT'], path: ['server', 'timeoutSeconds'], parse: asNumber },
+  { names: ['BYOC_MAX_PAYLOAD_MB'], path: ['server', 'maxPayloadMb'], parse: asNumber },
+  { names: ['BYOC_MAX_ROWS'], path: ['server', 'maxRows'], parse: asNumber },
+  { names: ['BYOC_MAX_COLUMNS'], path: ['server', 'maxColumns'], parse: asNumber },
+  { names: ['BYOC_SHUTDOWN_GRACE_SECONDS'], path: ['server', 'shutdownGraceSeconds'], parse: asNumber },
+  { names: ['BYOC_KEEP_ALIVE_SECONDS'], path: ['server', 'keepAliveSeconds'], parse: asNumber },
+  { names: ['SAGEMAKER_BATCH'], path: ['batch', 'enabled'], parse: asBoolean },
+  { names: ['SAGEMAKER_MAX_PAYLOAD_IN_MB'], path: ['batch', 'maxPayloadMb'], parse: asNumber },
+  { names: ['SAGEMAKER_BATCH_STRATEGY'], path: ['batch', 'strategy'], parse: asString },
+  { names: ['SAGEMAKER_MAX_CONCURRENT_TRANSFORMS'], path: ['batch', 'maxConcurrentTransforms'], parse: asNumberOrAuto },
+  { names: ['BYOC_ABORT_GRACE_SECONDS'], path: ['training', 'abortGraceSeconds'], parse: asNumber },
+];
+
+/** Documented list of the variables (for `byoc config` and the README). */
+export const ENVIRONMENT_VARIABLES = ENV_OVERRIDES.map((o) => ({ names: o.names, key: o.path.join('.') }));
+
+function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (!isPlainObject(node[key])) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+export interface LoadConfigOptions {
+  env?: Environment;
+  /** Replaces config/default.yaml (tests). */
+  defaultFile?: string;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): FrameworkConfig {
+  const env = options.env ?? process.env;
+  let merged = readYaml(options.defaultFile ?? DEFAULT_CONFIG_FILE);
+  const extra = env.BYOC_CONFIG?.trim();
+  if (extra) merged = deepMerge(merged, readYaml(path.resolve(extra)));
+  const sources = new Map<string, string>();
+  for (const override of ENV_OVERRIDES) {
+    const name = override.names.find((n) => env[n] !== undefined && env[n] !== '');
+    if (!name) continue;
+    setPath(merged, override.path, override.parse(env[name]!, name));
+    sources.set(override.path.join('.'), name);
+  }
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const key = issue.path.join('.');
+      const from = sources.get(key);
+      return `- ${key || '(root)'}${from ? ` (from ${from})` : ''}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Worker count with "auto" resolved to the number of CPUs. */
+export function resolveWorkerCount(config: FrameworkConfig): number {
+  return config.server.workers === 'auto' ? Math.max(1, os.availableParallelism()) : config.server.workers;
+}
+
+/** Body limit in bytes: the batch limit when SageMaker runs a batch transform, else the real-time one. */
+export function payloadLimitBytes(config: FrameworkConfig): number {
+  const mb = config.batch.enabled ? config.batch.maxPayloadMb : config.server.maxPayloadMb;
+  return Math.floor(mb * 1024 * 1024);
+}

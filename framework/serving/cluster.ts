@@ -1,0 +1,114 @@
+/**
+ * Process model of `serve`: a primary that forks N workers (node:cluster shares the port and
+ * spreads connections), replaces a worker that dies, and on SIGTERM asks every worker to drain,
+ * then exits 0 (workers still busy after the grace period are killed).
+ */
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from '../contract/algorithm.js';
+
+export type WorkerMessage = { type: 'model'; status: 'ready' | 'failed'; loadMs?: number; reason?: string } | { type: 'shutdown' };
+
+export interface PrimaryOptions {
+  workers: number;
+  logger: Logger;
+  shutdownGraceSeconds: number;
+  /** Resolves when shutdown completes; the caller exits the process. */
+  onExit: (code: number) => void;
+}
+
+export function runPrimary(options: PrimaryOptions): void {
+  const { logger } = options;
+  const started = performance.now();
+  let shuttingDown = false;
+  let readyCount = 0;
+  const recentDeaths: number[] = [];
+
+  const fork = (): Worker => {
+    const worker = cluster.fork();
+    const bornAt = Date.now();
+    worker.on('message', (message: WorkerMessage) => {
+      if (message?.type !== 'model') return;
+      if (message.status === 'ready') {
+        readyCount += 1;
+        if (readyCount === options.workers) {
+          logger.info('server ready: every worker has loaded the model', {
+            workers: options.workers,
+            msSinceStart: Math.round(performance.now() - started),
+          });
+        }
+      }
+    });
+    worker.once('exit', (code, signal) => {
+      if (shuttingDown) return;
+      readyCount = Math.max(0, readyCount - 1);
+      const now = Date.now();
+      recentDeaths.push(now);
+      while (recentDeaths.length > 0 && now - recentDeaths[0]! > 60_000) recentDeaths.shift();
+      // A worker that keeps dying right after start must not spin the CPU: back off.
+      const delay = now - bornAt < 5_000 ? Math.min(30_000, 500 * 2 ** Math.min(6, recentDeaths.length - 1)) : 0;
+      logger.error('worker died; starting a replacement', {
+        workerPid: worker.process.pid,
+        code,
+        signal,
+        restartInMs: delay,
+        deathsLastMinute: recentDeaths.length,
+      });
+      setTimeout(() => {
+        if (!shuttingDown) fork();
+      }, delay).unref();
+    });
+    return worker;
+  };
+
+  for (let i = 0; i < options.workers; i++) fork();
+
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    logger.info('shutting down: workers finish in-flight requests', { signal, workers: workers.length });
+    let remaining = workers.length;
+    const done = (): void => {
+      logger.info('server stopped');
+      options.onExit(0);
+    };
+    if (remaining === 0) return done();
+    const killer = setTimeout(() => {
+      for (const w of workers) {
+        if (!w.isDead()) {
+          logger.warn('worker still busy after the grace period; killing it', { workerPid: w.process.pid });
+          w.process.kill('SIGKILL');
+        }
+      }
+    }, options.shutdownGraceSeconds * 1000);
+    killer.unref();
+    for (const w of workers) {
+      w.once('exit', () => {
+        remaining -= 1;
+        if (remaining === 0) {
+          clearTimeout(killer);
+          done();
+        }
+      });
+      if (w.isConnected()) w.send({ type: 'shutdown' } satisfies WorkerMessage);
+      else w.process.kill('SIGTERM');
+    }
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** In a worker: run `shutdown` on the primary's request or on a direct SIGTERM/SIGINT. */
+export function onWorkerShutdown(shutdown: () => void): void {
+  process.on('message', (message: WorkerMessage) => {
+    if (message?.type === 'shutdown') shutdown();
+  });
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+export function reportModelState(message: WorkerMessage): void {
+  if (process.send) process.send(message);
+}
+
+export const isPrimary = (): boolean => cluster.isPrimary;

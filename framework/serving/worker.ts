@@ -1,0 +1,87 @@
+/**
+ * One inference worker: listens (the cluster primary shares the port), loads the model in the
+ * background so that /ping can say 503 while loading, and drains in-flight requests on SIGTERM.
+ */
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { Logger } from '../contract/algorithm.js';
+import type { AlgorithmRegistry } from '../algorithms/registry.js';
+import type { CodecRegistry } from '../codecs/index.js';
+import type { FrameworkConfig } from '../runtime/config.js';
+import { createApp } from './app.js';
+import { ModelHost, type ModelState } from './model-host.js';
+
+export interface WorkerOptions {
+  config: FrameworkConfig;
+  logger: Logger;
+  registry: AlgorithmRegistry;
+  codecs: CodecRegistry;
+  modelDir: string;
+  workers: number;
+  /** Called when the worker has drained and may exit. */
+  onDrained: () => void;
+}
+
+export interface RunningWorker {
+  server: Server;
+  model: ModelHost;
+  /** Settles once the model has loaded or failed to load. */
+  loaded: Promise<ModelState>;
+  port: number;
+  shutdown(): Promise<void>;
+}
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const { config, logger } = options;
+  const model = new ModelHost(options.modelDir, options.registry, logger);
+  let inflight = 0;
+  let draining = false;
+  let drained: (() => void) | undefined;
+  const app = createApp({
+    config,
+    logger,
+    codecs: options.codecs,
+    model,
+    workers: options.workers,
+    inflight: {
+      begin: () => {
+        inflight += 1;
+      },
+      end: () => {
+        inflight -= 1;
+        if (draining && inflight === 0) drained?.();
+      },
+    },
+  });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // A client that trickles its headers or body must not hold a connection past the request timeout.
+  server.requestTimeout = config.server.timeoutSeconds * 1000 + 1000;
+  server.headersTimeout = Math.min(60_000, server.requestTimeout);
+  server.keepAliveTimeout = config.server.keepAliveSeconds * 1000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const loaded = model.load();
+
+  const shutdown = async (): Promise<void> => {
+    if (draining) return;
+    draining = true;
+    logger.info('worker draining: no new connections, finishing in-flight requests', { inflight });
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    if (inflight > 0) await new Promise<void>((resolve) => (drained = resolve));
+    // Keep-alive connections that became idle after their last response.
+    server.closeIdleConnections();
+    await closed;
+    await model.dispose();
+    options.onDrained();
+  };
+  return { server, model, loaded, port, shutdown };
+}

@@ -1,0 +1,146 @@
+/**
+ * Runs one training job: reads the job config, selects the algorithm by the `algorithm`
+ * hyperparameter, parses the rest against the plugin's schema, trains, writes the manifest.
+ * Any failure ends in output/failure (reason first, details after) and a non-zero exit code.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { inject, injectable } from 'inversify';
+import type { Logger, MetricEmitter, TrainContext } from '../contract/algorithm.js';
+import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
+import { TOKENS } from '../di.js';
+import type { AlgorithmRegistry } from '../algorithms/registry.js';
+import { UnknownAlgorithmError } from '../algorithms/registry.js';
+import { createManifest, writeManifest } from '../model/manifest.js';
+import type { FrameworkConfig } from '../runtime/config.js';
+import { frameworkInfo } from '../runtime/version.js';
+import { readJobConfig } from '../sagemaker/job-config.js';
+import type { SageMakerPaths } from '../sagemaker/paths.js';
+import { DirectoryArtifactStore } from '../storage/artifact-store.js';
+import { FileChannelReader } from './channels.js';
+import { parseHyperparameters } from './hyperparameters.js';
+
+export const EXIT_SUCCESS = 0;
+/** The original container exited 255 on failure; kept for compatibility. */
+export const EXIT_FAILURE = 255;
+/** 128 + SIGTERM, the conventional code of a process stopped by SIGTERM. */
+export const EXIT_STOPPED = 143;
+
+/** SageMaker uses the first ~1 KB of output/failure as FailureReason. */
+export function formatFailure(error: unknown): string {
+  if (error instanceof TrainingError || error instanceof TrainingAbortedError || error instanceof UnknownAlgorithmError) {
+    const cause = error.cause instanceof Error ? `\n\nCaused by: ${error.cause.message}` : '';
+    return `${error.message}${cause}\n`;
+  }
+  if (error instanceof Error) {
+    return `${error.message || error.name}\n\nDetails (unexpected error, please report):\n${error.stack ?? ''}\n`;
+  }
+  return `${String(error)}\n`;
+}
+
+@injectable()
+export class TrainingRunner {
+  constructor(
+    @inject(TOKENS.Config) private readonly config: FrameworkConfig,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.Paths) private readonly paths: SageMakerPaths,
+    @inject(TOKENS.Metrics) private readonly metrics: MetricEmitter,
+    @inject(TOKENS.AlgorithmRegistry) private readonly registry: AlgorithmRegistry,
+  ) {}
+
+  /** Resolves with the process exit code; never throws. */
+  async run(): Promise<number> {
+    const abort = new AbortController();
+    const started = Date.now();
+    const onTerm = (): void => {
+      if (abort.signal.aborted) return;
+      this.logger.warn('SIGTERM received: asking the algorithm to stop', {
+        graceSeconds: this.config.training.abortGraceSeconds,
+      });
+      abort.abort(new TrainingAbortedError());
+      // An algorithm that ignores the signal must not keep the job alive past SageMaker's SIGKILL.
+      setTimeout(() => {
+        void this.fail(new TrainingAbortedError(
+          `training was stopped by SIGTERM and the algorithm did not stop within ${this.config.training.abortGraceSeconds} s`,
+        )).then(() => process.exit(EXIT_STOPPED));
+      }, this.config.training.abortGraceSeconds * 1000).unref();
+    };
+    process.on('SIGTERM', onTerm);
+    try {
+      await this.train(abort.signal);
+      if (abort.signal.aborted) {
+        throw new TrainingAbortedError('training was stopped by SIGTERM; the model trained until then was saved');
+      }
+      await rm(this.paths.failureFile, { force: true });
+      this.logger.info('training complete', { seconds: (Date.now() - started) / 1000, modelDir: this.paths.modelDir });
+      return EXIT_SUCCESS;
+    } catch (error) {
+      const stopped = abort.signal.aborted || error instanceof TrainingAbortedError;
+      await this.fail(stopped && !(error instanceof TrainingAbortedError) ? new TrainingAbortedError() : error);
+      return stopped ? EXIT_STOPPED : EXIT_FAILURE;
+    } finally {
+      process.off('SIGTERM', onTerm);
+    }
+  }
+
+  private async train(signal: AbortSignal): Promise<void> {
+    const job = await readJobConfig(this.paths);
+    const raw = { ...job.hyperparameters };
+    const requested = raw.algorithm ?? this.config.algorithm.default;
+    delete raw.algorithm;
+    if (typeof requested !== 'string') throw new TrainingError('hyperparameter "algorithm" must be a string');
+    const algorithm = this.registry.get(requested.trim(), 'hyperparameter "algorithm"');
+    const hyperparameters = parseHyperparameters(algorithm.hyperparameters, raw);
+    this.logger.info('training started', {
+      algorithm: algorithm.name,
+      version: algorithm.version,
+      hyperparameters,
+      hosts: job.resourceConfig.hosts,
+    });
+
+    await Promise.all(
+      [this.paths.modelDir, this.paths.outputDataDir, this.paths.checkpointsDir].map((d) => mkdir(d, { recursive: true })),
+    );
+    const model = new DirectoryArtifactStore(this.paths.modelDir);
+    const ctx: TrainContext = {
+      hyperparameters,
+      channels: await FileChannelReader.open(this.paths, job.inputDataConfig),
+      model,
+      outputData: new DirectoryArtifactStore(this.paths.outputDataDir),
+      checkpoints: new DirectoryArtifactStore(this.paths.checkpointsDir),
+      logger: this.logger,
+      metrics: this.metrics,
+      signal,
+      hosts: { current: job.resourceConfig.current_host, all: job.resourceConfig.hosts },
+    };
+    const result = await algorithm.train(ctx);
+    if (!result || !result.inputSchema || !Array.isArray(result.inputSchema.columns)) {
+      throw new Error(`algorithm "${algorithm.name}" returned no input schema from train()`);
+    }
+    await writeManifest(
+      model,
+      createManifest({
+        algorithm: { name: algorithm.name, version: algorithm.version },
+        framework: frameworkInfo(),
+        inputSchema: result.inputSchema,
+        hyperparameters: { algorithm: algorithm.name, ...hyperparameters },
+        metrics: result.metrics,
+      }),
+    );
+  }
+
+  private async fail(error: unknown): Promise<void> {
+    const text = formatFailure(error);
+    this.logger.error('training failed', { reason: text.split('\n')[0] });
+    process.stderr.write(text);
+    try {
+      await mkdir(path.dirname(this.paths.failureFile), { recursive: true });
+      await writeFile(this.paths.failureFile, text);
+    } catch (writeError) {
+      this.logger.error('could not write the failure file', {
+        file: this.paths.failureFile,
+        error: (writeError as Error).message,
+      });
+    }
+  }
+}
