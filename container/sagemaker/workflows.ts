@@ -1,0 +1,805 @@
+/**
+ * The SageMaker workflows behind the CLI: train → model → endpoint → invoke, batch transform,
+ * automatic model tuning, invoke, cleanup. Every function takes its AWS clients, output sink
+ * and clock as arguments (see Deps), and the request builders are pure, so tests check the
+ * exact requests against in-process fakes.
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateHyperParameterTuningJobCommand,
+  CreateModelCommand,
+  CreateTrainingJobCommand,
+  CreateTransformJobCommand,
+  DeleteEndpointCommand,
+  DeleteEndpointConfigCommand,
+  DeleteModelCommand,
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  DescribeHyperParameterTuningJobCommand,
+  DescribeTrainingJobCommand,
+  DescribeTransformJobCommand,
+  type Channel,
+  type CreateEndpointConfigCommandInput,
+  type CreateHyperParameterTuningJobCommandInput,
+  type CreateModelCommandInput,
+  type CreateTrainingJobCommandInput,
+  type CreateTransformJobCommandInput,
+  type DescribeEndpointCommandOutput,
+  type DescribeHyperParameterTuningJobCommandOutput,
+  type DescribeTrainingJobCommandOutput,
+  type DescribeTransformJobCommandOutput,
+  type ProductionVariantInstanceType,
+  type TrainingInstanceType,
+  type TransformInstanceType,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import type { AwsClients } from './clients.js';
+import { metricDefinitions, objectiveType } from './metrics.js';
+import { type RangeSpec, toParameterRanges } from './hyperparameters.js';
+import { TUNING_JOB_NAME_MAX, uniqueName } from './naming.js';
+import { bodyToString, contentTypeOf, isS3Uri, parseS3Uri, readObjectText, s3Uri, uploadFile } from './s3.js';
+import { type Clock, formatDuration, pollUntil } from './wait.js';
+
+/** Progress goes to `info` (stderr in the CLI); results (tables, names) to `result` (stdout). */
+export interface Io {
+  info(message: string): void;
+  result(text: string): void;
+}
+
+export interface Deps {
+  clients: AwsClients;
+  io: Io;
+  clock: Clock;
+}
+
+export interface WaitSettings {
+  /** Poll interval in ms. */
+  intervalMs: number;
+  /** Give up after this many ms. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_WAIT: Readonly<Record<'training' | 'endpoint' | 'transform' | 'tuning', WaitSettings>> = {
+  training: { intervalMs: 15_000, timeoutMs: 6 * 3600_000 },
+  endpoint: { intervalMs: 20_000, timeoutMs: 3600_000 },
+  transform: { intervalMs: 15_000, timeoutMs: 6 * 3600_000 },
+  tuning: { intervalMs: 30_000, timeoutMs: 24 * 3600_000 },
+};
+
+/** Error for a SageMaker resource that ended in Failed/Stopped, carrying its FailureReason. */
+export class SageMakerJobError extends Error {
+  constructor(
+    readonly resource: string,
+    readonly status: string,
+    readonly failureReason: string | undefined,
+  ) {
+    super(`${resource} ended with status ${status}: ${failureReason?.trim() || 'no FailureReason given'}`);
+    this.name = 'SageMakerJobError';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training
+// ---------------------------------------------------------------------------------------------
+
+export interface ChannelSpec {
+  name: string;
+  s3Uri: string;
+  contentType?: string;
+}
+
+export interface TrainingSpec {
+  jobName: string;
+  image: string;
+  role: string;
+  instanceType: string;
+  instanceCount: number;
+  volumeSizeGb: number;
+  maxRuntimeSeconds: number;
+  hyperparameters: Record<string, string>;
+  channels: ChannelSpec[];
+  outputS3Uri: string;
+  metricNames?: readonly string[];
+  tags?: Record<string, string>;
+}
+
+function channels(specs: readonly ChannelSpec[]): Channel[] {
+  return specs.map((c) => ({
+    ChannelName: c.name,
+    DataSource: {
+      S3DataSource: { S3DataType: 'S3Prefix', S3Uri: c.s3Uri, S3DataDistributionType: 'FullyReplicated' },
+    },
+    ContentType: c.contentType ?? 'text/csv',
+    CompressionType: 'None',
+  }));
+}
+
+function tagList(tags?: Record<string, string>): { Key: string; Value: string }[] | undefined {
+  if (!tags || Object.keys(tags).length === 0) return undefined;
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+export function trainingJobRequest(spec: TrainingSpec): CreateTrainingJobCommandInput {
+  return {
+    TrainingJobName: spec.jobName,
+    AlgorithmSpecification: {
+      TrainingImage: spec.image,
+      TrainingInputMode: 'File',
+      MetricDefinitions: metricDefinitions(spec.metricNames),
+      EnableSageMakerMetricsTimeSeries: true,
+    },
+    RoleArn: spec.role,
+    HyperParameters: { ...spec.hyperparameters },
+    InputDataConfig: channels(spec.channels),
+    OutputDataConfig: { S3OutputPath: spec.outputS3Uri },
+    ResourceConfig: {
+      InstanceType: spec.instanceType as TrainingInstanceType,
+      InstanceCount: spec.instanceCount,
+      VolumeSizeInGB: spec.volumeSizeGb,
+    },
+    StoppingCondition: { MaxRuntimeInSeconds: spec.maxRuntimeSeconds },
+    Tags: tagList(spec.tags),
+  };
+}
+
+export async function startTrainingJob(deps: Deps, spec: TrainingSpec): Promise<string> {
+  const res = await deps.clients.sagemaker.send(new CreateTrainingJobCommand(trainingJobRequest(spec)));
+  deps.io.info(`training job ${spec.jobName} created${res.TrainingJobArn ? ` (${res.TrainingJobArn})` : ''}`);
+  return spec.jobName;
+}
+
+/** Waits for a training job; prints status changes and final metrics; throws with FailureReason. */
+export async function waitForTrainingJob(
+  deps: Deps,
+  jobName: string,
+  wait: WaitSettings = DEFAULT_WAIT.training,
+): Promise<DescribeTrainingJobCommandOutput> {
+  let seenTransitions = 0;
+  let lastLine = '';
+  const result = await pollUntil({
+    what: `training job ${jobName}`,
+    clock: deps.clock,
+    ...wait,
+    describe: () => deps.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName })),
+    onState: (d, elapsed) => {
+      const transitions = d.SecondaryStatusTransitions ?? [];
+      for (const t of transitions.slice(seenTransitions)) {
+        deps.io.info(`  [${formatDuration(elapsed)}] ${t.Status}${t.StatusMessage ? `: ${t.StatusMessage}` : ''}`);
+      }
+      seenTransitions = Math.max(seenTransitions, transitions.length);
+      const line = `${d.TrainingJobStatus}/${d.SecondaryStatus ?? '-'}`;
+      if (line !== lastLine) {
+        deps.io.info(`training job ${jobName}: ${line} (${formatDuration(elapsed)})`);
+        lastLine = line;
+      }
+    },
+    check: (d) => {
+      switch (d.TrainingJobStatus) {
+        case 'Completed':
+          return { done: true, result: d };
+        case 'Failed':
+        case 'Stopped':
+          throw new SageMakerJobError(`training job ${jobName}`, d.TrainingJobStatus, d.FailureReason);
+        default:
+          return { done: false, status: `${d.TrainingJobStatus ?? 'unknown'}/${d.SecondaryStatus ?? '-'}` };
+      }
+    },
+  });
+  for (const m of result.FinalMetricDataList ?? []) deps.io.info(`  final ${m.MetricName} = ${m.Value}`);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model, endpoint, invocation
+// ---------------------------------------------------------------------------------------------
+
+export interface ModelSpec {
+  modelName: string;
+  image: string;
+  modelDataUrl: string;
+  role: string;
+  environment?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+export function modelRequest(spec: ModelSpec): CreateModelCommandInput {
+  return {
+    ModelName: spec.modelName,
+    PrimaryContainer: {
+      Image: spec.image,
+      ModelDataUrl: spec.modelDataUrl,
+      Environment: spec.environment && Object.keys(spec.environment).length > 0 ? { ...spec.environment } : undefined,
+    },
+    ExecutionRoleArn: spec.role,
+    Tags: tagList(spec.tags),
+  };
+}
+
+export interface EndpointSpec {
+  endpointName: string;
+  endpointConfigName: string;
+  modelName: string;
+  instanceType: string;
+  instanceCount: number;
+  tags?: Record<string, string>;
+}
+
+export function endpointConfigRequest(spec: EndpointSpec): CreateEndpointConfigCommandInput {
+  return {
+    EndpointConfigName: spec.endpointConfigName,
+    ProductionVariants: [
+      {
+        VariantName: 'AllTraffic',
+        ModelName: spec.modelName,
+        InitialInstanceCount: spec.instanceCount,
+        InstanceType: spec.instanceType as ProductionVariantInstanceType,
+        InitialVariantWeight: 1,
+      },
+    ],
+    Tags: tagList(spec.tags),
+  };
+}
+
+export async function createModel(deps: Deps, spec: ModelSpec): Promise<string> {
+  await deps.clients.sagemaker.send(new CreateModelCommand(modelRequest(spec)));
+  deps.io.info(`model ${spec.modelName} created from ${spec.modelDataUrl}`);
+  return spec.modelName;
+}
+
+export async function createEndpoint(deps: Deps, spec: EndpointSpec): Promise<string> {
+  await deps.clients.sagemaker.send(new CreateEndpointConfigCommand(endpointConfigRequest(spec)));
+  deps.io.info(`endpoint config ${spec.endpointConfigName} created (${spec.instanceCount} x ${spec.instanceType})`);
+  await deps.clients.sagemaker.send(
+    new CreateEndpointCommand({
+      EndpointName: spec.endpointName,
+      EndpointConfigName: spec.endpointConfigName,
+      Tags: tagList(spec.tags),
+    }),
+  );
+  deps.io.info(`endpoint ${spec.endpointName} creating`);
+  return spec.endpointName;
+}
+
+export async function waitForEndpoint(
+  deps: Deps,
+  endpointName: string,
+  wait: WaitSettings = DEFAULT_WAIT.endpoint,
+): Promise<DescribeEndpointCommandOutput> {
+  let last = '';
+  return pollUntil({
+    what: `endpoint ${endpointName}`,
+    clock: deps.clock,
+    ...wait,
+    describe: () => deps.clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName })),
+    onState: (d, elapsed) => {
+      if (d.EndpointStatus !== last) {
+        deps.io.info(`endpoint ${endpointName}: ${d.EndpointStatus} (${formatDuration(elapsed)})`);
+        last = d.EndpointStatus ?? '';
+      }
+    },
+    check: (d) => {
+      if (d.EndpointStatus === 'InService') return { done: true, result: d };
+      if (d.EndpointStatus === 'Failed' || d.EndpointStatus === 'OutOfService') {
+        throw new SageMakerJobError(`endpoint ${endpointName}`, d.EndpointStatus, d.FailureReason);
+      }
+      return { done: false, status: d.EndpointStatus ?? 'unknown' };
+    },
+  });
+}
+
+export interface InvokeSpec {
+  endpointName: string;
+  body: Uint8Array | string;
+  contentType: string;
+  accept?: string;
+  customAttributes?: string;
+}
+
+export async function invokeEndpoint(deps: Deps, spec: InvokeSpec): Promise<{ contentType: string; body: string }> {
+  const body = typeof spec.body === 'string' ? new TextEncoder().encode(spec.body) : spec.body;
+  const res = await deps.clients.runtime.send(
+    new InvokeEndpointCommand({
+      EndpointName: spec.endpointName,
+      ContentType: spec.contentType,
+      Accept: spec.accept ?? spec.contentType,
+      Body: body,
+      CustomAttributes: spec.customAttributes,
+    }),
+  );
+  return { contentType: res.ContentType ?? spec.accept ?? spec.contentType, body: await bodyToString(res.Body) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// train-and-deploy
+// ---------------------------------------------------------------------------------------------
+
+export interface AwsPlacement {
+  bucket: string;
+  /** Key prefix under which all objects of this tool go. */
+  prefix: string;
+  role: string;
+  image: string;
+}
+
+export interface TrainAndDeployOptions extends AwsPlacement {
+  baseName: string;
+  /** Local CSV file (uploaded) or s3:// URI (used as is). */
+  train: string;
+  validation?: string;
+  /** Local CSV to invoke the endpoint with once it is in service. */
+  testFile?: string;
+  hyperparameters: Record<string, string>;
+  trainingInstanceType: string;
+  trainingInstanceCount: number;
+  volumeSizeGb: number;
+  maxRuntimeSeconds: number;
+  endpointInstanceType: string;
+  endpointInstanceCount: number;
+  environment?: Record<string, string>;
+  accept?: string;
+  /** Delete endpoint, endpoint config and model after the test invocation. */
+  deleteEndpoint?: boolean;
+  /** Stop after creating the training job. */
+  noWait?: boolean;
+  tags?: Record<string, string>;
+  waits?: Partial<typeof DEFAULT_WAIT>;
+}
+
+export interface TrainAndDeployResult {
+  trainingJobName: string;
+  modelName?: string;
+  endpointConfigName?: string;
+  endpointName?: string;
+  modelDataUrl?: string;
+  prediction?: { contentType: string; body: string };
+}
+
+/** Uploads a local file under `prefix/input/<job>/<channel>/` or passes an s3:// URI through; returns the channel URI. */
+export async function stageChannel(
+  deps: Deps,
+  source: string,
+  placement: Pick<AwsPlacement, 'bucket' | 'prefix'>,
+  jobName: string,
+  channel: string,
+): Promise<string> {
+  if (isS3Uri(source)) return source;
+  const key = s3Uri(placement.bucket, placement.prefix, 'input', jobName, channel, path.basename(source));
+  await uploadFile(deps.clients.s3, source, parseS3Uri(key), {
+    onProgress: (sent, total) => {
+      if (sent === total) deps.io.info(`uploaded ${source} (${total} bytes) to ${key}`);
+    },
+  });
+  return s3Uri(placement.bucket, placement.prefix, 'input', jobName, channel) + '/';
+}
+
+export async function trainAndDeploy(deps: Deps, o: TrainAndDeployOptions): Promise<TrainAndDeployResult> {
+  const jobName = uniqueName(o.baseName, new Date(deps.clock.now()));
+  const channelSpecs: ChannelSpec[] = [{ name: 'train', s3Uri: await stageChannel(deps, o.train, o, jobName, 'train') }];
+  if (o.validation) {
+    channelSpecs.push({ name: 'validation', s3Uri: await stageChannel(deps, o.validation, o, jobName, 'validation') });
+  }
+  await startTrainingJob(deps, {
+    jobName,
+    image: o.image,
+    role: o.role,
+    instanceType: o.trainingInstanceType,
+    instanceCount: o.trainingInstanceCount,
+    volumeSizeGb: o.volumeSizeGb,
+    maxRuntimeSeconds: o.maxRuntimeSeconds,
+    hyperparameters: o.hyperparameters,
+    channels: channelSpecs,
+    outputS3Uri: s3Uri(o.bucket, o.prefix, 'training-output'),
+    ...(o.tags ? { tags: o.tags } : {}),
+  });
+  if (o.noWait) return { trainingJobName: jobName };
+
+  const trained = await waitForTrainingJob(deps, jobName, { ...DEFAULT_WAIT.training, ...o.waits?.training });
+  const modelDataUrl = trained.ModelArtifacts?.S3ModelArtifacts;
+  if (!modelDataUrl) throw new Error(`training job ${jobName} completed without ModelArtifacts.S3ModelArtifacts`);
+  deps.io.info(`model artifacts: ${modelDataUrl}`);
+
+  const modelName = jobName;
+  const endpointName = jobName;
+  const endpointConfigName = jobName;
+  await createModel(deps, {
+    modelName,
+    image: o.image,
+    modelDataUrl,
+    role: o.role,
+    ...(o.environment ? { environment: o.environment } : {}),
+    ...(o.tags ? { tags: o.tags } : {}),
+  });
+  await createEndpoint(deps, {
+    endpointName,
+    endpointConfigName,
+    modelName,
+    instanceType: o.endpointInstanceType,
+    instanceCount: o.endpointInstanceCount,
+    ...(o.tags ? { tags: o.tags } : {}),
+  });
+  await waitForEndpoint(deps, endpointName, { ...DEFAULT_WAIT.endpoint, ...o.waits?.endpoint });
+  deps.io.result(`endpoint ${endpointName} is InService`);
+
+  const result: TrainAndDeployResult = { trainingJobName: jobName, modelName, endpointConfigName, endpointName, modelDataUrl };
+  try {
+    if (o.testFile) {
+      const body = await readFile(o.testFile);
+      result.prediction = await invokeEndpoint(deps, {
+        endpointName,
+        body,
+        contentType: contentTypeOf(o.testFile),
+        accept: o.accept ?? 'text/csv',
+      });
+    }
+  } finally {
+    if (o.deleteEndpoint) await cleanup(deps, { endpointName });
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batch transform
+// ---------------------------------------------------------------------------------------------
+
+export interface TransformSpec {
+  jobName: string;
+  modelName: string;
+  inputS3Uri: string;
+  outputS3Uri: string;
+  instanceType: string;
+  instanceCount: number;
+  contentType: string;
+  accept: string;
+  strategy: 'MultiRecord' | 'SingleRecord';
+  maxPayloadMb?: number;
+  maxConcurrentTransforms?: number;
+  environment?: Record<string, string>;
+  tags?: Record<string, string>;
+}
+
+export function transformJobRequest(spec: TransformSpec): CreateTransformJobCommandInput {
+  return {
+    TransformJobName: spec.jobName,
+    ModelName: spec.modelName,
+    BatchStrategy: spec.strategy,
+    MaxPayloadInMB: spec.maxPayloadMb,
+    MaxConcurrentTransforms: spec.maxConcurrentTransforms,
+    Environment: spec.environment && Object.keys(spec.environment).length > 0 ? { ...spec.environment } : undefined,
+    TransformInput: {
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: spec.inputS3Uri } },
+      ContentType: spec.contentType,
+      CompressionType: 'None',
+      SplitType: 'Line',
+    },
+    TransformOutput: {
+      S3OutputPath: spec.outputS3Uri,
+      Accept: spec.accept,
+      AssembleWith: 'Line',
+    },
+    TransformResources: { InstanceType: spec.instanceType as TransformInstanceType, InstanceCount: spec.instanceCount },
+    Tags: tagList(spec.tags),
+  };
+}
+
+export async function waitForTransformJob(
+  deps: Deps,
+  jobName: string,
+  wait: WaitSettings = DEFAULT_WAIT.transform,
+): Promise<DescribeTransformJobCommandOutput> {
+  let last = '';
+  return pollUntil({
+    what: `transform job ${jobName}`,
+    clock: deps.clock,
+    ...wait,
+    describe: () => deps.clients.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: jobName })),
+    onState: (d, elapsed) => {
+      if (d.TransformJobStatus !== last) {
+        deps.io.info(`transform job ${jobName}: ${d.TransformJobStatus} (${formatDuration(elapsed)})`);
+        last = d.TransformJobStatus ?? '';
+      }
+    },
+    check: (d) => {
+      if (d.TransformJobStatus === 'Completed') return { done: true, result: d };
+      if (d.TransformJobStatus === 'Failed' || d.TransformJobStatus === 'Stopped') {
+        throw new SageMakerJobError(`transform job ${jobName}`, d.TransformJobStatus, d.FailureReason);
+      }
+      return { done: false, status: d.TransformJobStatus ?? 'unknown' };
+    },
+  });
+}
+
+export interface BatchTransformOptions {
+  bucket: string;
+  prefix: string;
+  baseName: string;
+  /** Existing model, or: */
+  modelName?: string;
+  /** …a completed training job whose artifacts become a new model (needs image and role). */
+  trainingJobName?: string;
+  image?: string;
+  role?: string;
+  /** Local file (uploaded) or s3:// prefix/object. */
+  input: string;
+  outputS3Uri?: string;
+  instanceType: string;
+  instanceCount: number;
+  contentType?: string;
+  accept?: string;
+  strategy?: 'MultiRecord' | 'SingleRecord';
+  maxPayloadMb?: number;
+  maxConcurrentTransforms?: number;
+  environment?: Record<string, string>;
+  noWait?: boolean;
+  tags?: Record<string, string>;
+  wait?: Partial<WaitSettings>;
+}
+
+export interface BatchTransformResult {
+  transformJobName: string;
+  modelName: string;
+  outputS3Uri: string;
+  /** When the input was one local file: the assembled output (`<file>.out`). */
+  output?: string;
+}
+
+export async function batchTransform(deps: Deps, o: BatchTransformOptions): Promise<BatchTransformResult> {
+  const jobName = uniqueName(o.baseName, new Date(deps.clock.now()));
+  let modelName = o.modelName;
+  if (!modelName) {
+    if (!o.trainingJobName) throw new Error('batch-transform needs --model-name or --training-job');
+    if (!o.image || !o.role) throw new Error('creating a model from --training-job needs --image and --role');
+    const job = await deps.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: o.trainingJobName }));
+    if (job.TrainingJobStatus !== 'Completed' || !job.ModelArtifacts?.S3ModelArtifacts) {
+      throw new SageMakerJobError(`training job ${o.trainingJobName}`, job.TrainingJobStatus ?? 'unknown', job.FailureReason ?? 'it has no model artifacts (not Completed)');
+    }
+    modelName = jobName;
+    await createModel(deps, {
+      modelName,
+      image: o.image,
+      role: o.role,
+      modelDataUrl: job.ModelArtifacts.S3ModelArtifacts,
+      ...(o.tags ? { tags: o.tags } : {}),
+    });
+  }
+  const local = !isS3Uri(o.input);
+  let inputS3Uri = o.input;
+  if (local) {
+    const uri = s3Uri(o.bucket, o.prefix, 'transform-input', jobName, path.basename(o.input));
+    await uploadFile(deps.clients.s3, o.input, parseS3Uri(uri));
+    deps.io.info(`uploaded ${o.input} to ${uri}`);
+    inputS3Uri = uri;
+  }
+  const outputS3Uri = o.outputS3Uri ?? s3Uri(o.bucket, o.prefix, 'transform-output', jobName);
+  const contentType = o.contentType ?? (local ? contentTypeOf(o.input) : 'text/csv');
+  await deps.clients.sagemaker.send(
+    new CreateTransformJobCommand(
+      transformJobRequest({
+        jobName,
+        modelName,
+        inputS3Uri,
+        outputS3Uri,
+        instanceType: o.instanceType,
+        instanceCount: o.instanceCount,
+        contentType,
+        accept: o.accept ?? contentType,
+        strategy: o.strategy ?? 'MultiRecord',
+        ...(o.maxPayloadMb !== undefined ? { maxPayloadMb: o.maxPayloadMb } : {}),
+        ...(o.maxConcurrentTransforms !== undefined ? { maxConcurrentTransforms: o.maxConcurrentTransforms } : {}),
+        ...(o.environment ? { environment: o.environment } : {}),
+        ...(o.tags ? { tags: o.tags } : {}),
+      }),
+    ),
+  );
+  deps.io.info(`transform job ${jobName} created (model ${modelName}, output ${outputS3Uri})`);
+  const result: BatchTransformResult = { transformJobName: jobName, modelName, outputS3Uri };
+  if (o.noWait) return result;
+  await waitForTransformJob(deps, jobName, { ...DEFAULT_WAIT.transform, ...o.wait });
+  if (local) {
+    // SageMaker writes the output of input object `name` as `<S3OutputPath>/name.out`.
+    const out = parseS3Uri(`${outputS3Uri.replace(/\/+$/, '')}/${path.basename(o.input)}.out`);
+    result.output = await readObjectText(deps.clients.s3, out);
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Automatic model tuning
+// ---------------------------------------------------------------------------------------------
+
+export interface TuningSpec {
+  jobName: string;
+  image: string;
+  role: string;
+  objective: string;
+  strategy: 'Bayesian' | 'Random' | 'Hyperband' | 'Grid';
+  maxJobs: number;
+  maxParallelJobs: number;
+  earlyStopping: 'Off' | 'Auto';
+  ranges: readonly RangeSpec[];
+  staticHyperparameters: Record<string, string>;
+  channels: ChannelSpec[];
+  outputS3Uri: string;
+  instanceType: string;
+  instanceCount: number;
+  volumeSizeGb: number;
+  maxRuntimeSeconds: number;
+  tags?: Record<string, string>;
+}
+
+export function tuningJobRequest(spec: TuningSpec): CreateHyperParameterTuningJobCommandInput {
+  const tuned = new Set(spec.ranges.map((r) => r.name));
+  const staticHps = Object.fromEntries(Object.entries(spec.staticHyperparameters).filter(([k]) => !tuned.has(k)));
+  const metricNames = metricDefinitions().some((m) => m.Name === spec.objective)
+    ? undefined
+    : [...metricDefinitions().map((m) => m.Name!), spec.objective];
+  return {
+    HyperParameterTuningJobName: spec.jobName,
+    HyperParameterTuningJobConfig: {
+      Strategy: spec.strategy,
+      HyperParameterTuningJobObjective: { Type: objectiveType(spec.objective), MetricName: spec.objective },
+      ResourceLimits: { MaxNumberOfTrainingJobs: spec.maxJobs, MaxParallelTrainingJobs: spec.maxParallelJobs },
+      ParameterRanges: toParameterRanges(spec.ranges),
+      TrainingJobEarlyStoppingType: spec.strategy === 'Hyperband' ? undefined : spec.earlyStopping,
+    },
+    TrainingJobDefinition: {
+      AlgorithmSpecification: {
+        TrainingImage: spec.image,
+        TrainingInputMode: 'File',
+        MetricDefinitions: metricDefinitions(metricNames),
+      },
+      RoleArn: spec.role,
+      StaticHyperParameters: staticHps,
+      InputDataConfig: channels(spec.channels),
+      OutputDataConfig: { S3OutputPath: spec.outputS3Uri },
+      ResourceConfig: {
+        InstanceType: spec.instanceType as TrainingInstanceType,
+        InstanceCount: spec.instanceCount,
+        VolumeSizeInGB: spec.volumeSizeGb,
+      },
+      StoppingCondition: { MaxRuntimeInSeconds: spec.maxRuntimeSeconds },
+    },
+    Tags: tagList(spec.tags),
+  };
+}
+
+export async function waitForTuningJob(
+  deps: Deps,
+  jobName: string,
+  wait: WaitSettings = DEFAULT_WAIT.tuning,
+): Promise<DescribeHyperParameterTuningJobCommandOutput> {
+  let last = '';
+  return pollUntil({
+    what: `tuning job ${jobName}`,
+    clock: deps.clock,
+    ...wait,
+    describe: () =>
+      deps.clients.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: jobName })),
+    onState: (d, elapsed) => {
+      const c = d.TrainingJobStatusCounters ?? {};
+      const best = d.BestTrainingJob?.FinalHyperParameterTuningJobObjectiveMetric;
+      const line =
+        `tuning job ${jobName}: ${d.HyperParameterTuningJobStatus} — completed ${c.Completed ?? 0}, ` +
+        `in progress ${c.InProgress ?? 0}, failed ${(c.NonRetryableError ?? 0) + (c.RetryableError ?? 0)}, stopped ${c.Stopped ?? 0}` +
+        (best ? `; best ${best.MetricName} = ${best.Value}` : '');
+      if (line !== last) {
+        deps.io.info(`${line} (${formatDuration(elapsed)})`);
+        last = line;
+      }
+    },
+    check: (d) => {
+      if (d.HyperParameterTuningJobStatus === 'Completed') return { done: true, result: d };
+      if (d.HyperParameterTuningJobStatus === 'Failed' || d.HyperParameterTuningJobStatus === 'Stopped') {
+        throw new SageMakerJobError(`tuning job ${jobName}`, d.HyperParameterTuningJobStatus, d.FailureReason);
+      }
+      return { done: false, status: d.HyperParameterTuningJobStatus ?? 'unknown' };
+    },
+  });
+}
+
+export interface TuneOptions extends AwsPlacement {
+  baseName: string;
+  train: string;
+  validation?: string;
+  objective: string;
+  strategy: TuningSpec['strategy'];
+  maxJobs: number;
+  maxParallelJobs: number;
+  earlyStopping: TuningSpec['earlyStopping'];
+  ranges: readonly RangeSpec[];
+  staticHyperparameters: Record<string, string>;
+  instanceType: string;
+  instanceCount: number;
+  volumeSizeGb: number;
+  maxRuntimeSeconds: number;
+  noWait?: boolean;
+  tags?: Record<string, string>;
+  wait?: Partial<WaitSettings>;
+}
+
+export interface TuneResult {
+  tuningJobName: string;
+  bestTrainingJob?: string;
+  bestObjective?: { name: string; value: number };
+  bestHyperparameters?: Record<string, string>;
+}
+
+export async function tune(deps: Deps, o: TuneOptions): Promise<TuneResult> {
+  const jobName = uniqueName(o.baseName, new Date(deps.clock.now()), TUNING_JOB_NAME_MAX);
+  const channelSpecs: ChannelSpec[] = [{ name: 'train', s3Uri: await stageChannel(deps, o.train, o, jobName, 'train') }];
+  if (o.validation) {
+    channelSpecs.push({ name: 'validation', s3Uri: await stageChannel(deps, o.validation, o, jobName, 'validation') });
+  }
+  await deps.clients.sagemaker.send(
+    new CreateHyperParameterTuningJobCommand(
+      tuningJobRequest({
+        jobName,
+        image: o.image,
+        role: o.role,
+        objective: o.objective,
+        strategy: o.strategy,
+        maxJobs: o.maxJobs,
+        maxParallelJobs: o.maxParallelJobs,
+        earlyStopping: o.earlyStopping,
+        ranges: o.ranges,
+        staticHyperparameters: o.staticHyperparameters,
+        channels: channelSpecs,
+        outputS3Uri: s3Uri(o.bucket, o.prefix, 'tuning-output'),
+        instanceType: o.instanceType,
+        instanceCount: o.instanceCount,
+        volumeSizeGb: o.volumeSizeGb,
+        maxRuntimeSeconds: o.maxRuntimeSeconds,
+        ...(o.tags ? { tags: o.tags } : {}),
+      }),
+    ),
+  );
+  deps.io.info(`tuning job ${jobName} created: ${o.strategy}, ${o.objective} (${objectiveType(o.objective)}), ${o.maxJobs} jobs, ${o.maxParallelJobs} in parallel`);
+  if (o.noWait) return { tuningJobName: jobName };
+  const d = await waitForTuningJob(deps, jobName, { ...DEFAULT_WAIT.tuning, ...o.wait });
+  const best = d.BestTrainingJob;
+  const result: TuneResult = { tuningJobName: jobName };
+  if (best?.TrainingJobName) result.bestTrainingJob = best.TrainingJobName;
+  const metric = best?.FinalHyperParameterTuningJobObjectiveMetric;
+  if (metric?.MetricName !== undefined && metric.Value !== undefined) result.bestObjective = { name: metric.MetricName, value: metric.Value };
+  if (best?.TunedHyperParameters) result.bestHyperparameters = { ...best.TunedHyperParameters };
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup
+// ---------------------------------------------------------------------------------------------
+
+export interface CleanupOptions {
+  endpointName: string;
+  keepModel?: boolean;
+  keepEndpointConfig?: boolean;
+}
+
+/** Deletes an endpoint, then its endpoint config and the models it served. */
+export async function cleanup(deps: Deps, o: CleanupOptions): Promise<string[]> {
+  const sm = deps.clients.sagemaker;
+  const deleted: string[] = [];
+  const endpoint = await sm.send(new DescribeEndpointCommand({ EndpointName: o.endpointName }));
+  const configName = endpoint.EndpointConfigName;
+  let models: string[] = [];
+  if (configName) {
+    const config = await sm.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName }));
+    models = (config.ProductionVariants ?? []).map((v) => v.ModelName).filter((m): m is string => !!m);
+  }
+  await sm.send(new DeleteEndpointCommand({ EndpointName: o.endpointName }));
+  deleted.push(`endpoint ${o.endpointName}`);
+  if (configName && !o.keepEndpointConfig) {
+    await sm.send(new DeleteEndpointConfigCommand({ EndpointConfigName: configName }));
+    deleted.push(`endpoint config ${configName}`);
+  }
+  if (!o.keepModel) {
+    for (const m of new Set(models)) {
+      await sm.send(new DeleteModelCommand({ ModelName: m }));
+      deleted.push(`model ${m}`);
+    }
+  }
+  for (const d of deleted) deps.io.info(`deleted ${d}`);
+  return deleted;
+}
