@@ -24,7 +24,7 @@ export const baselineHyperparameters = {
   label_column: {
     type: 'string',
     aliases: ['output_column'],
-    description: 'Column to impute. Absent: every column of the table is modelled (complete mode).',
+    description: 'Column to impute. Absent: every column that has gaps in the training data is modelled (complete mode).',
   },
   feature_columns: {
     type: 'list',
@@ -83,7 +83,12 @@ export class BaselineAlgorithm implements Algorithm {
         `feature_columns ${unknownFeatures.map((c) => `"${c}"`).join(', ')} not in the training data; columns: ${table.columns.join(', ')}`,
       );
     }
-    const targetColumns = hp.label_column !== undefined ? [hp.label_column] : table.columns;
+    const withGaps = table.columns.filter((c) => table.records.some((r) => isMissing(r[c], missing)));
+    if (hp.label_column === undefined && withGaps.length === 0) {
+      ctx.logger.warn('no column of the training data has gaps; every column gets a fill value');
+    }
+    const targetColumns =
+      hp.label_column !== undefined ? [hp.label_column] : withGaps.length > 0 ? withGaps : table.columns;
     const targets: BaselineModel['targets'] = [];
     for (const column of targetColumns) {
       ctx.signal.throwIfAborted();

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Side-by-side serving benchmark: our `byoc serve` vs the original nginx + gunicorn + Flask stack
+# (../shared/peers/serving), same machine, same wrk load script and payloads, one after the other.
+#
+#   npm run bench:serve                      # baseline model (default)
+#   ALGORITHM=datawig npm run bench:serve    # the datawig model
+# Env: WORKERS=2 PORT=18181 PEER_PORT=18182 DURATION=10 REPS=5 OUT_DIR=/tmp/byoc-bench SKIP_PEER=0
+# Needs wrk, curl, python3 (stdlib) and, for the peer, Debian's python3-flask gunicorn
+# python3-gevent python3-sklearn python3-pandas nginx-light (see the peer's README).
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+SHARED=${SHARED:-$(cd "$ROOT/.." && pwd)/shared}
+ALGORITHM=${ALGORITHM:-baseline}
+WORKERS=${WORKERS:-2}
+PORT=${PORT:-18181}
+PEER_PORT=${PEER_PORT:-18182}
+REPS=${REPS:-5}
+SKIP_PEER=${SKIP_PEER:-0}
+OUT_DIR=${OUT_DIR:-${TMPDIR:-/tmp}/byoc-bench}
+export DURATION=${DURATION:-10}
+mkdir -p "$OUT_DIR"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/byoc-bench.XXXXXX")
+export RUN_DIR=$WORK
+SERVER="$HERE/byoc-server.sh"
+cleanup() { "$SERVER" stop "$PORT" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+for t in wrk curl python3; do command -v "$t" >/dev/null || { echo "serve-bench: $t is required (apt-get install wrk curl)" >&2; exit 2; }; done
+[ -f "$ROOT/dist/container/main.js" ] || { echo "serve-bench: run npm run build first" >&2; exit 2; }
+
+# The peer folder is read-only in shared/: work on a copy.
+cp -r "$SHARED/peers/serving" "$WORK/peer"
+chmod -R u+w "$WORK/peer"
+PEER=$WORK/peer
+
+echo "== training table: the peer's synthetic review table (python_stack/synth.py via train.py)" >&2
+if [ "$SKIP_PEER" != 1 ]; then
+  /usr/bin/python3 "$PEER/python_stack/train.py" >&2
+  TABLE=$PEER/python_stack/model/train.csv
+else
+  TABLE=${TABLE:?with SKIP_PEER=1 set TABLE to a CSV with review,rating_binary}
+fi
+[ -f "$PEER/payloads/csv_100rows.csv" ] || python3 "$PEER/payloads/make_payloads.py"
+
+ML=$WORK/ml
+mkdir -p "$ML/input/config" "$ML/input/data/train"
+cp "$TABLE" "$ML/input/data/train/train.csv"
+printf '{"algorithm": "%s", "feature_columns": "review", "label_column": "rating_binary"}\n' "$ALGORITHM" > "$ML/input/config/hyperparameters.json"
+echo "== training $ALGORITHM on $(($(wc -l < "$TABLE") - 1)) rows" >&2
+t0=$(date +%s.%N)
+BYOC_LOG_LEVEL=warn node "$ROOT/dist/container/main.js" train --ml-root "$ML" > "$WORK/train.log" 2>&1 || { cat "$WORK/train.log" >&2; exit 1; }
+echo "   trained in $(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo '?') s" >&2
+
+wait_ping() {
+  for _ in $(seq 1 1500); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$1/ping")" = 200 ] && return 0
+    sleep 0.02
+  done
+  return 1
+}
+
+echo "== byoc serve ($ALGORITHM, $WORKERS workers): load" >&2
+PID=$("$SERVER" start "$PORT" "$WORKERS" "$ML")
+wait_ping "$PORT" || { cat "$WORK/byoc-$PORT.log" >&2; exit 1; }
+LABEL="byoc serve ($ALGORITHM model, $WORKERS workers, node $(node --version))" SERVER_PIDS="$PID" \
+  "$PEER/run_load.sh" "http://127.0.0.1:$PORT" "$OUT_DIR/byoc.txt"
+python3 "$PEER/rss.py" "$PID" > "$OUT_DIR/byoc.mem"
+"$SERVER" stop "$PORT"
+echo "== byoc serve: cold start ($REPS reps)" >&2
+python3 "$PEER/cold_start.py" --url "http://127.0.0.1:$PORT/ping" --reps "$REPS" --interval 0.005 \
+  --start "$SERVER start $PORT $WORKERS $ML" --stop "$SERVER stop $PORT" > "$OUT_DIR/byoc.cold"
+
+if [ "$SKIP_PEER" != 1 ]; then
+  echo "== peer: nginx + gunicorn + Flask ($WORKERS workers)" >&2
+  REPS=$REPS "$PEER/bench_python_stack.sh" "$PEER_PORT" "$WORKERS" "$OUT_DIR/peer.txt" > /dev/null
+fi
+
+node "$HERE/compare-results.mjs" "$OUT_DIR" "$ALGORITHM"
