@@ -1,0 +1,209 @@
+/**
+ * The network's weight layout and a plain typed-array forward pass over it. Training runs in
+ * TensorFlow.js (train.ts); serving runs this: sparse inputs make a single row a few thousand
+ * multiply-adds, far below the fixed cost of dispatching tfjs ops. Tests check both agree.
+ */
+
+export interface NetSpec {
+  tableRows: number;
+  embDim: number;
+  numDim: number;
+  numHidden: number[];
+  fcHidden: number[];
+  outDim: number;
+}
+
+export interface WeightShape {
+  name: string;
+  shape: number[];
+}
+
+export function weightShapes(s: NetSpec): WeightShape[] {
+  const out: WeightShape[] = [
+    { name: 'emb', shape: [s.tableRows, s.embDim] },
+    { name: 'emb_b', shape: [s.embDim] },
+  ];
+  let numOut = 0;
+  if (s.numDim > 0) {
+    let d = s.numDim;
+    s.numHidden.forEach((h, i) => {
+      out.push({ name: `num${i}_w`, shape: [d, h] }, { name: `num${i}_b`, shape: [h] });
+      d = h;
+    });
+    numOut = d;
+  }
+  let d = s.embDim + numOut;
+  s.fcHidden.forEach((h, i) => {
+    out.push({ name: `fc${i}_w`, shape: [d, h] }, { name: `fc${i}_b`, shape: [h] });
+    d = h;
+  });
+  out.push({ name: 'out_w', shape: [d, s.outDim] }, { name: 'out_b', shape: [s.outDim] });
+  return out;
+}
+
+/** Seeded PRNG (mulberry32): weight init and shuffling are reproducible from `seed`. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Glorot-uniform weights, zero biases; the embedding scaled for a sum over a few unit-norm columns. */
+export function initWeights(s: NetSpec, seed: number, sparseColumns: number): Map<string, Float32Array> {
+  const r = rng(seed);
+  const m = new Map<string, Float32Array>();
+  for (const w of weightShapes(s)) {
+    const size = w.shape.reduce((a, b) => a * b, 1);
+    const a = new Float32Array(size);
+    if (w.shape.length === 2) {
+      const limit = w.name === 'emb' ? Math.sqrt(3 / Math.max(1, sparseColumns)) : Math.sqrt(6 / (w.shape[0]! + w.shape[1]!));
+      for (let i = 0; i < size; i++) a[i] = (r() * 2 - 1) * limit;
+    }
+    m.set(w.name, a);
+  }
+  return m;
+}
+
+interface Dense {
+  w: Float32Array;
+  b: Float32Array;
+  inDim: number;
+  outDim: number;
+}
+
+export class Net {
+  private readonly emb: Float32Array;
+  private readonly embB: Float32Array;
+  private readonly num: Dense[];
+  private readonly fc: Dense[];
+  private readonly out: Dense;
+  readonly concatDim: number;
+  // scratch buffers reused across rows (serving is single-threaded per process)
+  private readonly acts: Float32Array[];
+
+  constructor(readonly spec: NetSpec, weights: Map<string, Float32Array>) {
+    const get = (n: string) => {
+      const w = weights.get(n);
+      if (!w) throw new Error(`model weights lack "${n}"`);
+      return w;
+    };
+    this.emb = get('emb');
+    this.embB = get('emb_b');
+    const dense = (p: string, i: number, o: number): Dense => ({ w: get(`${p}_w`), b: get(`${p}_b`), inDim: i, outDim: o });
+    this.num = [];
+    let numOut = 0;
+    if (spec.numDim > 0) {
+      let d = spec.numDim;
+      spec.numHidden.forEach((h, i) => {
+        this.num.push(dense(`num${i}`, d, h));
+        d = h;
+      });
+      numOut = d;
+    }
+    this.concatDim = spec.embDim + numOut;
+    this.fc = [];
+    let d = this.concatDim;
+    spec.fcHidden.forEach((h, i) => {
+      this.fc.push(dense(`fc${i}`, d, h));
+      d = h;
+    });
+    this.out = dense('out', d, spec.outDim);
+    this.acts = [new Float32Array(this.concatDim), ...this.fc.map((l) => new Float32Array(l.outDim)), ...this.num.map((l) => new Float32Array(l.outDim))];
+  }
+
+  /**
+   * Logits of one row (sparse entries idx/val[start..end), dense numeric part at num[numOff..]).
+   * When `keep` is given, the activations of every layer are copied there (for explanations).
+   */
+  forward(idx: ArrayLike<number>, val: ArrayLike<number>, start: number, end: number, num: ArrayLike<number>, numOff: number, logits: Float32Array | Float64Array, keep?: Float32Array[]): void {
+    const { spec } = this;
+    const D = spec.embDim;
+    const h0 = this.acts[0]!;
+    for (let j = 0; j < D; j++) h0[j] = this.embB[j]!;
+    const emb = this.emb;
+    for (let k = start; k < end; k++) {
+      const o = idx[k]! * D;
+      const v = val[k]!;
+      for (let j = 0; j < D; j++) h0[j] += v * emb[o + j]!;
+    }
+    for (let j = 0; j < D; j++) if (h0[j]! < 0) h0[j] = 0;
+    if (spec.numDim > 0) {
+      if (this.num.length === 0) {
+        for (let j = 0; j < spec.numDim; j++) h0[D + j] = num[numOff + j]!;
+      } else {
+        let input: ArrayLike<number> = num;
+        let inOff = numOff;
+        this.num.forEach((l, li) => {
+          const a = li === this.num.length - 1 ? null : this.acts[1 + this.fc.length + li]!;
+          const target = a ?? h0;
+          const tOff = a ? 0 : D;
+          denseRelu(l, input, inOff, target, tOff, true);
+          input = target;
+          inOff = tOff;
+        });
+      }
+    }
+    let x: Float32Array = h0;
+    this.fc.forEach((l, li) => {
+      const y = this.acts[1 + li]!;
+      denseRelu(l, x, 0, y, 0, true);
+      x = y;
+    });
+    denseRelu(this.out, x, 0, logits, 0, false);
+    if (keep) {
+      keep.length = 0;
+      keep.push(h0.slice(), ...this.fc.map((_, li) => this.acts[1 + li]!.slice()));
+    }
+  }
+
+  /**
+   * d logit[c] / d(pre-activation of the embedding sum), through the ReLU masks of this row's
+   * activations (`keep` from forward). Dotted with an embedding row times its input weight it
+   * gives that token's contribution to the class score (gradient x input).
+   */
+  embeddingGradient(c: number, keep: Float32Array[]): Float32Array {
+    let g = new Float32Array(this.out.inDim);
+    for (let i = 0; i < this.out.inDim; i++) g[i] = this.out.w[i * this.out.outDim + c]!;
+    for (let li = this.fc.length - 1; li >= 0; li--) {
+      const l = this.fc[li]!;
+      const act = keep[1 + li]!;
+      const prev = new Float32Array(l.inDim);
+      for (let i = 0; i < l.inDim; i++) {
+        let s = 0;
+        for (let j = 0; j < l.outDim; j++) if (act[j]! > 0) s += l.w[i * l.outDim + j]! * g[j]!;
+        prev[i] = s;
+      }
+      g = prev;
+    }
+    const D = this.spec.embDim;
+    const h0 = keep[0]!;
+    const out = new Float32Array(D);
+    for (let j = 0; j < D; j++) out[j] = h0[j]! > 0 ? g[j]! : 0;
+    return out;
+  }
+
+  tokenScore(row: number, value: number, grad: Float32Array): number {
+    const D = this.spec.embDim;
+    const o = row * D;
+    let s = 0;
+    for (let j = 0; j < D; j++) s += this.emb[o + j]! * grad[j]!;
+    return s * value;
+  }
+}
+
+function denseRelu(l: Dense, x: ArrayLike<number>, xOff: number, y: Float32Array | Float64Array, yOff: number, relu: boolean): void {
+  const { w, b, inDim, outDim } = l;
+  for (let j = 0; j < outDim; j++) y[yOff + j] = b[j]!;
+  for (let i = 0; i < inDim; i++) {
+    const xi = x[xOff + i]!;
+    if (xi === 0) continue;
+    const o = i * outDim;
+    for (let j = 0; j < outDim; j++) y[yOff + j] += xi * w[o + j]!;
+  }
+  if (relu) for (let j = 0; j < outDim; j++) if (y[yOff + j]! < 0) y[yOff + j] = 0;
+}
