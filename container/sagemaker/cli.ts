@@ -536,6 +536,11 @@ function isMain(): boolean {
 }
 
 if (isMain()) {
+  // `... --help | head` closes the pipe early: not an error
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   runCli(process.argv.slice(2), defaultCliDeps()).then(
     (code) => {
       process.exitCode = code;
