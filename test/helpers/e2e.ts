@@ -194,13 +194,18 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns a truthy value; rejects after timeoutMs with the last error. */
-export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 50, what = 'condition'): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs = 10_000,
+  intervalMs = 50,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value) return value;
+      if (value) return value as NonNullable<T>;
     } catch (error) {
       last = error;
     }
@@ -226,12 +231,22 @@ export function request(
   port: number,
   method: string,
   pathName: string,
-  options: { headers?: Record<string, string>; body?: string | Buffer; timeoutMs?: number } = {},
+  options: {
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    timeoutMs?: number;
+    /**
+     * Declare this Content-Length but send only `body` and keep the request open: the server must
+     * answer from the declared size alone (413 before reading the body).
+     */
+    declaredLength?: number;
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
     const headers: Record<string, string> = { Connection: 'close', ...options.headers };
-    if (body !== undefined && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined) {
+    if (options.declaredLength !== undefined) headers['Content-Length'] = String(options.declaredLength);
+    else if (body !== undefined && headers['Content-Length'] === undefined && headers['Transfer-Encoding'] === undefined) {
       headers['Content-Length'] = String(body.length);
     }
     let settled = false;
@@ -245,6 +260,7 @@ export function request(
         }
       });
       res.on('end', () => {
+        if (options.declaredLength !== undefined) req.destroy();
         if (settled) return;
         settled = true;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
@@ -260,7 +276,8 @@ export function request(
         }
       }, 200);
     });
-    if (body !== undefined) req.end(body);
+    if (options.declaredLength !== undefined) req.write(body ?? '');
+    else if (body !== undefined) req.end(body);
     else req.end();
   });
 }
@@ -295,6 +312,11 @@ export async function startServer(
       50,
       `/ping ${want} on port ${port}`,
     );
+    // Each worker loads the model on its own: with several workers, /ping may answer 200 from one
+    // while another is still loading (503). The primary logs when every worker is ready.
+    if (want === 200 && (options.workers ?? 2) > 1 && !options.env?.BYOC_LOG_LEVEL) {
+      await proc.waitForOutput(/"msg":"server ready: every worker has loaded the model"/, options.timeoutMs ?? 15_000);
+    }
   } catch (error) {
     proc.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\nstdout:\n${proc.stdout}\nstderr:\n${proc.stderr}`);

@@ -1,0 +1,426 @@
+/**
+ * End-to-end: `byoc serve` as a child process (cluster primary + workers) on a free port, exercised
+ * over real HTTP. Models are trained once with `byoc train` into temp ml-roots.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import {
+  IMDB_DIR,
+  SLOW_PLUGIN,
+  buildMlRoot,
+  jsonLines,
+  killAll,
+  makeTempDir,
+  removeDir,
+  request,
+  runByoc,
+  startServer,
+  waitFor,
+  type ServerHandle,
+} from '../helpers/e2e.js';
+
+let tmp: string;
+let baselineRoot: string;
+let slowRoot: string;
+
+before(async () => {
+  tmp = await makeTempDir('byoc-e2e-serve-');
+  baselineRoot = await buildMlRoot(path.join(tmp, 'baseline'));
+  slowRoot = await buildMlRoot(path.join(tmp, 'slow'), { hyperparameters: { algorithm: 'slow' } });
+  const [a, b] = await Promise.all([
+    runByoc(['train', '--ml-root', baselineRoot]),
+    runByoc(['train', '--ml-root', slowRoot], { BYOC_PLUGINS: SLOW_PLUGIN }),
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+});
+
+after(async () => {
+  killAll();
+  await removeDir(tmp);
+});
+
+const CSV = { 'Content-Type': 'text/csv' };
+const JSON_CT = { 'Content-Type': 'application/json' };
+const hasStack = (text: string): boolean => /\n\s+at /.test(text) || /\.js:\d+:\d+/.test(text);
+
+describe('serve: baseline model, 2 workers', () => {
+  let server: ServerHandle;
+  before(async () => {
+    server = await startServer(baselineRoot, { workers: 2 });
+  });
+  after(async () => {
+    if (server) {
+      const result = await server.stop();
+      assert.equal(result.code, 0, `server exit code; stderr: ${result.stderr}`);
+    }
+  });
+  const post = (body: string | Buffer, headers: Record<string, string>) =>
+    request(server.port, 'POST', '/invocations', { body, headers });
+
+  it('GET /ping: 200 with an empty body', async () => {
+    const res = await request(server.port, 'GET', '/ping');
+    assert.equal(res.status, 200);
+    assert.equal(res.body, '');
+  });
+
+  it('CSV with a header: same rows plus imputed columns, header mirrored', async () => {
+    const source = parse(await readFile(path.join(IMDB_DIR, 'test.csv'), 'utf8')) as string[][];
+    // blank the label of every third row
+    const rows = source.map((r, i) => (i > 0 && i % 3 === 0 ? ['', r[1]!] : r));
+    const body = rows.map((r) => r.map((c) => `"${c.replace(/"/g, '""')}"`).join(',')).join('\n') + '\n';
+    const res = await post(body, CSV);
+    assert.equal(res.status, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^text\/csv/);
+    const out = parse(res.body) as string[][];
+    assert.deepEqual(out[0], ['rating_binary', 'review', 'rating_binary_imputed', 'rating_binary_imputed_proba']);
+    assert.equal(out.length, rows.length, 'one output row per input row');
+    for (let i = 1; i < rows.length; i++) {
+      assert.equal(out[i]![1], rows[i]![1], `row ${i} review echoed`);
+      if (rows[i]![0] === '') assert.deepEqual(out[i]!.slice(2), ['negative', '0.58'], `row ${i}`);
+      else assert.deepEqual(out[i]!.slice(2), ['', ''], `row ${i}`);
+    }
+  });
+
+  it('header-less CSV is mapped by position to the training schema', async () => {
+    const res = await post(',loved it\npositive,"hated it, truly"\n', CSV);
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual(parse(res.body), [
+      ['', 'loved it', 'negative', '0.58'],
+      ['positive', 'hated it, truly', '', ''],
+    ]);
+    const single = await post('"only a review"\n', CSV);
+    assert.equal(single.status, 200, single.body);
+    assert.deepEqual(parse(single.body), [['only a review', 'negative', '0.58']]);
+  });
+
+  it('JSON {"instances": [...]} and a plain array', async () => {
+    const res = await post(
+      JSON.stringify({ instances: [{ review: 'x', rating_binary: null }, { review: 'y', rating_binary: 'positive' }] }),
+      JSON_CT,
+    );
+    assert.equal(res.status, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    assert.deepEqual(JSON.parse(res.body), {
+      instances: [
+        { review: 'x', rating_binary: null, rating_binary_imputed: 'negative', rating_binary_imputed_proba: 0.58 },
+        { review: 'y', rating_binary: 'positive', rating_binary_imputed: null, rating_binary_imputed_proba: null },
+      ],
+    });
+    const arr = await post(JSON.stringify([{ review: 'z' }]), JSON_CT);
+    assert.equal(arr.status, 200, arr.body);
+    assert.deepEqual(JSON.parse(arr.body), [{ review: 'z', rating_binary_imputed: 'negative', rating_binary_imputed_proba: 0.58 }]);
+  });
+
+  it('JSON Lines in, JSON Lines out', async () => {
+    const res = await post('{"review":"a"}\n{"review":"b","rating_binary":"positive"}\n', { 'Content-Type': 'application/jsonlines' });
+    assert.equal(res.status, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/jsonlines/);
+    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 2);
+    assert.equal(lines[0].rating_binary_imputed, 'negative');
+    assert.equal(lines[1].rating_binary_imputed, null);
+  });
+
+  it('Accept negotiation: CSV in, JSON out; 406 for image/png', async () => {
+    const res = await post('rating_binary,review\n,meh\n', { ...CSV, Accept: 'application/json' });
+    assert.equal(res.status, 200, res.body);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    const body = JSON.parse(res.body);
+    const records = Array.isArray(body) ? body : body.instances;
+    assert.equal(records.length, 1);
+    assert.equal(records[0].rating_binary_imputed, 'negative');
+    const bad = await post('rating_binary,review\n,meh\n', { ...CSV, Accept: 'image/png' });
+    assert.equal(bad.status, 406, bad.body);
+    assert.match(JSON.parse(bad.body).error, /text\/csv/);
+  });
+
+  it('400 for malformed CSV, naming the line', async () => {
+    const res = await post('rating_binary,review\npositive,ok\nnegative,too,many\n', CSV);
+    assert.equal(res.status, 400);
+    const body = JSON.parse(res.body);
+    assert.match(body.error, /line 3/);
+    assert.ok(body.requestId);
+    const quote = await post('rating_binary,review\npositive,"unterminated\n', CSV);
+    assert.equal(quote.status, 400);
+    assert.match(JSON.parse(quote.body).error, /line \d+/);
+  });
+
+  it('400 when a required column is missing; 400 for a bad custom attribute value', async () => {
+    const res = await post(JSON.stringify([{ text: 'no review column' }]), JSON_CT);
+    assert.equal(res.status, 400);
+    assert.match(JSON.parse(res.body).error, /"review"/);
+    const attr = await post('review\nfine\n', { ...CSV, 'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=maybe' });
+    assert.equal(attr.status, 400);
+    assert.match(JSON.parse(attr.body).error, /impute_present/);
+  });
+
+  it('404 {} for an unknown path', async () => {
+    const res = await request(server.port, 'GET', '/nope');
+    assert.equal(res.status, 404);
+    assert.equal(res.body, '{}');
+    const post404 = await request(server.port, 'POST', '/invocation', { body: 'x', headers: CSV });
+    assert.equal(post404.status, 404);
+    assert.equal(post404.body, '{}');
+  });
+
+  it('405 with Allow for a wrong method', async () => {
+    const get = await request(server.port, 'GET', '/invocations');
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.allow, 'POST');
+    const postPing = await request(server.port, 'POST', '/ping', { body: '' });
+    assert.equal(postPing.status, 405);
+    assert.equal(postPing.headers.allow, 'GET');
+    const delExec = await request(server.port, 'DELETE', '/execution-parameters');
+    assert.equal(delExec.status, 405);
+    assert.equal(delExec.headers.allow, 'GET');
+  });
+
+  it('413 for a body over the 6 MB limit (declared length and chunked)', async () => {
+    // Only 1 KB of the declared 7 MB is sent: the answer must come from Content-Length alone.
+    const declared = await request(server.port, 'POST', '/invocations', {
+      body: Buffer.alloc(1024, 0x61),
+      declaredLength: 7 * 1024 * 1024,
+      headers: CSV,
+      timeoutMs: 5000,
+    });
+    assert.equal(declared.status, 413);
+    assert.match(JSON.parse(declared.body).error, /limit of 6 MB/);
+    const big = Buffer.alloc(7 * 1024 * 1024, 0x61);
+    const chunked = await post(big, { ...CSV, 'Transfer-Encoding': 'chunked' });
+    assert.equal(chunked.status, 413);
+    // the server is still fine afterwards
+    assert.equal((await request(server.port, 'GET', '/ping')).status, 200);
+  });
+
+  it('415 for an unsupported or missing Content-Type, listing the supported types', async () => {
+    const res = await post('<x/>', { 'Content-Type': 'application/xml' });
+    assert.equal(res.status, 415);
+    const error = JSON.parse(res.body).error as string;
+    for (const type of ['text/csv', 'application/json', 'application/jsonlines']) assert.ok(error.includes(type), error);
+    const none = await request(server.port, 'POST', '/invocations', { body: 'a' });
+    assert.equal(none.status, 415);
+  });
+
+  it('X-Amzn-SageMaker-Custom-Attributes reaches the plugin (impute_present=true)', async () => {
+    const body = 'rating_binary,review\npositive,great\n';
+    const plain = parse((await post(body, CSV)).body) as string[][];
+    assert.deepEqual(plain[1], ['positive', 'great', '', '']);
+    const res = await post(body, { ...CSV, 'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=true' });
+    assert.equal(res.status, 200, res.body);
+    assert.deepEqual((parse(res.body) as string[][])[1], ['positive', 'great', 'negative', '0.58']);
+  });
+
+  it('GET /execution-parameters', async () => {
+    const res = await request(server.port, 'GET', '/execution-parameters');
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body), { MaxConcurrentTransforms: 2, BatchStrategy: 'MULTI_RECORD', MaxPayloadInMB: 6 });
+  });
+
+  it('access log: one JSON line per request with method, path, status, bytes, ms, requestId', async () => {
+    const res = await post('review\nabc\n', { ...CSV, 'X-Request-Id': 'e2e-access-log-1' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-request-id'], 'e2e-access-log-1');
+    const line = await waitFor(
+      () => jsonLines(server.proc.stdout).find((l) => l.msg === 'request' && l.requestId === 'e2e-access-log-1'),
+      5000,
+      25,
+      'the access log line',
+    );
+    assert.equal(line.method, 'POST');
+    assert.equal(line.path, '/invocations');
+    assert.equal(line.status, 200);
+    assert.equal(typeof line.ms, 'number');
+    assert.equal(line.bytes, Buffer.byteLength(res.body));
+    assert.equal(line.level, 'info');
+    // every line of stdout from the server is JSON
+    const nonJson = server.proc.stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+    assert.deepEqual(nonJson, []);
+    // generated ids are unique per request
+    const ids = jsonLines(server.proc.stdout).filter((l) => l.msg === 'request').map((l) => l.requestId);
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('a worker killed with SIGKILL is replaced; /ping keeps answering; the log says so', async () => {
+    const loadedPids = (): number[] =>
+      jsonLines(server.proc.stdout).filter((l) => l.msg === 'model loaded').map((l) => Number(l.pid));
+    const original = await waitFor(() => (loadedPids().length >= 2 ? loadedPids() : undefined), 5000, 25, 'two workers loaded');
+    const victim = original[0]!;
+    process.kill(victim, 'SIGKILL');
+    // A connection the primary hands to the worker in the instant before it notices the death is
+    // lost (node:cluster round-robin never re-distributes it): wait for the death to be logged.
+    const died = await waitFor(
+      () => jsonLines(server.proc.stdout).find((l) => l.msg === 'worker died; starting a replacement'),
+      5000,
+      10,
+      'the death of the worker to be logged',
+    );
+    const pings: number[] = [];
+    const replacement = await waitFor(
+      async () => {
+        pings.push((await request(server.port, 'GET', '/ping', { timeoutMs: 3000 })).status);
+        return loadedPids().find((pid) => !original.includes(pid));
+      },
+      15_000,
+      50,
+      'a replacement worker',
+    );
+    assert.ok(replacement > 0);
+    assert.ok(pings.length > 0 && pings.every((s) => s === 200), `pings during replacement: ${pings.join(',')}`);
+    assert.equal(died.workerPid, victim);
+    assert.equal(died.signal, 'SIGKILL');
+    assert.equal(died.level, 'error');
+    assert.equal((await request(server.port, 'GET', '/ping')).status, 200);
+  });
+});
+
+describe('serve: batch transform settings', () => {
+  let server: ServerHandle;
+  before(async () => {
+    server = await startServer(baselineRoot, {
+      workers: 1,
+      env: { SAGEMAKER_BATCH: 'true', SAGEMAKER_MAX_PAYLOAD_IN_MB: '20', BYOC_LOG_LEVEL: 'warn' },
+    });
+  });
+  after(async () => {
+    if (server) assert.equal((await server.stop()).code, 0);
+  });
+
+  it('/execution-parameters reports the batch payload limit', async () => {
+    const res = await request(server.port, 'GET', '/execution-parameters');
+    assert.equal(res.status, 200);
+    assert.deepEqual(JSON.parse(res.body), { MaxConcurrentTransforms: 1, BatchStrategy: 'MULTI_RECORD', MaxPayloadInMB: 20 });
+  });
+
+  it('accepts a 10 MB body (over the real-time limit) and answers every row', async () => {
+    const review = 'x'.repeat(1000);
+    const rowCount = Math.ceil((10 * 1024 * 1024) / (review.length + 2));
+    const body = `rating_binary,review\n${`,${review}\n`.repeat(rowCount)}`;
+    assert.ok(Buffer.byteLength(body) > 10 * 1024 * 1024);
+    const res = await request(server.port, 'POST', '/invocations', { body, headers: CSV, timeoutMs: 30_000 });
+    assert.equal(res.status, 200, res.body.slice(0, 300));
+    const lines = res.body.trimEnd().split('\n');
+    assert.equal(lines.length, rowCount + 1);
+    assert.equal(lines[1], `,${review},negative,0.58`);
+  });
+
+  it('413 past the batch limit', async () => {
+    const res = await request(server.port, 'POST', '/invocations', {
+      body: 'a',
+      declaredLength: 21 * 1024 * 1024,
+      headers: CSV,
+      timeoutMs: 5000,
+    });
+    assert.equal(res.status, 413);
+    assert.match(JSON.parse(res.body).error, /20 MB/);
+  });
+});
+
+describe('serve: slow plugin with MODEL_SERVER_TIMEOUT=1', () => {
+  let server: ServerHandle;
+  before(async () => {
+    server = await startServer(slowRoot, { workers: 1, env: { BYOC_PLUGINS: SLOW_PLUGIN, MODEL_SERVER_TIMEOUT: '1' } });
+  });
+  after(async () => {
+    if (server) assert.equal((await server.stop()).code, 0);
+  });
+
+  it('504 past the timeout; the same worker answers /ping afterwards', async () => {
+    const started = Date.now();
+    const res = await request(server.port, 'POST', '/invocations', {
+      body: 'x\n1\n',
+      headers: { ...CSV, 'X-Amzn-SageMaker-Custom-Attributes': 'delay_ms=3000' },
+    });
+    const elapsed = Date.now() - started;
+    assert.equal(res.status, 504, res.body);
+    assert.match(JSON.parse(res.body).error, /timeout of 1 s/);
+    assert.ok(elapsed >= 900 && elapsed < 2900, `answered after ${elapsed} ms`);
+    assert.equal((await request(server.port, 'GET', '/ping')).status, 200);
+    const ok = await request(server.port, 'POST', '/invocations', { body: 'x\n1\n', headers: CSV });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(parse(ok.body), [['x', 'slow_out'], ['1', 'ok']]);
+    assert.ok(!server.proc.stdout.includes('worker died'), 'no worker died');
+  });
+
+  it('500 for an unexpected plugin error: generic message with request id, no stack or internals', async () => {
+    const res = await request(server.port, 'POST', '/invocations', {
+      body: 'x\n1\n',
+      headers: { ...CSV, 'X-Amzn-SageMaker-Custom-Attributes': 'fail=true', 'X-Request-Id': 'e2e-500' },
+    });
+    assert.equal(res.status, 500);
+    const body = JSON.parse(res.body);
+    assert.equal(body.requestId, 'e2e-500');
+    assert.ok(!res.body.includes('SECRET-INTERNAL-DETAIL'), res.body);
+    assert.ok(!hasStack(res.body), res.body);
+    // logged with the request id
+    const logged = await waitFor(
+      () => jsonLines(server.proc.stdout).find((l) => l.level === 'error' && l.requestId === 'e2e-500'),
+      5000,
+      25,
+      'the error log line',
+    );
+    assert.match(String(logged.error), /SECRET-INTERNAL-DETAIL/);
+  });
+});
+
+describe('serve: SIGTERM during a slow request', () => {
+  it('the in-flight request completes with 200 and the server exits 0', async () => {
+    const server = await startServer(slowRoot, { workers: 2, env: { BYOC_PLUGINS: SLOW_PLUGIN } });
+    try {
+      const pending = request(server.port, 'POST', '/invocations', {
+        body: 'x\n1\n2\n',
+        headers: { ...CSV, 'X-Amzn-SageMaker-Custom-Attributes': 'delay_ms=1500' },
+      });
+      await server.proc.waitForOutput(/slow predict started/, 10_000);
+      server.proc.kill('SIGTERM');
+      const res = await pending;
+      assert.equal(res.status, 200, res.body);
+      assert.deepEqual(parse(res.body), [['x', 'slow_out'], ['1', 'ok'], ['2', 'ok']]);
+      const result = await server.proc.exit(30_000);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /"msg":"server stopped"/);
+    } finally {
+      server.proc.kill('SIGKILL');
+    }
+  });
+});
+
+describe('serve: model that cannot be loaded', () => {
+  let missing: ServerHandle;
+  let corrupt: ServerHandle;
+  before(async () => {
+    const emptyRoot = path.join(tmp, 'no-model');
+    await mkdir(emptyRoot, { recursive: true });
+    const corruptRoot = path.join(tmp, 'corrupt');
+    await mkdir(path.join(corruptRoot, 'model'), { recursive: true });
+    await writeFile(path.join(corruptRoot, 'model', 'manifest.json'), '{"format": 1, "algorithm": ');
+    [missing, corrupt] = await Promise.all([
+      startServer(emptyRoot, { workers: 1, readyStatus: 503 }),
+      startServer(corruptRoot, { workers: 1, readyStatus: 503 }),
+    ]);
+  });
+  after(async () => {
+    for (const s of [missing, corrupt]) if (s) assert.equal((await s.stop()).code, 0);
+  });
+
+  for (const which of ['missing', 'corrupt'] as const) {
+    it(`${which} model: /ping 503, /invocations 503, the log says why, no crash loop`, async () => {
+      const server = which === 'missing' ? missing : corrupt;
+      for (let i = 0; i < 20; i++) {
+        const res = await request(server.port, 'GET', '/ping');
+        assert.equal(res.status, 503);
+      }
+      const inv = await request(server.port, 'POST', '/invocations', { body: 'a\n1\n', headers: CSV });
+      assert.equal(inv.status, 503);
+      assert.match(JSON.parse(inv.body).error, /could not be loaded/);
+      const failures = jsonLines(server.proc.stdout).filter((l) => l.msg === 'model could not be loaded: /ping answers 503');
+      assert.equal(failures.length, 1, 'loaded once by the single worker, not restarted');
+      assert.match(String(failures[0]!.reason), which === 'missing' ? /no model found/ : /manifest\.json is corrupt/);
+      assert.ok(!server.proc.stdout.includes('worker died'));
+      assert.equal(server.proc.child.exitCode, null, 'server still running');
+    });
+  }
+});
