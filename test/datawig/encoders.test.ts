@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bucketOf, fnv1a, ngrams, words } from '../../algorithms/datawig/hashing.js';
+import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/columns.js';
+import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/features.js';
+
+const opts = { buckets: 32768, tokens: 'auto' as const, wordRange: [1, 2] as [number, number], charRange: [1, 3] as [number, number], maxTokens: 10, missingTokens: ['', 'NA'] };
+
+test('hashing gives fixed bucket ids (stable across runs and platforms)', () => {
+  assert.equal(fnv1a('hello'), 2290972270);
+  assert.equal(fnv1a('ü€😀'), 1992963933);
+  assert.equal(bucketOf('review', 'awesome', 32768), 25046);
+  assert.equal(bucketOf('title', 'awesome', 32768), 22077); // columns are salted
+  assert.equal(bucketOf('review', 'liked it', 1024), 744);
+});
+
+test('tokenisation: word and char n-grams', () => {
+  assert.deepEqual(words("It's GREAT, isn't it?"), ["it's", 'great', "isn't", 'it']);
+  assert.deepEqual(ngrams('a b c', 'words', [1, 2], [1, 1]), ['a', 'b', 'c', 'a b', 'b c']);
+  assert.deepEqual(ngrams('ab', 'chars', [1, 1], [2, 2]), ['# a', '#ab', '#b ']);
+});
+
+test('numeric inputs are z-normalised, missing flagged; unknown categories map to one row', () => {
+  const rows = [
+    { n: '1', c: 'x', t: 'hello world' },
+    { n: '3', c: 'y', t: 'hello there' },
+    { n: 'NA', c: 'x', t: '' },
+  ];
+  const f = new Featurizer(
+    fitFeaturizer(rows, [
+      { name: 'n', type: 'numeric', meanLength: 1 },
+      { name: 'c', type: 'categorical', meanLength: 1 },
+      { name: 't', type: 'text', meanLength: 11 },
+    ], { ...opts, tokens: 'words' }),
+  );
+  assert.deepEqual(f.spec.num[0], { name: 'n', type: 'numeric', mean: 2, std: 1, slot: 0 });
+  const enc = f.encodeTable([{ n: '3', c: 'zzz', t: 'hello' }, { n: 'NA', c: 'y', t: 'NA' }, { n: '1', c: 'x', t: 'world hello' }]);
+  assert.deepEqual([...enc.num], [1, 0, 0, 1, -1, 0]);
+  const cat = f.spec.cat[0]!;
+  // row 0: text "hello" then the unknown category; row 1: text missing row then "y"
+  assert.equal(enc.idx[enc.rowPtr[1]! - 1], cat.offset + 1);
+  assert.equal(enc.idx[enc.rowPtr[2]! - 1], cat.offset + 2 + cat.vocab.indexOf('y'));
+  assert.equal(enc.idx[enc.rowPtr[1]!], f.spec.text[0]!.missingRow);
+  // text vectors are L2-normalised tf-idf
+  const s = enc.rowPtr[2]!;
+  const vals = [...enc.val.subarray(s, s + 3)]; // world, hello, "world hello"
+  assert.ok(Math.abs(vals.reduce((a, v) => a + v * v, 0) - 1) < 1e-6);
+});
+
+test('missing tokens and type inference', () => {
+  const m = new MissingSpec(['', 'NA', 'None']);
+  assert.equal(m.isMissing(' NA '), true);
+  assert.equal(m.isMissing(null), true);
+  assert.equal(m.isMissing('0'), false);
+  const stats = (v: string[]) => columnStats(v.map((x) => m.value(x)));
+  assert.equal(inferType(stats(Array.from({ length: 50 }, (_, i) => String(i * 1.5)))), 'numeric');
+  assert.equal(inferType(stats(Array.from({ length: 50 }, (_, i) => String(i % 5)))), 'categorical');
+  assert.equal(inferType(stats(Array.from({ length: 50 }, (_, i) => ['red', 'blue', 'NA'][i % 3]!))), 'categorical');
+  assert.equal(inferType(stats(Array.from({ length: 50 }, (_, i) => `a long free text sentence number ${i} about things`))), 'text');
+});
