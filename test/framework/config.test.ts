@@ -1,0 +1,191 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ConfigError,
+  DEFAULT_CONFIG_FILE,
+  ENVIRONMENT_VARIABLES,
+  loadConfig,
+  payloadLimitBytes,
+  resolveWorkerCount,
+} from '../../framework/runtime/config.js';
+
+let tmp: string;
+let n = 0;
+before(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'byoc-config-'));
+});
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function yamlFile(text: string): Promise<string> {
+  const file = path.join(tmp, `c${++n}.yaml`);
+  await writeFile(file, text);
+  return file;
+}
+
+/** Asserts a ConfigError whose message contains every string. */
+function configError(env: Record<string, string>, ...parts: string[]): void {
+  assert.throws(
+    () => loadConfig({ env }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      for (const part of parts) assert.ok(error.message.includes(part), `"${error.message}" should include "${part}"`);
+      return true;
+    },
+  );
+}
+
+describe('loadConfig: config/default.yaml', () => {
+  it('loads and validates with the documented defaults', () => {
+    const config = loadConfig({ env: {} });
+    assert.equal(config.server.port, 8080);
+    assert.equal(config.server.host, '0.0.0.0');
+    assert.equal(config.server.workers, 'auto');
+    assert.equal(config.server.timeoutSeconds, 60);
+    assert.equal(config.server.maxPayloadMb, 6);
+    assert.equal(config.batch.enabled, false);
+    assert.equal(config.batch.strategy, 'MULTI_RECORD');
+    assert.deepEqual(config.plugins, []);
+    assert.equal(config.logging.level, 'info');
+    assert.equal(typeof config.algorithm.default, 'string');
+  });
+
+  it('documents every environment variable in default.yaml', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(DEFAULT_CONFIG_FILE, 'utf8');
+    for (const { names } of ENVIRONMENT_VARIABLES) {
+      for (const name of names) assert.ok(text.includes(name), `${name} is documented in default.yaml`);
+    }
+  });
+
+  it('a missing or invalid default file is a ConfigError naming it', async () => {
+    const missing = path.join(tmp, 'nope.yaml');
+    assert.throws(() => loadConfig({ env: {}, defaultFile: missing }), (e: unknown) => e instanceof ConfigError && e.message.includes(missing));
+    const bad = await yamlFile('server: [unclosed\n');
+    assert.throws(() => loadConfig({ env: {}, defaultFile: bad }), (e: unknown) => e instanceof ConfigError && /not valid YAML/.test(e.message));
+    const list = await yamlFile('- a\n- b\n');
+    assert.throws(() => loadConfig({ env: {}, defaultFile: list }), /must hold a mapping/);
+  });
+});
+
+describe('loadConfig: environment overrides', () => {
+  it('SageMaker and BYOC variables override the file', () => {
+    const config = loadConfig({
+      env: {
+        SAGEMAKER_BIND_TO_PORT: '9090',
+        MODEL_SERVER_WORKERS: '3',
+        MODEL_SERVER_TIMEOUT: '7.5',
+        BYOC_MAX_PAYLOAD_MB: '2',
+        BYOC_LOG_LEVEL: 'warn',
+        BYOC_PLUGINS: ' @a/one , /abs/two.js ,,',
+        BYOC_DEFAULT_ALGORITHM: 'baseline',
+        SAGEMAKER_BATCH: 'TRUE',
+        SAGEMAKER_MAX_PAYLOAD_IN_MB: '20',
+        SAGEMAKER_BATCH_STRATEGY: 'SINGLE_RECORD',
+        SAGEMAKER_MAX_CONCURRENT_TRANSFORMS: '4',
+      },
+    });
+    assert.equal(config.server.port, 9090);
+    assert.equal(config.server.workers, 3);
+    assert.equal(config.server.timeoutSeconds, 7.5);
+    assert.equal(config.server.maxPayloadMb, 2);
+    assert.equal(config.logging.level, 'warn');
+    assert.deepEqual(config.plugins, ['@a/one', '/abs/two.js']);
+    assert.equal(config.algorithm.default, 'baseline');
+    assert.equal(config.batch.enabled, true);
+    assert.equal(config.batch.maxPayloadMb, 20);
+    assert.equal(config.batch.strategy, 'SINGLE_RECORD');
+    assert.equal(config.batch.maxConcurrentTransforms, 4);
+  });
+
+  it('SAGEMAKER_MODEL_SERVER_WORKERS / _TIMEOUT win over MODEL_SERVER_WORKERS / _TIMEOUT', () => {
+    const config = loadConfig({
+      env: {
+        MODEL_SERVER_WORKERS: '3',
+        SAGEMAKER_MODEL_SERVER_WORKERS: '5',
+        MODEL_SERVER_TIMEOUT: '10',
+        SAGEMAKER_MODEL_SERVER_TIMEOUT: '20',
+      },
+    });
+    assert.equal(config.server.workers, 5);
+    assert.equal(config.server.timeoutSeconds, 20);
+  });
+
+  it('an empty variable counts as unset', () => {
+    const config = loadConfig({ env: { SAGEMAKER_MODEL_SERVER_WORKERS: '', MODEL_SERVER_WORKERS: '2', SAGEMAKER_BIND_TO_PORT: '' } });
+    assert.equal(config.server.workers, 2);
+    assert.equal(config.server.port, 8080);
+  });
+
+  it('"auto" workers resolve to the CPU count', () => {
+    const config = loadConfig({ env: { MODEL_SERVER_WORKERS: 'AUTO' } });
+    assert.equal(config.server.workers, 'auto');
+    assert.equal(resolveWorkerCount(config), Math.max(1, os.availableParallelism()));
+    assert.equal(resolveWorkerCount(loadConfig({ env: { MODEL_SERVER_WORKERS: '7' } })), 7);
+  });
+
+  it('payload limit: real-time limit, or the batch limit when SAGEMAKER_BATCH=true', () => {
+    assert.equal(payloadLimitBytes(loadConfig({ env: {} })), 6 * 1024 * 1024);
+    assert.equal(payloadLimitBytes(loadConfig({ env: { BYOC_MAX_PAYLOAD_MB: '1' } })), 1024 * 1024);
+    assert.equal(payloadLimitBytes(loadConfig({ env: { SAGEMAKER_MAX_PAYLOAD_IN_MB: '20' } })), 6 * 1024 * 1024);
+    assert.equal(payloadLimitBytes(loadConfig({ env: { SAGEMAKER_BATCH: 'true', SAGEMAKER_MAX_PAYLOAD_IN_MB: '20' } })), 20 * 1024 * 1024);
+  });
+});
+
+describe('loadConfig: bad values are ConfigErrors naming the variable (and the key)', () => {
+  it('non-numeric numbers and non-boolean booleans name the variable and the value', () => {
+    configError({ MODEL_SERVER_WORKERS: 'many' }, 'MODEL_SERVER_WORKERS', '"many"', 'number');
+    configError({ SAGEMAKER_BIND_TO_PORT: '80a' }, 'SAGEMAKER_BIND_TO_PORT', 'number');
+    configError({ MODEL_SERVER_TIMEOUT: 'Infinity' }, 'MODEL_SERVER_TIMEOUT');
+    configError({ SAGEMAKER_BATCH: 'maybe' }, 'SAGEMAKER_BATCH', 'true or false');
+  });
+
+  it('out-of-range values name the key and the variable they came from', () => {
+    configError({ MODEL_SERVER_WORKERS: '0' }, 'server.workers', 'MODEL_SERVER_WORKERS');
+    configError({ SAGEMAKER_MODEL_SERVER_WORKERS: '2.5' }, 'server.workers', 'SAGEMAKER_MODEL_SERVER_WORKERS');
+    configError({ SAGEMAKER_BIND_TO_PORT: '70000' }, 'server.port', 'SAGEMAKER_BIND_TO_PORT');
+    configError({ MODEL_SERVER_TIMEOUT: '-1' }, 'server.timeoutSeconds', 'MODEL_SERVER_TIMEOUT');
+    configError({ BYOC_LOG_LEVEL: 'chatty' }, 'logging.level', 'BYOC_LOG_LEVEL');
+    configError({ SAGEMAKER_BATCH_STRATEGY: 'ALL' }, 'batch.strategy', 'SAGEMAKER_BATCH_STRATEGY');
+  });
+
+  it('reports every problem at once', () => {
+    configError({ MODEL_SERVER_WORKERS: '0', BYOC_LOG_LEVEL: 'x' }, 'server.workers', 'logging.level');
+  });
+});
+
+describe('loadConfig: BYOC_CONFIG file', () => {
+  it('is merged over default.yaml, and environment variables win over it', async () => {
+    const file = await yamlFile('server:\n  port: 9000\n  timeoutSeconds: 5\nlogging:\n  level: debug\nplugins: ["@team/algo"]\n');
+    const config = loadConfig({ env: { BYOC_CONFIG: file, SAGEMAKER_BIND_TO_PORT: '9100' } });
+    assert.equal(config.server.port, 9100, 'env beats the file');
+    assert.equal(config.server.timeoutSeconds, 5, 'file beats the default');
+    assert.equal(config.server.maxPayloadMb, 6, 'keys the file does not set keep their defaults (deep merge)');
+    assert.equal(config.logging.level, 'debug');
+    assert.deepEqual(config.plugins, ['@team/algo']);
+  });
+
+  it('an empty file changes nothing', async () => {
+    const file = await yamlFile('# nothing\n');
+    assert.deepEqual(loadConfig({ env: { BYOC_CONFIG: file } }), loadConfig({ env: {} }));
+  });
+
+  it('unknown keys are refused and named', async () => {
+    const file = await yamlFile('servr:\n  port: 1\nserver:\n  prot: 2\n');
+    configError({ BYOC_CONFIG: file }, 'servr', 'prot', 'server');
+  });
+
+  it('a bad value in the file names the key', async () => {
+    const file = await yamlFile('server:\n  workers: lots\n');
+    configError({ BYOC_CONFIG: file }, 'server.workers');
+  });
+
+  it('a missing file is a ConfigError naming it', () => {
+    const missing = path.join(tmp, 'missing.yaml');
+    configError({ BYOC_CONFIG: missing }, missing);
+  });
+});
