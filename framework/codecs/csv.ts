@@ -43,8 +43,9 @@ export class CsvCodec implements Codec {
   encode(batch: RecordBatch<DataRecord>, requestShape: BatchShape): string {
     const rows = batch.records.map((record) => batch.columns.map((column) => cellText(record[column])));
     if (requestShape === 'csv-header') rows.unshift([...batch.columns]);
-    // csv-stringify quotes fields holding the delimiter, quotes or line breaks and ends every row with "\n".
-    return stringify(rows, { record_delimiter: '\n', eof: true });
+    // csv-stringify quotes fields holding the delimiter, quotes or "\n" and ends every row with "\n".
+    // A lone "\r" is not quoted by default: readers that auto-detect line ends would split the row there.
+    return stringify(rows, { record_delimiter: '\n', eof: true, quoted_match: /\r/ });
   }
 
   private parseRows(text: string, options: DecodeOptions): ParsedRow[] {

@@ -251,7 +251,13 @@ function aliasNote(spec: HyperparameterSpec): string {
 /** JSON-quoted value, the text truncated to 100 characters so one huge value cannot flood the failure file. */
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 100 ? `${value.slice(0, 100)}…` : value);
-  const json = JSON.stringify(value) ?? String(value);
+  let json: string;
+  try {
+    json = JSON.stringify(value) ?? String(value);
+  } catch {
+    // e.g. an array nested 100k levels deep (RangeError from the recursive stringify)
+    json = Array.isArray(value) ? '[…] (too deeply nested to show)' : '{…} (too deeply nested to show)';
+  }
   return json.length > 100 ? `${json.slice(0, 100)}…` : json;
 }
 
