@@ -1,0 +1,162 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { TrainingError } from '../../framework/contract/errors.js';
+import type { ChannelConfig } from '../../framework/sagemaker/job-config.js';
+import { resolvePaths } from '../../framework/sagemaker/paths.js';
+import { FileChannelReader } from '../../framework/training/channels.js';
+
+let tmp: string;
+let n = 0;
+before(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'byoc-channels-'));
+});
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Builds <root>/input/data/<channel>/<files> and opens a reader on it. */
+async function reader(
+  channels: Record<string, Record<string, string | Uint8Array> | null>,
+  config: Record<string, ChannelConfig> = {},
+  env: Record<string, string> = {},
+): Promise<{ reader: FileChannelReader; root: string }> {
+  const root = path.join(tmp, `r${++n}`);
+  await mkdir(path.join(root, 'input', 'data'), { recursive: true });
+  for (const [channel, files] of Object.entries(channels)) {
+    const dir = path.join(root, 'input', 'data', channel);
+    await mkdir(dir, { recursive: true });
+    for (const [name, content] of Object.entries(files ?? {})) {
+      await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+      await writeFile(path.join(dir, name), content);
+    }
+  }
+  return { reader: await FileChannelReader.open(resolvePaths(root, env), config), root };
+}
+
+async function fails(promise: Promise<unknown>, ...patterns: RegExp[]): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof TrainingError, `expected TrainingError, got ${String(error)}`);
+    for (const p of patterns) assert.match(error.message, p);
+    return true;
+  });
+}
+
+describe('FileChannelReader', () => {
+  it('lists channels from folders and inputdataconfig', async () => {
+    const { reader: r } = await reader({ train: { 'a.csv': 'x\n1\n' }, '.hidden': {} }, { validation: { ContentType: 'text/csv' } });
+    assert.deepEqual(r.names(), ['train', 'validation']);
+    assert.equal(r.has('train'), true);
+    assert.equal(r.has('.hidden'), false);
+  });
+
+  it('reads nested folders and .gz files; skips .DS_Store, _SUCCESS and other junk', async () => {
+    const { reader: r } = await reader({
+      train: {
+        'part-0.csv': 'a,b\n1,x\n',
+        'year=2024/month=01/part-1.csv.gz': gzipSync('a,b\n2,y\n3,z\n'),
+        'year=2024/part-2.csv': 'a,b\n4,w\n',
+        '.DS_Store': '\x00\x01binary',
+        _SUCCESS: '',
+        'year=2024/_SUCCESS': '',
+        'part-0.csv.crc': 'crc',
+        'Thumbs.db': 'junk',
+      },
+    });
+    assert.deepEqual(await r.files('train'), ['part-0.csv', 'year=2024/month=01/part-1.csv.gz', 'year=2024/part-2.csv']);
+    const table = await r.readTable('train');
+    assert.deepEqual(table.columns, ['a', 'b']);
+    assert.deepEqual(
+      table.records.map((rec) => rec.a),
+      ['1', '2', '3', '4'],
+    );
+  });
+
+  it('detects gzip by its magic bytes even without .gz', async () => {
+    const { reader: r } = await reader({ train: { 'data.csv': gzipSync('a\nq\n') } });
+    assert.deepEqual((await r.readTable('train')).records, [{ a: 'q' }]);
+  });
+
+  it('tolerates a UTF-8 BOM, CRLF, quoted fields and blank lines', async () => {
+    const { reader: r } = await reader({ train: { 'a.csv': '\uFEFFname,text\r\n"Smith, J","say ""hi""\nthere"\r\n\r\nb,c\r\n' } });
+    const table = await r.readTable('train');
+    assert.deepEqual(table.columns, ['name', 'text']);
+    assert.deepEqual(table.records, [{ name: 'Smith, J', text: 'say "hi"\nthere' }, { name: 'b', text: 'c' }]);
+  });
+
+  it('accepts files with the same columns in another order', async () => {
+    const { reader: r } = await reader({ train: { '1.csv': 'a,b\n1,2\n', '2.csv': 'b,a\n4,3\n' } });
+    const table = await r.readTable('train');
+    assert.deepEqual(table.records, [{ a: '1', b: '2' }, { a: '3', b: '4' }]);
+  });
+
+  it('files with different headers: error naming both files and their columns', async () => {
+    const { reader: r } = await reader({ train: { '1.csv': 'a,b\n1,2\n', '2.csv': 'a,c\n3,4\n' } });
+    await fails(r.readTable('train'), /file 2\.csv has columns \[a, c\] but 1\.csv has \[a, b\]/, /channel "train"/);
+  });
+
+  it('a header-only file (and nothing else) is an error', async () => {
+    const { reader: r } = await reader({ train: { 'a.csv': 'a,b\n' } });
+    await fails(r.readTable('train'), /channel "train" has a header but no data rows/, /a\.csv/);
+  });
+
+  it('an empty channel names the channel and the likely cause', async () => {
+    const { reader: r } = await reader({ train: {} });
+    await fails(r.readTable('train'), /channel "train" is empty/, /S3 prefix/, /role/);
+    const junkOnly = (await reader({ train: { _SUCCESS: '', '.DS_Store': 'x', 'empty.csv': '' } })).reader;
+    await fails(junkOnly.readTable('train'), /channel "train" is empty/);
+  });
+
+  it('a missing channel lists the channels present', async () => {
+    const { reader: r } = await reader({ train: { 'a.csv': 'a\n1\n' } });
+    await fails(r.readTable('validation'), /channel "validation" not found/, /channels present: train/);
+  });
+
+  it('a truncated gzip file is named and called incomplete', async () => {
+    const gz = gzipSync(`a,b\n${'1,2\n'.repeat(2000)}`);
+    const { reader: r } = await reader({ train: { 'big.csv.gz': gz.subarray(0, Math.floor(gz.length / 2)) } });
+    await fails(r.readTable('train'), /file big\.csv\.gz is not a complete gzip file/);
+  });
+
+  it('invalid UTF-8 is an error naming the file, not silent replacement characters', async () => {
+    const bytes = Buffer.concat([Buffer.from('a,b\ncaf'), Buffer.from([0xe9]), Buffer.from(',1\n')]);
+    const { reader: r } = await reader({ train: { 'latin1.csv': bytes } });
+    await fails(r.readTable('train'), /file latin1\.csv is not UTF-8/);
+  });
+
+  it('a ragged row names the file, the record and the counts', async () => {
+    const { reader: r } = await reader({ train: { 'r.csv': 'a,b\n1,2\n3,4,5\n' } });
+    // csv-parse reports it (channels.ts's own "record N: k fields" check is never reached).
+    await fails(r.readTable('train'), /file r\.csv/, /line 3/, /expect 2, got 3/);
+  });
+
+  it('duplicate and empty header names are errors', async () => {
+    const dup = (await reader({ train: { 'd.csv': 'a,b,a\n1,2,3\n' } })).reader;
+    await fails(dup.readTable('train'), /file d\.csv: the header repeats column name\(s\) "a"/);
+    const empty = (await reader({ train: { 'e.csv': 'a,,c\n1,2,3\n' } })).reader;
+    await fails(empty.readTable('train'), /empty column names at position\(s\) 2/);
+  });
+
+  it('malformed CSV quoting is an error naming the file', async () => {
+    const { reader: r } = await reader({ train: { 'q.csv': 'a,b\n"unterminated,1\n' } });
+    await fails(r.readTable('train'), /file q\.csv is not valid CSV/);
+  });
+
+  it('SM_CHANNEL_TRAIN points the channel elsewhere', async () => {
+    const elsewhere = path.join(tmp, 'elsewhere');
+    await mkdir(elsewhere, { recursive: true });
+    await writeFile(path.join(elsewhere, 'x.csv'), 'k\nv\n');
+    const { reader: r } = await reader({}, { train: { ContentType: 'text/csv' } }, { SM_CHANNEL_TRAIN: elsewhere });
+    assert.deepEqual((await r.readTable('train')).records, [{ k: 'v' }]);
+  });
+
+  it('Pipe mode reads input/data/<channel>_0', async () => {
+    const { reader: r, root } = await reader({}, { train: { TrainingInputMode: 'Pipe' } });
+    await writeFile(path.join(root, 'input', 'data', 'train_0'), 'a\n1\n2\n');
+    assert.deepEqual(await r.files('train'), ['train_0']);
+    assert.deepEqual((await r.readTable('train')).records, [{ a: '1' }, { a: '2' }]);
+  });
+});
