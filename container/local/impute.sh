@@ -29,7 +29,11 @@ until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/ping" || 
 done
 echo "impute: $BASE/ping OK" >&2
 
-curl -sS --fail-with-body --max-time 60 \
+# (captured, then printed with exactly one trailing newline)
+if ! response="$(curl -sS --fail-with-body --max-time 60 \
   -H "Content-Type: text/csv" -H "Accept: ${ACCEPT:-text/csv}" \
-  --data-binary "@$FILE" "$BASE/invocations"
-echo
+  --data-binary "@$FILE" "$BASE/invocations")"; then
+  echo "impute: /invocations failed: $response" >&2
+  exit 1
+fi
+printf '%s\n' "$response"
