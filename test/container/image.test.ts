@@ -141,7 +141,7 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
     assert.ok(await exists(path.join(fs, 'model', 'manifest.json')), 'model/manifest.json missing');
     assert.equal(await exists(path.join(fs, 'output', 'failure')), false, 'output/failure written on success');
     assert.match(r.stdout, /^METRIC [A-Za-z0-9_.:-]+=[-+0-9.eE]+/m);
-    const backend = /backend[^\n]{0,160}/i.exec(r.stdout + r.stderr);
+    const backend = /backend ready[^\n]{0,160}/i.exec(r.stdout + r.stderr);
     if (backend) figures['tensor backend (log)'] = backend[0].slice(0, 160);
     trainedFs = fs;
   });
@@ -209,6 +209,44 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
       figures['serve session total'] = `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
     } finally {
       if (server.child.exitCode === null) await forceRemove(name);
+    }
+  });
+
+  it('batch transform emulation: SAGEMAKER_BATCH=true, line-split chunks (header only in the first) join to the whole-file output', { timeout: 10 * MIN }, async (t) => {
+    if (!trainedFs) return t.skip('training failed');
+    const port = await freePort();
+    const name = `byoc-test-batch-${id}`;
+    const server = start(
+      PODMAN[0]!,
+      podmanRun(name, trainedFs, ['serve'], ['-e', `SAGEMAKER_BIND_TO_PORT=${port}`, '-e', 'SAGEMAKER_BATCH=true', '-e', 'SAGEMAKER_MAX_PAYLOAD_IN_MB=20']),
+    );
+    try {
+      await waitForPing(port, 2 * MIN, server.exited).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- server output\n${server.output().slice(-4000)}`);
+      });
+      const params = JSON.parse((await request(port, 'GET', '/execution-parameters')).body) as Record<string, unknown>;
+      assert.equal(params.MaxPayloadInMB, 20, JSON.stringify(params));
+
+      const whole = await readFile(TEST_CSV, 'utf8');
+      const post = async (body: string): Promise<string> => {
+        const r = await request(port, 'POST', '/invocations', { body, headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' }, timeoutMs: 60_000 });
+        assert.equal(r.status, 200, r.body);
+        return r.body;
+      };
+      const wholeOut = await post(whole);
+      // SplitType=Line: cut the file at line boundaries; only the first chunk has the header
+      const lines = whole.split('\n').filter((l) => l !== '');
+      const chunks: string[] = [];
+      for (const [from, to] of [[0, 8], [8, 21], [21, 22], [22, lines.length]] as const) chunks.push(`${lines.slice(from, to).join('\n')}\n`);
+      const outs: string[] = [];
+      for (const c of chunks) outs.push(await post(c));
+      const joined = outs.map((o) => (o.endsWith('\n') ? o : `${o}\n`)).join('');
+      const norm = (x: string) => x.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
+      assert.deepEqual(norm(joined), norm(wholeOut), 'AssembleWith=Line output of the chunks differs from the whole-file output');
+      assert.equal(norm(joined).length, lines.length);
+    } finally {
+      await run(PODMAN[0]!, [...PODMAN.slice(1), 'kill', '--signal', 'TERM', name], { timeoutMs: MIN }).catch(() => undefined);
+      await within(server.exited, 40_000, 'batch server did not exit after SIGTERM').catch(() => forceRemove(name));
     }
   });
 
