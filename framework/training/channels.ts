@@ -178,7 +178,10 @@ async function readCsvFile(file: string, label: string, canPeek: boolean): Promi
         );
       }
       const record: InputRecord = {};
-      for (let i = 0; i < header.length; i++) record[header[i]!] = row[i]!;
+      // defineProperty, not assignment: a column named "__proto__" must stay a plain key, not be dropped.
+      for (let i = 0; i < header.length; i++) {
+        Object.defineProperty(record, header[i]!, { value: row[i]!, enumerable: true, writable: true, configurable: true });
+      }
       records.push(record);
       done();
     },
