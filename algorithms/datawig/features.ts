@@ -42,9 +42,12 @@ export interface FeaturizerSpec {
   tableRows: number;
   numDim: number;
   missingTokens: string[];
+  /** Weight n-grams by idf (rare n-grams up); off by default: unique n-grams then drown the signal. */
+  tfidf: boolean;
 }
 
 export interface FeatureOptions {
+  tfidf: boolean;
   buckets: number;
   tokens: 'auto' | TokenKind;
   wordRange: [number, number];
@@ -85,7 +88,7 @@ export function fitFeaturizer(
       const tokens = chooseTokens(c.meanLength, opt.tokens);
       const df = new Map<number, number>();
       let docs = 0;
-      for (const r of rows) {
+      for (const r of opt.tfidf ? rows : []) {
         const v = missing.value(r[c.name]);
         if (v === null) continue;
         docs++;
@@ -137,6 +140,7 @@ export function fitFeaturizer(
     tableRows: next,
     numDim: slot,
     missingTokens: opt.missingTokens,
+    tfidf: opt.tfidf,
   };
 }
 
@@ -147,12 +151,13 @@ function round6(x: number): number {
 /** A fitted featurizer ready to encode rows fast (idf tables, vocab maps). */
 export class Featurizer {
   readonly missing: MissingSpec;
-  private readonly idf: Float32Array[];
+  private readonly idf: (Float32Array | undefined)[];
   private readonly vocab: Map<string, number>[];
 
   constructor(readonly spec: FeaturizerSpec) {
     this.missing = new MissingSpec(spec.missingTokens);
     this.idf = spec.text.map((t) => {
+      if (!spec.tfidf) return undefined;
       const a = new Float32Array(spec.buckets).fill(t.idfDefault);
       t.idfBuckets.forEach((b, i) => (a[b] = t.idfValues[i]!));
       return a;
@@ -193,11 +198,11 @@ export class Featurizer {
         counts.set(b, (counts.get(b) ?? 0) + 1);
         if (names && !names.has(b)) names.set(b, g);
       }
-      const idf = this.idf[ti]!;
+      const idf = this.idf[ti];
       let norm = 0;
       const start = idx.length;
       for (const [b, c] of counts) {
-        const w = (1 + Math.log(c)) * idf[b]!;
+        const w = (1 + Math.log(c)) * (idf ? idf[b]! : 1);
         idx.push(b);
         val.push(w);
         norm += w * w;

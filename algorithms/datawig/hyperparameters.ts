@@ -9,6 +9,7 @@ export const datawigHyperparameters = {
   tokens: { type: 'enum', values: ['auto', 'words', 'chars', 'both'], default: 'auto', description: 'Text n-grams: words, characters, both; auto = chars for short strings (mean <= 40 chars), words otherwise.' },
   word_ngram_range: { type: 'list', items: 'integer', default: [1, 2], minItems: 2, maxItems: 2, min: 1, max: 6, description: 'Min,max length of word n-grams.' },
   char_ngram_range: { type: 'list', items: 'integer', default: [1, 4], minItems: 2, maxItems: 2, min: 1, max: 8, description: 'Min,max length of character n-grams.' },
+  tfidf: { type: 'boolean', default: false, description: 'Weight text n-grams by inverse document frequency (DataWig\'s explainable tf-idf variant).' },
   num_hash_buckets: { type: 'integer', default: 32768, min: 256, max: 4194304, description: 'Hash buckets shared by the text columns (DataWig: 2^15).' },
   max_tokens: { type: 'integer', default: 1000, min: 1, max: 1000000, description: 'Categorical input vocabulary size per column (most frequent values; others map to "unknown").' },
   latent_dim: { type: 'integer', default: 64, min: 4, max: 1024, description: 'Width of the hidden layer fed by the sparse (text + categorical) features.' },

@@ -28,6 +28,7 @@ export interface ModelConfig {
   seed: number;
   classWeights: string | undefined;
   missingTokens: string[];
+  tfidf: boolean;
 }
 
 export interface TargetArtifact {
@@ -228,7 +229,7 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: ModelConfig): Prom
 }
 
 function featureOptions(cfg: ModelConfig) {
-  return { buckets: cfg.buckets, tokens: cfg.tokens, wordRange: cfg.wordRange, charRange: cfg.charRange, maxTokens: cfg.maxTokens, missingTokens: cfg.missingTokens };
+  return { buckets: cfg.buckets, tokens: cfg.tokens, wordRange: cfg.wordRange, charRange: cfg.charRange, maxTokens: cfg.maxTokens, missingTokens: cfg.missingTokens, tfidf: cfg.tfidf };
 }
 
 /** `balanced` (n / (K n_c)) or `a:2,b:0.5` (others 1). */

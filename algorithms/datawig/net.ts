@@ -61,7 +61,7 @@ export function initWeights(s: NetSpec, seed: number, sparseColumns: number): Ma
     const size = w.shape.reduce((a, b) => a * b, 1);
     const a = new Float32Array(size);
     if (w.shape.length === 2) {
-      const limit = w.name === 'emb' ? Math.sqrt(3 / Math.max(1, sparseColumns)) : Math.sqrt(6 / (w.shape[0]! + w.shape[1]!));
+      const limit = w.name === 'emb' ? 0.1 * Math.sqrt(3 / Math.max(1, sparseColumns)) : Math.sqrt(6 / (w.shape[0]! + w.shape[1]!));
       for (let i = 0; i < size; i++) a[i] = (r() * 2 - 1) * limit;
     }
     m.set(w.name, a);

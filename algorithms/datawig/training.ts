@@ -57,6 +57,7 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
     seed: hp.seed,
     classWeights: hp.class_weights,
     missingTokens,
+    tfidf: hp.tfidf,
   };
   const featureInfo = (names: string[]) => names.map((n) => ({ name: n, type: types.get(n)!.type, meanLength: types.get(n)!.meanLength }));
   const manifest: ModelManifest = {

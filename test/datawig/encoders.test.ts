@@ -4,7 +4,7 @@ import { bucketOf, fnv1a, ngrams, words } from '../../algorithms/datawig/hashing
 import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/columns.js';
 import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/features.js';
 
-const opts = { buckets: 32768, tokens: 'auto' as const, wordRange: [1, 2] as [number, number], charRange: [1, 3] as [number, number], maxTokens: 10, missingTokens: ['', 'NA'] };
+const opts = { tfidf: false, buckets: 32768, tokens: 'auto' as const, wordRange: [1, 2] as [number, number], charRange: [1, 3] as [number, number], maxTokens: 10, missingTokens: ['', 'NA'] };
 
 test('hashing gives fixed bucket ids (stable across runs and platforms)', () => {
   assert.equal(fnv1a('hello'), 2290972270);

@@ -26,7 +26,7 @@ export function textTable(n: number, seed = 1, noise = 0): Table {
     const c = classes[Math.floor(r() * classes.length)]!;
     const words: string[] = [];
     for (let k = 0; k < 20; k++) words.push(FILLER[Math.floor(r() * FILLER.length)]!);
-    for (let k = 0; k < 2; k++) words.splice(Math.floor(r() * words.length), 0, SIGNAL[c]![Math.floor(r() * 3)]!);
+    for (let k = 0; k < 3; k++) words.splice(Math.floor(r() * words.length), 0, SIGNAL[c]![Math.floor(r() * 3)]!);
     const label = r() < noise ? classes[Math.floor(r() * classes.length)]! : c;
     records.push({ text: words.join(' '), color: ['red', 'green', 'blue'][Math.floor(r() * 3)]!, size: (r() * 10).toFixed(3), label });
   }

@@ -20,7 +20,7 @@ const json = createTestPredictOptions();
 let shared: Promise<{ model: MemoryArtifactStore; schema: InputSchema; metrics: Record<string, number>; outputs: string[] }> | undefined;
 function textModel() {
   shared ??= (async () => {
-    const ctx = createTestTrainContext({ train: textTable(900, 1, 0.1) }, hp({ label_column: 'label', feature_columns: ['text', 'color', 'size'], num_epochs: 30 }));
+    const ctx = createTestTrainContext({ train: textTable(900, 1, 0.05) }, hp({ label_column: 'label', feature_columns: ['text', 'color', 'size'], num_epochs: 30 }));
     const r = await alg.train(ctx);
     return { model: ctx.model, schema: r.inputSchema, metrics: r.metrics ?? {}, outputs: ctx.metrics.lines.map((l) => l.name) };
   })();
@@ -157,7 +157,7 @@ test('temperature scaling lowers ECE of a deliberately over-confident model', ()
   assert.ok(t > 2, `temperature ${t}`);
   const before = ece(logits, y, K, 1);
   const after = ece(logits, y, K, t);
-  assert.ok(after < before / 3, `${after} vs ${before}`);
+  assert.ok(after < before / 2 && after < 0.1, `${after} vs ${before}`);
 });
 
 test('complete mode fills every gap of categorical and numeric columns', async () => {
