@@ -322,7 +322,10 @@ describe('serve: batch transform settings', () => {
 describe('serve: slow plugin with MODEL_SERVER_TIMEOUT=1', () => {
   let server: ServerHandle;
   before(async () => {
-    server = await startServer(slowRoot, { workers: 1, env: { BYOC_PLUGINS: SLOW_PLUGIN, MODEL_SERVER_TIMEOUT: '1' } });
+    server = await startServer(slowRoot, {
+      workers: 1,
+      env: { BYOC_PLUGINS: SLOW_PLUGIN, MODEL_SERVER_TIMEOUT: '1', BYOC_MAX_PAYLOAD_MB: '1' },
+    });
   });
   after(async () => {
     if (server) assert.equal((await server.stop()).code, 0);
@@ -343,6 +346,32 @@ describe('serve: slow plugin with MODEL_SERVER_TIMEOUT=1', () => {
     assert.equal(ok.status, 200);
     assert.deepEqual(parse(ok.body), [['x', 'slow_out'], ['1', 'ok']]);
     assert.ok(!server.proc.stdout.includes('worker died'), 'no worker died');
+  });
+
+  it('/ping answers within milliseconds while a request is busy on the same worker', async () => {
+    const busy = request(server.port, 'POST', '/invocations', {
+      body: 'x\n1\n',
+      headers: { ...CSV, 'X-Amzn-SageMaker-Custom-Attributes': 'delay_ms=800' },
+    });
+    const marker = (server.proc.stdout.match(/slow predict started/g) ?? []).length;
+    await waitFor(() => (server.proc.stdout.match(/slow predict started/g) ?? []).length > marker, 5000, 10, 'the slow request');
+    const started = performance.now();
+    const ping = await request(server.port, 'GET', '/ping');
+    const ms = performance.now() - started;
+    assert.equal(ping.status, 200);
+    assert.ok(ms < 300, `/ping took ${ms} ms`);
+    assert.equal((await busy).status, 200);
+  });
+
+  it('413 past BYOC_MAX_PAYLOAD_MB=1 (chunked body, no Content-Length)', async () => {
+    const res = await request(server.port, 'POST', '/invocations', {
+      body: Buffer.alloc(1536 * 1024, 0x61),
+      headers: { ...CSV, 'Transfer-Encoding': 'chunked' },
+    });
+    assert.equal(res.status, 413);
+    assert.match(JSON.parse(res.body).error, /limit of 1 MB/);
+    const small = await request(server.port, 'POST', '/invocations', { body: `x\n${'1\n'.repeat(1000)}`, headers: CSV });
+    assert.equal(small.status, 200);
   });
 
   it('500 for an unexpected plugin error: generic message with request id, no stack or internals', async () => {
