@@ -1,9 +1,10 @@
 # Shared settings for the container/local/*.sh scripts (sourced, not executed).
 #
 # CONTAINER_ENGINE selects the engine: docker (default when a docker daemon answers) or podman.
-# With podman this machine needs `--runtime runc` (crun fails on cgroups v1 hybrid) and
-# `--network host` (see docs/deploy.md). Override with PODMAN_RUNTIME= (empty) to use the default
-# runtime, or CONTAINER_NETWORK=... to choose another network mode.
+# With podman the scripts add `--runtime runc` when runc is installed (crun fails on cgroups v1
+# hybrid hosts such as the development machine) and `--network host` (see docs/deploy.md).
+# PODMAN_RUNTIME=NAME picks another runtime (empty: podman's default); CONTAINER_NETWORK=...
+# another network mode.
 
 if [[ -z "${CONTAINER_ENGINE:-}" ]]; then
   if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
@@ -18,7 +19,12 @@ fi
 case "$CONTAINER_ENGINE" in
   podman)
     ENGINE=(podman)
-    if [[ -n "${PODMAN_RUNTIME-runc}" ]]; then ENGINE+=(--runtime "${PODMAN_RUNTIME-runc}"); fi
+    # runc when installed (crun fails on cgroups v1 hybrid hosts); PODMAN_RUNTIME overrides,
+    # PODMAN_RUNTIME= (empty) keeps podman's default runtime.
+    if [[ -z "${PODMAN_RUNTIME+x}" ]]; then
+      if command -v runc >/dev/null 2>&1 || [[ -x /usr/sbin/runc ]]; then PODMAN_RUNTIME=runc; else PODMAN_RUNTIME=; fi
+    fi
+    if [[ -n "$PODMAN_RUNTIME" ]]; then ENGINE+=(--runtime "$PODMAN_RUNTIME"); fi
     NET_ARGS=(--network "${CONTAINER_NETWORK:-host}")
     ;;
   docker)

@@ -87,6 +87,7 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
       assert.equal(base.code, 0, `build_base_image.sh failed:\n${base.stdout.slice(-3000)}\n${base.stderr.slice(-3000)}`);
       figures['stand-in base image (cached when present)'] = `${(base.ms / 1000).toFixed(1)} s`;
 
+      const previous = await run(PODMAN[0]!, [...PODMAN.slice(1), 'image', 'inspect', '--format', '{{.Id}}', TEST_IMAGE], { timeoutMs: MIN });
       const build = await run(
         PODMAN[0]!,
         [
@@ -102,6 +103,13 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
       );
       assert.equal(build.code, 0, `image build failed:\n${build.stdout.slice(-6000)}\n${build.stderr.slice(-3000)}`);
       figures['image build'] = `${(build.ms / 1000).toFixed(1)} s`;
+      // Drop the image this build replaced (layers shared with the new one stay), so that
+      // repeated runs do not pile up old test images.
+      const oldId = previous.code === 0 ? previous.stdout.trim() : '';
+      if (oldId) {
+        const now = await run(PODMAN[0]!, [...PODMAN.slice(1), 'image', 'inspect', '--format', '{{.Id}}', TEST_IMAGE], { timeoutMs: MIN });
+        if (now.stdout.trim() !== oldId) await run(PODMAN[0]!, [...PODMAN.slice(1), 'rmi', oldId], { timeoutMs: MIN });
+      }
 
       const size = await run(PODMAN[0]!, [...PODMAN.slice(1), 'image', 'inspect', '--format', '{{.Size}}', TEST_IMAGE], { timeoutMs: MIN });
       const baseSize = await run(PODMAN[0]!, [...PODMAN.slice(1), 'image', 'inspect', '--format', '{{.Size}}', BASE_IMAGE], { timeoutMs: MIN });
