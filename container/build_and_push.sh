@@ -97,5 +97,5 @@ run "${ENGINE[@]}" build "${NET_ARGS[@]}" --platform "$PLATFORM" "${BUILD_ARGS[@
 run "${ENGINE[0]}" tag "${IMAGE}:${TAG}" "$FULLNAME"
 run "${ENGINE[0]}" push "$FULLNAME"
 
-echo "build_and_push: pushed ${FULLNAME}"
+if [[ "${DRY_RUN:-0}" == "1" ]]; then echo "build_and_push: dry run, nothing built or pushed"; else echo "build_and_push: pushed ${FULLNAME}"; fi
 echo "Use it as --image ${FULLNAME} (or SAGEMAKER_IMAGE) with the SageMaker client, see docs/deploy.md."
