@@ -43,7 +43,7 @@ describe('fixture data', () => {
   });
 });
 
-describe('byoc train', () => {
+describe('byoc train', { concurrency: 3 }, () => {
   it('trains baseline: exit 0, manifest.json + baseline.json, no failure file', async () => {
     const root = await buildMlRoot(newRoot());
     const result = await runByoc(['train', '--ml-root', root]);
@@ -171,7 +171,26 @@ describe('byoc train', () => {
   });
 });
 
-describe('byoc algorithms', () => {
+describe('byoc train: SIGTERM with an algorithm that ignores the abort signal', () => {
+  it('exits 143 after BYOC_ABORT_GRACE_SECONDS with a failure saying so', async () => {
+    const root = await buildMlRoot(newRoot(), { hyperparameters: { algorithm: 'slow', train_seconds: '60', ignore_abort: 'true' } });
+    const proc = startByoc(['train', '--ml-root', root], { BYOC_PLUGINS: SLOW_PLUGIN, BYOC_ABORT_GRACE_SECONDS: '1' });
+    try {
+      await proc.waitForOutput(/training started/, 15_000);
+      const sentAt = Date.now();
+      proc.kill('SIGTERM');
+      const result = await proc.exit(15_000);
+      const elapsed = Date.now() - sentAt;
+      assert.equal(result.code, 143, result.stderr);
+      assert.ok(elapsed >= 900 && elapsed < 8000, `exited ${elapsed} ms after SIGTERM`);
+      assert.match(await failureOf(root), /stopped by SIGTERM and the algorithm did not stop within 1 s/);
+    } finally {
+      proc.kill('SIGKILL');
+    }
+  });
+});
+
+describe('byoc algorithms', { concurrency: 3 }, () => {
   it('lists baseline with its hyperparameters', async () => {
     const result = await runByoc(['algorithms']);
     assert.equal(result.code, 0, result.stderr);
