@@ -120,13 +120,16 @@ export function parseRange(text: string): RangeSpec {
 
 /**
  * Default search space over the datawig hyperparameters (override or extend with --range).
- * Bounds stay inside what the datawig plugin accepts (`byoc algorithms` lists its schema).
+ * Bounds stay inside what the datawig plugin accepts (algorithms/datawig/hyperparameters.ts;
+ * `byoc algorithms` lists them): learning_rate 1e-6..1, batch_size 1..65536, num_hash_buckets
+ * 256..4194304, latent_dim 4..1024, tokens auto|words|chars|both.
  */
 export const DEFAULT_DATAWIG_RANGES: readonly string[] = [
   'learning_rate=continuous:0.0001:0.05:log',
   'batch_size=integer:16:128:log',
   'num_hash_buckets=integer:4096:262144:log',
-  'tokens=categorical:chars,words',
+  'latent_dim=integer:16:256:log',
+  'tokens=categorical:words,chars,both',
 ];
 
 /** Later specs for the same name replace earlier ones. */

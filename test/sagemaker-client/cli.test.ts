@@ -244,7 +244,7 @@ describe('sagemaker CLI sub-commands against fakes', () => {
     assert.equal(code, 0, h.err());
     const req = h.sm.commandCalls(CreateHyperParameterTuningJobCommand)[0]!.args[0].input;
     const ranges = req.HyperParameterTuningJobConfig?.ParameterRanges;
-    assert.deepEqual(ranges?.IntegerParameterRanges?.map((r) => r.Name), ['batch_size', 'num_hash_buckets', 'num_epochs']);
+    assert.deepEqual(ranges?.IntegerParameterRanges?.map((r) => r.Name), ['batch_size', 'num_hash_buckets', 'latent_dim', 'num_epochs']);
     assert.deepEqual(ranges?.ContinuousParameterRanges?.map((r) => r.Name), ['learning_rate']);
     assert.deepEqual(ranges?.CategoricalParameterRanges?.map((r) => r.Name), ['tokens']);
     assert.deepEqual(req.TrainingJobDefinition?.StaticHyperParameters, { feature_columns: 'review', label_column: 'rating_binary' });

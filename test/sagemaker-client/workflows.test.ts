@@ -440,10 +440,11 @@ describe('tuning workflow', () => {
       IntegerParameterRanges: [
         { Name: 'batch_size', MinValue: '8', MaxValue: '64', ScalingType: 'Linear' },
         { Name: 'num_hash_buckets', MinValue: '4096', MaxValue: '262144', ScalingType: 'Logarithmic' },
+        { Name: 'latent_dim', MinValue: '16', MaxValue: '256', ScalingType: 'Logarithmic' },
       ],
       ContinuousParameterRanges: [{ Name: 'learning_rate', MinValue: '0.0001', MaxValue: '0.05', ScalingType: 'Logarithmic' }],
       CategoricalParameterRanges: [
-        { Name: 'tokens', Values: ['chars', 'words'] },
+        { Name: 'tokens', Values: ['words', 'chars', 'both'] },
         { Name: 'final_fc_hidden_units', Values: ['[]', '[100]'] },
       ],
     });
