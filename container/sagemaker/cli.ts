@@ -82,10 +82,23 @@ function keyValues(pairs: readonly string[] | undefined, what: string): Record<s
   if (!pairs || pairs.length === 0) return undefined;
   const out: Record<string, string> = {};
   for (const p of pairs) {
-    const [k, v] = parseKeyValue(p, what);
-    out[k] = v;
+    try {
+      const [k, v] = parseKeyValue(p, what);
+      out[k] = v;
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
   return out;
+}
+
+/** Hyperparameters from --hyperparameters/--hp/--algorithm; a bad file or pair is a usage error. */
+async function hyperparametersFrom(o: { hyperparameters?: string; hp?: string[]; algorithm?: string }): Promise<Record<string, string>> {
+  try {
+    return await loadHyperparameters({ file: o.hyperparameters, pairs: o.hp, algorithm: o.algorithm });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /** First non-empty of flag value and env variables, or a UsageError naming both. */
@@ -266,8 +279,10 @@ export function buildProgram(deps: CliDeps): Command {
   trainCmd.addHelpText('after', EXAMPLES.trainAndDeploy);
   trainCmd.action(async (o) => {
     const region = setting(deps.env, o.region, '--region', ENV.region);
-    const hyperparameters = await loadHyperparameters({ file: o.hyperparameters, pairs: o.hp, algorithm: o.algorithm });
+    const hyperparameters = await hyperparametersFrom(o);
     const wait = waitSettings(o, 'training');
+    const environment = keyValues(o.env, 'environment variable');
+    const tags = keyValues(o.tag, 'tag');
     const result = await withClients(region, (d) =>
       trainAndDeploy(d, {
         baseName: o.name,
@@ -285,12 +300,13 @@ export function buildProgram(deps: CliDeps): Command {
         maxRuntimeSeconds: o.maxRuntime,
         endpointInstanceType: optionalSetting(deps.env, o.endpointInstanceType, ENV.endpointInstanceType) ?? DEFAULT_INSTANCE_TYPE,
         endpointInstanceCount: o.endpointInstanceCount,
-        ...(keyValues(o.env, 'environment variable') ? { environment: keyValues(o.env, 'environment variable')! } : {}),
+        ...(environment ? { environment } : {}),
         accept: o.accept,
         deleteEndpoint: !!o.deleteEndpoint,
         noWait: o.wait === false,
-        ...(keyValues(o.tag, 'tag') ? { tags: keyValues(o.tag, 'tag')! } : {}),
-        waits: { training: wait, endpoint: { ...DEFAULT_WAIT.endpoint, ...(o.pollSeconds ? { intervalMs: wait.intervalMs } : {}), ...(o.timeoutMinutes ? { timeoutMs: wait.timeoutMs } : {}) } },
+        ...(tags ? { tags } : {}),
+        // --poll-seconds / --timeout-minutes apply to the endpoint wait too when given
+        waits: { training: wait, endpoint: waitSettings(o, 'endpoint') },
       }),
     );
     deps.stdout(`training job: ${result.trainingJobName}\n`);
@@ -403,7 +419,7 @@ export function buildProgram(deps: CliDeps): Command {
       throw new UsageError((err as Error).message);
     }
     if (ranges.length === 0) throw new UsageError('tune needs at least one --range (or keep the default ranges)');
-    const staticHyperparameters = await loadHyperparameters({ file: o.hyperparameters, pairs: o.hp, algorithm: o.algorithm });
+    const staticHyperparameters = await hyperparametersFrom(o);
     const result = await withClients(region, (d) =>
       tune(d, {
         baseName: o.name,

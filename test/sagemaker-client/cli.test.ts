@@ -131,6 +131,12 @@ describe('sagemaker CLI settings', () => {
     assert.match(h.err(), /--max-jobs.*must be a whole number/);
     assert.equal(await runCli(['tune', '--train', 'x.csv', '--range', 'lr=continuous:1'], h.deps), 2);
     assert.match(h.err(), /range lr: expected continuous:MIN:MAX/);
+    assert.equal(await runCli(['train-and-deploy', '--train', 'x.csv', '--hp', 'num_epochs'], h.deps), 2);
+    assert.match(h.err(), /hyperparameter must look like key=value, got 'num_epochs'/);
+    assert.equal(await runCli(['train-and-deploy', '--train', 'x.csv', '--hyperparameters', '/nonexistent/hps.json'], h.deps), 2);
+    assert.match(h.err(), /cannot read hyperparameters from \/nonexistent\/hps\.json/);
+    assert.equal(await runCli(['train-and-deploy', '--train', 'x.csv', '--env', 'WORKERS'], h.deps), 2);
+    assert.match(h.err(), /environment variable must look like key=value/);
     assert.equal(await runCli(['batch-transform', '--input', 'x.csv'], h.deps), 2);
     assert.match(h.err(), /needs --model-name or --training-job/);
     assert.equal(h.sm.calls().length, 0);
