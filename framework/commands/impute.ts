@@ -5,6 +5,8 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { CsvCodec } from '../codecs/index.js';
@@ -33,7 +35,10 @@ export async function imputeCommand(builtIn: readonly AlgorithmProvider[], flags
   const codec = new CsvCodec();
   const customAttributes = parseCustomAttributes(flags.attributes);
   const out = createWriteStream(flags.output);
-  const parser = createReadStream(flags.input).pipe(parse({ bom: true, skip_empty_lines: true }));
+  const parser = parse({ bom: true, skip_empty_lines: true });
+  // pipeline (not pipe) so that a missing or unreadable input file reaches the catch below.
+  const reading = pipeline(createReadStream(flags.input), parser);
+  reading.catch(() => undefined); // observed through the for-await loop and `await reading` below
   const tty = process.stderr.isTTY;
   const started = performance.now();
   let header: string[] | undefined;
@@ -42,19 +47,20 @@ export async function imputeCommand(builtIn: readonly AlgorithmProvider[], flags
   let rows = 0;
   let line = 1;
 
+  const predictOptions = (requestId: string) => ({
+    accept: 'text/csv',
+    customAttributes,
+    rawCustomAttributes: flags.attributes ?? '',
+    signal: new AbortController().signal,
+    requestId,
+    logger: context.logger,
+  });
+  const outputHeader = async (columns: string[]): Promise<string[]> =>
+    (await state.predictor.predict({ columns, records: [] }, predictOptions('impute-header'))).columns;
+
   const flush = async (): Promise<void> => {
     if (chunk.length === 0 || !header) return;
-    const result = await state.predictor.predict(
-      { columns: header, records: chunk },
-      {
-        accept: 'text/csv',
-        customAttributes,
-        rawCustomAttributes: flags.attributes ?? '',
-        signal: new AbortController().signal,
-        requestId: `impute-${rows}`,
-        logger: context.logger,
-      },
-    );
+    const result = await state.predictor.predict({ columns: header, records: chunk }, predictOptions(`impute-${rows}`));
     if (result.records.length !== chunk.length) {
       throw new Error(`the algorithm returned ${result.records.length} rows for ${chunk.length}`);
     }
@@ -89,8 +95,13 @@ export async function imputeCommand(builtIn: readonly AlgorithmProvider[], flags
       if (chunk.length >= flags.chunkRows) await flush();
     }
     await flush();
+    await reading;
+    if (!header) throw new Error(`${flags.input} is empty: expected a CSV header row`);
+    // A header-only input still gets a header-only output, with the columns the model would add.
+    if (!outputColumns) out.write(codec.encode({ columns: await outputHeader(header), records: [] }, 'csv-header'));
   } catch (error) {
     out.destroy();
+    await rm(flags.output, { force: true });
     process.stderr.write(`${tty ? '\n' : ''}byoc impute: ${(error as Error).message}\n`);
     return 1;
   } finally {

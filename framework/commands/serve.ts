@@ -4,7 +4,7 @@ import { TOKENS } from '../di.js';
 import type { CodecRegistry } from '../codecs/index.js';
 import { resolveWorkerCount } from '../runtime/config.js';
 import { resolvePaths } from '../sagemaker/paths.js';
-import { isPrimary, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
+import { isPrimary, isReplacementWorker, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
 import { startWorker } from '../serving/worker.js';
 import { createCommandContext } from './context.js';
 
@@ -51,6 +51,7 @@ export async function serveCommand(builtIn: readonly AlgorithmProvider[], flags:
     codecs: context.container.get<CodecRegistry>(TOKENS.Codecs),
     modelDir: paths.modelDir,
     workers,
+    loadBeforeListening: isReplacementWorker(),
     onDrained: () => {
       logger.flush();
       process.exit(0);

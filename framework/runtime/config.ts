@@ -91,7 +91,8 @@ const asNumber: EnvParser = (raw, name) => {
   if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name}="${raw}": expected a number`);
   return n;
 };
-const asNumberOrAuto: EnvParser = (raw, name) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : asNumber(raw, name));
+const asNumberOrAuto: EnvParser = (raw, name) =>
+  raw.trim().toLowerCase() === 'auto' ? 'auto' : asNumber(raw, name);
 const asBoolean: EnvParser = (raw, name) => {
   const v = raw.trim().toLowerCase();
   if (['true', '1', 'yes'].includes(v)) return true;
@@ -153,7 +154,13 @@ export function loadConfig(options: LoadConfigOptions = {}): FrameworkConfig {
   for (const override of ENV_OVERRIDES) {
     const name = override.names.find((n) => env[n] !== undefined && env[n] !== '');
     if (!name) continue;
-    setPath(merged, override.path, override.parse(env[name]!, name));
+    let value: unknown;
+    try {
+      value = override.parse(env[name]!, name);
+    } catch (error) {
+      throw new ConfigError(`invalid configuration: ${(error as Error).message} (config key ${override.path.join('.')})`);
+    }
+    setPath(merged, override.path, value);
     sources.set(override.path.join('.'), name);
   }
   const result = ConfigSchema.safeParse(merged);
@@ -163,7 +170,8 @@ export function loadConfig(options: LoadConfigOptions = {}): FrameworkConfig {
       const from = sources.get(key);
       return `- ${key || '(root)'}${from ? ` (from ${from})` : ''}: ${issue.message}`;
     });
-    throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+    const files = [options.defaultFile ?? DEFAULT_CONFIG_FILE, ...(extra ? [path.resolve(extra)] : [])];
+    throw new ConfigError(`invalid configuration (files: ${files.join(', ')}):\n${problems.join('\n')}`);
   }
   return result.data;
 }

@@ -23,8 +23,8 @@ export function runPrimary(options: PrimaryOptions): void {
   let readyCount = 0;
   const recentDeaths: number[] = [];
 
-  const fork = (): Worker => {
-    const worker = cluster.fork();
+  const fork = (replacement: boolean): Worker => {
+    const worker = cluster.fork(replacement ? { [REPLACEMENT_ENV]: '1' } : {});
     const bornAt = Date.now();
     worker.on('message', (message: WorkerMessage) => {
       if (message?.type !== 'model') return;
@@ -54,13 +54,13 @@ export function runPrimary(options: PrimaryOptions): void {
         deathsLastMinute: recentDeaths.length,
       });
       setTimeout(() => {
-        if (!shuttingDown) fork();
+        if (!shuttingDown) fork(true);
       }, delay).unref();
     });
     return worker;
   };
 
-  for (let i = 0; i < options.workers; i++) fork();
+  for (let i = 0; i < options.workers; i++) fork(false);
 
   const shutdown = (signal: string): void => {
     if (shuttingDown) return;
@@ -112,3 +112,7 @@ export function reportModelState(message: WorkerMessage): void {
 }
 
 export const isPrimary = (): boolean => cluster.isPrimary;
+
+/** Set by the primary on workers it forks to replace dead ones. */
+const REPLACEMENT_ENV = 'BYOC_REPLACEMENT_WORKER';
+export const isReplacementWorker = (): boolean => process.env[REPLACEMENT_ENV] === '1';

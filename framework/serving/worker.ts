@@ -18,6 +18,8 @@ export interface WorkerOptions {
   codecs: CodecRegistry;
   modelDir: string;
   workers: number;
+  /** Load the model before accepting connections (replacement workers). */
+  loadBeforeListening?: boolean;
   /** Called when the worker has drained and may exit. */
   onDrained: () => void;
 }
@@ -59,6 +61,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   server.headersTimeout = Math.min(60_000, server.requestTimeout);
   server.keepAliveTimeout = config.server.keepAliveSeconds * 1000;
 
+  // A replacement worker loads the model before it listens: listening first would let the cluster
+  // hand it every other connection and answer 503 "loading" while healthy workers are idle. The
+  // first generation listens at once so that /ping can say 503 while the model loads.
+  const loaded = model.load();
+  if (options.loadBeforeListening) await loaded;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => {
@@ -68,7 +75,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
-  const loaded = model.load();
 
   const shutdown = async (): Promise<void> => {
     if (draining) return;
