@@ -157,7 +157,8 @@ async function readCsvFile(file: string, label: string, canPeek: boolean): Promi
   const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream> = [source];
   if (gz) stages.push(createGunzip());
   stages.push(new StrictUtf8(label));
-  const parser = parse({ bom: true, relax_quotes: false, skip_empty_lines: true });
+  // relax_column_count: ragged rows reach our own check below, whose message names the header.
+  const parser = parse({ bom: true, relax_quotes: false, skip_empty_lines: true, relax_column_count: true });
   stages.push(parser);
   let header: string[] | undefined;
   const records: InputRecord[] = [];
@@ -173,7 +174,7 @@ async function readCsvFile(file: string, label: string, canPeek: boolean): Promi
       if (row.length !== header.length) {
         return done(
           new TrainingError(
-            `file ${label}, record ${records.length + 2}: ${row.length} fields, but the header has ${header.length} (${header.join(', ')})`,
+            `file ${label}, line ${parser.info.lines}: ${row.length} fields, but the header has ${header.length} (${header.join(', ')})`,
           ),
         );
       }

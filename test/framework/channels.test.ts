@@ -130,7 +130,7 @@ describe('FileChannelReader', () => {
   it('a ragged row names the file, the record and the counts', async () => {
     const { reader: r } = await reader({ train: { 'r.csv': 'a,b\n1,2\n3,4,5\n' } });
     // csv-parse reports it (channels.ts's own "record N: k fields" check is never reached).
-    await fails(r.readTable('train'), /file r\.csv/, /line 3/, /expect 2, got 3/);
+    await fails(r.readTable('train'), /file r\.csv/, /line 3/, /line 3: 3 fields, but the header has 2/);
   });
 
   it('duplicate and empty header names are errors', async () => {
