@@ -217,7 +217,7 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: ModelConfig): Prom
     for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) jn++;
     for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) joint[pred[i]!]![yVal[i]!]! += 1 / jn;
     artifact.valJoint = joint;
-    if (featurizer.spec.text.length) artifact.explanations = classExplanations(artifact, out.weights, [...valRows, ...labelled.slice(0, 2000)], toY([...valRows, ...labelled.slice(0, 2000)]));
+    if (featurizer.spec.text.length) artifact.explanations = classExplanations(artifact, out.weights, [...valRows.slice(0, 500), ...labelled.slice(0, 500)], toY([...valRows.slice(0, 500), ...labelled.slice(0, 500)]));
   } else {
     artifact.metrics.rmse = ev.rmse * labelStd;
     artifact.metrics.loss = valLoss;

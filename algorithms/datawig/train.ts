@@ -6,6 +6,7 @@
 import { TrainingAbortedError } from '../../framework/contract/index.js';
 import { embeddingBag, type Tf } from './tf-backend.js';
 import type { EncodedTable } from './features.js';
+import { fitTemperature, nll } from './calibration.js';
 import { initWeights, Net, rng, weightShapes, type NetSpec } from './net.js';
 
 export type Task = 'classification' | 'regression';
@@ -133,11 +134,15 @@ export async function trainNet(tf: Tf, o: TrainOptions, train: Split, val: Split
       }
       const weights = readWeights(shapes, byName);
       const ev = evaluate(o.task, new Net(o.net, weights), val);
+      // Select on the loss after temperature scaling: the raw loss keeps falling for many epochs
+      // as logits grow more confident, long after the ranking of classes stopped improving, and
+      // calibration removes exactly that part afterwards.
+      const selectLoss = o.task === 'classification' ? nll(ev.logits, val.y, o.net.outDim, fitTemperature(ev.logits, val.y, o.net.outDim)) : ev.loss;
       const rep: EpochReport = { epoch, trainLoss: lossW ? lossSum / lossW : NaN, valLoss: ev.loss, ...(o.task === 'classification' ? { valAccuracy: ev.accuracy } : { valRmse: ev.rmse }) };
       history.push(rep);
       o.onEpoch?.(rep);
-      if (ev.loss < bestLoss - 1e-6 || !best) {
-        bestLoss = ev.loss;
+      if (selectLoss < bestLoss - 1e-6 || !best) {
+        bestLoss = selectLoss;
         best = weights;
         bestEpoch = epoch;
         since = 0;
@@ -148,7 +153,8 @@ export async function trainNet(tf: Tf, o: TrainOptions, train: Split, val: Split
     }
     if (!best) {
       best = readWeights(shapes, byName);
-      bestLoss = evaluate(o.task, new Net(o.net, best), val).loss;
+      const ev = evaluate(o.task, new Net(o.net, best), val);
+      bestLoss = o.task === 'classification' ? nll(ev.logits, val.y, o.net.outDim, fitTemperature(ev.logits, val.y, o.net.outDim)) : ev.loss;
     }
     return { weights: best, bestEpoch, epochs: history.length, bestValLoss: bestLoss, stopReason, history };
   } finally {

@@ -1,0 +1,230 @@
+/**
+ * datawig benchmark (bounded in time, prints tables). Sections, all by default:
+ *   movies   impute Major Genre / MPAA Rating / Creative Type on vega-datasets movies (80/20 split)
+ *   numeric  DataWig paper protocol: low-rank matrix and swiss roll, 10%/30% masked, MCAR/MAR/MNAR
+ *   text     5,000 rows with two ~100-word text columns: training time, rows/s, latency
+ *   complete complete mode on the whole movies table
+ * Run: npx tsc -p . ; node dist/test/bench/datawig.bench.js [section ...]
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { createTestLoadContext, createTestPredictOptions, createTestTrainContext } from '../../framework/testing.js';
+import type { InputRecord, Predictor, Table } from '../../framework/contract/index.js';
+import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
+import { rng } from '../../algorithms/datawig/net.js';
+import { loadTf } from '../../algorithms/datawig/tf-backend.js';
+import { hp } from '../datawig/helpers.js';
+import { knnImpute, lowRank, mask, meanImpute, swissRoll, textRows, type Mechanism } from './lib/datawig-data.js';
+
+const alg = new DatawigAlgorithm();
+const csv = createTestPredictOptions({ accept: 'text/csv' });
+const sections = process.argv.slice(2).length ? process.argv.slice(2) : ['movies', 'numeric', 'text', 'complete'];
+
+function printTable(title: string, rows: Record<string, string | number>[]): void {
+  console.log(`\n## ${title}\n`);
+  if (!rows.length) return;
+  const cols = Object.keys(rows[0]!);
+  const fmt = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 3 : 1)) : v);
+  console.log(`| ${cols.join(' | ')} |\n|${cols.map(() => '---').join('|')}|`);
+  for (const r of rows) console.log(`| ${cols.map((c) => fmt(r[c]!)).join(' | ')} |`);
+}
+
+function moviesTable(): Table {
+  const require = createRequire(import.meta.url);
+  const raw = require('vega-datasets/data/movies.json') as Record<string, unknown>[];
+  const columns = Object.keys(raw[0]!);
+  const records = raw.map((m) => Object.fromEntries(columns.map((c) => [c, m[c] === null || m[c] === undefined ? '' : String(m[c])])) as InputRecord);
+  return { columns, records };
+}
+
+function shuffle<T>(xs: T[], seed: number): T[] {
+  const r = rng(seed);
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+function macroF1(truth: string[], pred: string[]): number {
+  const labels = [...new Set(truth)];
+  let sum = 0;
+  for (const l of labels) {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    truth.forEach((t, i) => {
+      if (pred[i] === l && t === l) tp++;
+      else if (pred[i] === l) fp++;
+      else if (t === l) fn++;
+    });
+    sum += tp ? (2 * tp) / (2 * tp + fp + fn) : 0;
+  }
+  return sum / labels.length;
+}
+
+async function rowsPerSecond(p: Predictor, columns: string[], records: InputRecord[]): Promise<{ batch: number; singleMs: number }> {
+  await p.predict({ columns, records: records.slice(0, 50) }, csv);
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 2000) {
+    await p.predict({ columns, records }, csv);
+    n += records.length;
+  }
+  const batch = n / ((performance.now() - t0) / 1000);
+  const times: number[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const s = performance.now();
+    await p.predict({ columns, records: [records[i % records.length]!] }, csv);
+    times.push(performance.now() - s);
+  }
+  times.sort((a, b) => a - b);
+  return { batch, singleMs: times[500]! };
+}
+
+async function movies(): Promise<void> {
+  const table = moviesTable();
+  const out: Record<string, string | number>[] = [];
+  for (const target of ['Major Genre', 'MPAA Rating', 'Creative Type']) {
+    const known = shuffle(table.records.filter((r) => r[target] !== ''), 2024);
+    const cut = Math.floor(known.length * 0.8);
+    const train = known.slice(0, cut);
+    const test = known.slice(cut);
+    const counts = new Map<string, number>();
+    for (const r of train) counts.set(String(r[target]), (counts.get(String(r[target])) ?? 0) + 1);
+    const majority = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+    const truth = test.map((r) => String(r[target]));
+    const t0 = performance.now();
+    const ctx = createTestTrainContext({ train: { columns: table.columns, records: train } }, hp({ label_column: target }));
+    const res = await alg.train(ctx);
+    const trainS = (performance.now() - t0) / 1000;
+    const p = await alg.load(createTestLoadContext(ctx.model, res.inputSchema));
+    const blanked = test.map((r) => ({ ...r, [target]: '' }));
+    const o = await p.predict({ columns: table.columns, records: blanked }, csv);
+    const pred = o.records.map((r) => String(r[`${target}_imputed`]));
+    const acc = pred.filter((v, i) => v === truth[i]).length / truth.length;
+    const speed = await rowsPerSecond(p, table.columns, blanked);
+    out.push({
+      task: target,
+      'train/test': `${train.length}/${test.length}`,
+      classes: counts.size,
+      accuracy: acc,
+      'macro-F1': macroF1(truth, pred),
+      'baseline acc': truth.filter((t) => t === majority).length / truth.length,
+      'baseline F1': macroF1(truth, truth.map(() => majority)),
+      'train s': trainS,
+      'predict rows/s': Math.round(speed.batch),
+      'single row ms': speed.singleMs,
+    });
+  }
+  printTable('movies: categorical imputation (80/20 split of rows with the column known; baseline = most frequent class)', out);
+}
+
+async function numeric(): Promise<void> {
+  const out: Record<string, string | number>[] = [];
+  const sets: [string, number[][]][] = [
+    ['low-rank 600x6 (rank 2)', lowRank(600, 6, 2, 7)],
+    ['swiss roll 600x3', swissRoll(600, 8)],
+  ];
+  for (const [name, X] of sets) {
+    const d = X[0]!.length;
+    // MSE in standardised units so that columns weigh the same
+    const sd = Array.from({ length: d }, (_, j) => {
+      const v = X.map((r) => r[j]!);
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) || 1;
+    });
+    for (const rate of [0.1, 0.3]) {
+      for (const mech of ['MCAR', 'MAR', 'MNAR'] as Mechanism[]) {
+        const M = mask(X, rate, mech, 11);
+        const mse = (Y: number[][]) => {
+          let s = 0;
+          let c = 0;
+          X.forEach((row, i) =>
+            row.forEach((v, j) => {
+              if (M[i]![j]) {
+                s += ((Y[i]![j]! - v) / sd[j]!) ** 2;
+                c++;
+              }
+            }),
+          );
+          return s / c;
+        };
+        const columns = Array.from({ length: d }, (_, j) => `c${j}`);
+        const records = X.map((row, i) => Object.fromEntries(row.map((v, j) => [`c${j}`, M[i]![j] ? '' : v.toPrecision(8)])) as InputRecord);
+        const t0 = performance.now();
+        const ctx = createTestTrainContext({ train: { columns, records } }, hp({ column_types: columns.map((c) => `${c}:numeric`) }));
+        const res = await alg.train(ctx);
+        const p = await alg.load(createTestLoadContext(ctx.model, res.inputSchema));
+        const o = await p.predict({ columns, records }, csv);
+        const trainS = (performance.now() - t0) / 1000;
+        const Y = X.map((row, i) => row.map((v, j) => (M[i]![j] ? Number(o.records[i]![`c${j}_imputed`]) : v)));
+        out.push({ data: name, masked: `${rate * 100}%`, mechanism: mech, 'datawig MSE': mse(Y), 'mean MSE': mse(meanImpute(X, M)), 'kNN (k=5) MSE': mse(knnImpute(X, M)), 'datawig s': trainS });
+      }
+    }
+  }
+  printTable('numeric imputation, DataWig paper protocol (MSE on masked cells, standardised units)', out);
+}
+
+async function text(): Promise<void> {
+  const rows = textRows(6000, 16, 5);
+  const train = rows.slice(0, 5000);
+  const test = rows.slice(5000).map((r) => ({ title: r.title, description: r.description }));
+  const t0 = performance.now();
+  const ctx = createTestTrainContext({ train: { columns: ['title', 'description', 'label'], records: train } }, hp({ label_column: 'label' }));
+  const res = await alg.train(ctx);
+  const trainS = (performance.now() - t0) / 1000;
+  const p = await alg.load(createTestLoadContext(ctx.model, res.inputSchema));
+  const o = await p.predict({ columns: ['title', 'description'], records: test }, csv);
+  const acc = o.records.filter((r, i) => r.label_imputed === rows[5000 + i]!.label).length / test.length;
+  const speed = await rowsPerSecond(p, ['title', 'description'], test);
+  const m = res.metrics ?? {};
+  printTable('5,000 rows, two ~100-word text columns, 16 classes (training includes validation + calibration)', [
+    {
+      'train s': trainS,
+      epochs: (await ctx.model.readJson<{ metrics: { epochs: number } }>('targets/0/target.json')).metrics.epochs,
+      'val accuracy': m.validation_accuracy ?? NaN,
+      'ECE before': m.validation_ece_before_calibration ?? NaN,
+      'ECE after': m.validation_ece ?? NaN,
+      'held-out accuracy': acc,
+      'predict rows/s': Math.round(speed.batch),
+      'single row ms': speed.singleMs,
+    },
+  ]);
+}
+
+async function complete(): Promise<void> {
+  const table = moviesTable();
+  const t0 = performance.now();
+  const ctx = createTestTrainContext({ train: table }, hp({}));
+  const res = await alg.train(ctx);
+  const trainS = (performance.now() - t0) / 1000;
+  const p = await alg.load(createTestLoadContext(ctx.model, res.inputSchema));
+  const o = await p.predict(table, csv);
+  const targets = (await ctx.model.readJson<{ targets: { label: string }[] }>('model.json')).targets.map((t) => t.label);
+  let filled = 0;
+  let gaps = 0;
+  o.records.forEach((r, i) => {
+    for (const t of targets) {
+      if (table.records[i]![t] !== '') continue;
+      gaps++;
+      if (r[`${t}_imputed`] !== '') filled++;
+    }
+  });
+  const speed = await rowsPerSecond(p, table.columns, table.records.slice(0, 500));
+  printTable('complete mode on movies (3,201 rows)', [{ 'train s': trainS, columns: targets.length, gaps, filled, 'predict rows/s': Math.round(speed.batch), 'single row ms': speed.singleMs }]);
+  console.log(`\nmodelled columns: ${targets.join(', ')}`);
+}
+
+const { backend } = await loadTf();
+console.log(`# datawig benchmark — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), tfjs backend ${backend}`);
+const started = performance.now();
+for (const s of sections) {
+  if (s === 'movies') await movies();
+  else if (s === 'numeric') await numeric();
+  else if (s === 'text') await text();
+  else if (s === 'complete') await complete();
+  else throw new Error(`unknown section ${s}`);
+}
+console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);
