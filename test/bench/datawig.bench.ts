@@ -6,7 +6,7 @@
  *   complete complete mode on the whole movies table
  * Run: npx tsc -p . ; node dist/test/bench/datawig.bench.js [section ...]
  */
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createTestLoadContext, createTestPredictOptions, createTestTrainContext } from '../../framework/testing.js';
 import type { InputRecord, Predictor, Table } from '../../framework/contract/index.js';
@@ -30,8 +30,9 @@ function printTable(title: string, rows: Record<string, string | number>[]): voi
 }
 
 function moviesTable(): Table {
-  const require = createRequire(import.meta.url);
-  const raw = require('vega-datasets/data/movies.json') as Record<string, unknown>[];
+  // the package's "exports" hide data/, so read the file from node_modules (dist/test/bench -> repo root)
+  const file = new URL('../../../node_modules/vega-datasets/data/movies.json', import.meta.url);
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>[];
   const columns = Object.keys(raw[0]!);
   const records = raw.map((m) => Object.fromEntries(columns.map((c) => [c, m[c] === null || m[c] === undefined ? '' : String(m[c])])) as InputRecord);
   return { columns, records };
