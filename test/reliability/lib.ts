@@ -159,7 +159,15 @@ export interface LoadResult {
 export async function runLoad(
   port: number,
   catalogue: Probe[],
-  options: { count?: number; until?: () => boolean; concurrency: number; requestTimeoutMs?: number; onResult?: (status: number | 'network-error') => void },
+  options: {
+    count?: number;
+    until?: () => boolean;
+    concurrency: number;
+    requestTimeoutMs?: number;
+    /** Hard stop, whatever `count`/`until` say (a failed test must not leave a load loop spinning). */
+    maxDurationMs?: number;
+    onResult?: (status: number | 'network-error') => void;
+  },
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const result: LoadResult = {
@@ -168,7 +176,9 @@ export async function runLoad(
   };
   let next = 0;
   const started = performance.now();
-  const more = (): boolean => (options.count !== undefined ? next < options.count : true) && !(options.until?.() ?? false);
+  const hardStop = started + (options.maxDurationMs ?? 120_000);
+  const more = (): boolean =>
+    (options.count !== undefined ? next < options.count : true) && !(options.until?.() ?? false) && performance.now() < hardStop;
   const client = async (): Promise<void> => {
     while (more()) {
       const probe = catalogue[next++ % catalogue.length]!;
