@@ -29,11 +29,20 @@ until [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/ping" || 
 done
 echo "impute: $BASE/ping OK" >&2
 
-# (captured, then printed with exactly one trailing newline)
-if ! response="$(curl -sS --fail-with-body --max-time 60 \
-  -H "Content-Type: text/csv" -H "Accept: ${ACCEPT:-text/csv}" \
-  --data-binary "@$FILE" "$BASE/invocations")"; then
-  echo "impute: /invocations failed: $response" >&2
+# 503 while a server worker is still loading its model: retry a few times (bounded).
+body_file="$(mktemp)"
+trap 'rm -f "$body_file"' EXIT
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  code="$(curl -sS --max-time 60 -o "$body_file" -w '%{http_code}' \
+    -H "Content-Type: text/csv" -H "Accept: ${ACCEPT:-text/csv}" \
+    --data-binary "@$FILE" "$BASE/invocations")" || { echo "impute: request to $BASE/invocations failed" >&2; exit 1; }
+  [[ "$code" == "503" && $attempt -lt 10 ]] || break
+  sleep 0.5
+done
+if [[ "$code" != "200" ]]; then
+  echo "impute: /invocations answered $code: $(head -c 2000 "$body_file")" >&2
   exit 1
 fi
-printf '%s\n' "$response"
+cat "$body_file"
+# exactly one trailing newline
+[[ -z "$(tail -c 1 "$body_file")" ]] || echo

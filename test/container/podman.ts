@@ -194,3 +194,34 @@ export async function within<T>(promise: Promise<T>, ms: number, message: string
     clearTimeout(timer);
   }
 }
+
+export interface Readiness {
+  /** ms until the first /ping 200 (what SageMaker waits for). */
+  firstOkMs: number;
+  /** ms until `consecutive` /ping 200s in a row (every worker answered healthy). */
+  stableMs: number;
+  /** /ping answered something other than 200 after its first 200. */
+  flapped: boolean;
+}
+
+/**
+ * Waits for /ping 200, then for `consecutive` 200s in a row: the primary hands connections to
+ * the workers in turn, so a worker still loading its model shows up as a non-200 in the run.
+ */
+export async function waitForReady(port: number, timeoutMs: number, exited?: Promise<unknown>, consecutive = 6): Promise<Readiness> {
+  const start = Date.now();
+  const firstOkMs = await waitForPing(port, timeoutMs, exited);
+  let flapped = false;
+  let run = 1;
+  while (run < consecutive) {
+    if (Date.now() - start > timeoutMs) throw new Error(`/ping did not stay 200 within ${timeoutMs} ms`);
+    const r = await request(port, 'GET', '/ping', { timeoutMs: 2000 }).catch(() => undefined);
+    if (r?.status === 200) run += 1;
+    else {
+      flapped = true;
+      run = 0;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+  return { firstOkMs, stableMs: Date.now() - start, flapped };
+}
