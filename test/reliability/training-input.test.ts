@@ -97,8 +97,10 @@ describe('training input: each trains or fails with an actionable reason', { con
   });
 
   it('a ragged row → names the record and the field counts', async () => {
-    // csv-parse reports the record length itself (the channel reader's own message is not reached).
-    assertFailure(await train({ 'train.csv': 'review,rating_binary\na,positive\nb,negative,extra\n' }), 'file train.csv is not valid CSV', /expect 2, got 3 on line 3/);
+    assertFailure(
+      await train({ 'train.csv': 'review,rating_binary\na,positive\nb,negative,extra\n' }),
+      /file train\.csv, line 3: 3 fields, but the header has 2 \(review, rating_binary\)/,
+    );
   });
 
   it('an unclosed quote → "is not valid CSV" with the file', async () => {
