@@ -5,7 +5,7 @@
  */
 import type { Cell } from '../../framework/contract/index.js';
 import { MissingSpec, parseNumber, type ColumnType } from './columns.js';
-import { bucketOf, ngrams, type TokenKind } from './hashing.js';
+import { bucketOf, fnv1a, hashedNgrams, ngrams, type TokenKind } from './hashing.js';
 
 export interface TextFeature {
   name: string;
@@ -153,6 +153,8 @@ export class Featurizer {
   readonly missing: MissingSpec;
   private readonly idf: (Float32Array | undefined)[];
   private readonly vocab: Map<string, number>[];
+  private readonly seeds: number[];
+  private readonly scratch: number[] = [];
 
   constructor(readonly spec: FeaturizerSpec) {
     this.missing = new MissingSpec(spec.missingTokens);
@@ -163,6 +165,7 @@ export class Featurizer {
       return a;
     });
     this.vocab = spec.cat.map((c) => new Map(c.vocab.map((v, i) => [v, i])));
+    this.seeds = spec.text.map((t) => fnv1a(t.name));
   }
 
   get inputColumns(): string[] {
@@ -193,10 +196,17 @@ export class Featurizer {
       }
       const counts = new Map<number, number>();
       const names = tokens ? new Map<number, string>() : undefined;
-      for (const g of ngrams(v, t.tokens, spec.wordRange, spec.charRange)) {
-        const b = bucketOf(t.name, g, spec.buckets);
-        counts.set(b, (counts.get(b) ?? 0) + 1);
-        if (names && !names.has(b)) names.set(b, g);
+      if (names) {
+        for (const g of ngrams(v, t.tokens, spec.wordRange, spec.charRange)) {
+          const b = bucketOf(t.name, g, spec.buckets);
+          counts.set(b, (counts.get(b) ?? 0) + 1);
+          if (!names.has(b)) names.set(b, g);
+        }
+      } else {
+        const ids = this.scratch;
+        ids.length = 0;
+        hashedNgrams(v, t.tokens, spec.wordRange, spec.charRange, this.seeds[ti]!, spec.buckets, ids);
+        for (let i = 0; i < ids.length; i++) counts.set(ids[i]!, (counts.get(ids[i]!) ?? 0) + 1);
       }
       const idf = this.idf[ti];
       let norm = 0;

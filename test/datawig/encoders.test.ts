@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketOf, fnv1a, ngrams, words } from '../../algorithms/datawig/hashing.js';
+import { bucketOf, fnv1a, hashedNgrams, ngrams, words } from '../../algorithms/datawig/hashing.js';
 import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/columns.js';
 import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/features.js';
 
@@ -12,6 +12,17 @@ test('hashing gives fixed bucket ids (stable across runs and platforms)', () => 
   assert.equal(bucketOf('review', 'awesome', 32768), 25046);
   assert.equal(bucketOf('title', 'awesome', 32768), 22077); // columns are salted
   assert.equal(bucketOf('review', 'liked it', 1024), 744);
+});
+
+test('streamed n-gram hashing gives the same buckets as hashing the n-gram strings', () => {
+  const text = 'The QUICK brown fox, jumps!  Über café 😀 ok';
+  for (const kind of ['words', 'chars', 'both'] as const) {
+    const fast: number[] = [];
+    hashedNgrams(text, kind, [1, 3], [2, 5], fnv1a('col'), 4096, fast);
+    // a bag: order does not matter, multiplicities do
+    const slow = ngrams(text, kind, [1, 3], [2, 5]).map((g) => bucketOf('col', g, 4096));
+    assert.deepEqual(fast.sort((a, b) => a - b), slow.sort((a, b) => a - b), kind);
+  }
 });
 
 test('tokenisation: word and char n-grams', () => {
