@@ -31,6 +31,7 @@ import {
   run,
   start,
   trackContainer,
+  invoke,
   waitForReady,
   within,
 } from './podman.js';
@@ -44,6 +45,12 @@ const ALGORITHM = process.env.BYOC_CONTAINER_TEST_ALGORITHM;
 const id = `${process.pid}-${Date.now().toString(36)}`;
 
 const figures: Record<string, string> = {};
+let loading503s = 0;
+/** Counts 503 "model is loading" answers that came after /ping said 200 (reported, retried). */
+function noteLoading503(): void {
+  loading503s += 1;
+  figures['NOTE 503 after /ping 200'] = `${loading503s} invocation(s) answered 503 "model is loading" after /ping had answered 200 (retried)`;
+}
 const tempDirs: string[] = [];
 
 async function tempCopyOfSampleFs(hyperparameters?: Record<string, string>): Promise<string> {
@@ -149,8 +156,8 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
     assert.ok(await exists(path.join(fs, 'model', 'manifest.json')), 'model/manifest.json missing');
     assert.equal(await exists(path.join(fs, 'output', 'failure')), false, 'output/failure written on success');
     assert.match(r.stdout, /^METRIC [A-Za-z0-9_.:-]+=[-+0-9.eE]+/m);
-    const backend = /backend ready[^\n]{0,160}/i.exec(r.stdout + r.stderr);
-    if (backend) figures['tensor backend (log)'] = backend[0].slice(0, 160);
+    const backendLine = (r.stdout + r.stderr).split('\n').find((l) => /backend ready/i.test(l));
+    if (backendLine) figures['TensorFlow.js backend (training log)'] = /"backend":"([^"]+)"/.exec(backendLine)?.[1] ?? backendLine.slice(0, 200);
     trainedFs = fs;
   });
 
@@ -179,11 +186,7 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
       const csvIn = await readFile(TEST_CSV, 'utf8');
       const inRows = parse(csvIn) as string[][];
       const t0 = Date.now();
-      const csv = await request(port, 'POST', '/invocations', {
-        body: csvIn,
-        headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' },
-        timeoutMs: 60_000,
-      });
+      const csv = await invoke(port, csvIn, { 'Content-Type': 'text/csv', Accept: 'text/csv' }, { onRetry: noteLoading503 });
       figures['CSV invocation, 50 rows'] = `${Date.now() - t0} ms`;
       assert.equal(csv.status, 200, csv.body);
       assert.match(String(csv.headers['content-type']), /text\/csv/);
@@ -193,10 +196,12 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
       assert.ok(outRows[0]!.some((h) => h.startsWith('rating_binary') && h !== 'rating_binary'), outRows[0]!.join(','));
 
       // JSON {"instances": [...]}
-      const json = await request(port, 'POST', '/invocations', {
-        body: JSON.stringify({ instances: [{ review: 'A wonderful, moving film with great acting.' }, { review: 'Dull and far too long.' }] }),
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      });
+      const json = await invoke(
+        port,
+        JSON.stringify({ instances: [{ review: 'A wonderful, moving film with great acting.' }, { review: 'Dull and far too long.' }] }),
+        { 'Content-Type': 'application/json', Accept: 'application/json' },
+        { onRetry: noteLoading503 },
+      );
       assert.equal(json.status, 200, json.body);
       assert.match(String(json.headers['content-type']), /application\/json/);
       const parsed = JSON.parse(json.body) as Record<string, unknown>;
@@ -242,7 +247,7 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
 
       const whole = await readFile(TEST_CSV, 'utf8');
       const post = async (body: string): Promise<string> => {
-        const r = await request(port, 'POST', '/invocations', { body, headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' }, timeoutMs: 60_000 });
+        const r = await invoke(port, body, { 'Content-Type': 'text/csv', Accept: 'text/csv' }, { onRetry: noteLoading503 });
         assert.equal(r.status, 200, r.body);
         return r.body;
       };

@@ -225,3 +225,23 @@ export async function waitForReady(port: number, timeoutMs: number, exited?: Pro
   }
   return { firstOkMs, stableMs: Date.now() - start, flapped };
 }
+
+/**
+ * POST /invocations, retrying (bounded) while the answer is 503 "model is loading": a worker
+ * that starts listening after /ping already answered 200 from another worker can still be
+ * loading its model. `onRetry` records that it happened (the test reports it).
+ */
+export async function invoke(
+  port: number,
+  body: string,
+  headers: Record<string, string>,
+  opts: { timeoutMs?: number; retryForMs?: number; onRetry?: (r: HttpResult) => void } = {},
+): Promise<HttpResult> {
+  const until = Date.now() + (opts.retryForMs ?? 30_000);
+  for (;;) {
+    const r = await request(port, 'POST', '/invocations', { body, headers, timeoutMs: opts.timeoutMs ?? 60_000 });
+    if (r.status !== 503 || !/loading/i.test(r.body) || Date.now() > until) return r;
+    opts.onRetry?.(r);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
