@@ -155,6 +155,7 @@ export class Featurizer {
   private readonly vocab: Map<string, number>[];
   private readonly seeds: number[];
   private readonly scratch: number[] = [];
+  private sorted = new Int32Array(1024);
 
   constructor(readonly spec: FeaturizerSpec) {
     this.missing = new MissingSpec(spec.missingTokens);
@@ -194,29 +195,44 @@ export class Featurizer {
         tokens?.push(null);
         continue;
       }
-      const counts = new Map<number, number>();
-      const names = tokens ? new Map<number, string>() : undefined;
-      if (names) {
+      const start = idx.length;
+      let norm = 0;
+      const idf = this.idf[ti];
+      if (tokens) {
+        // explanation path: keep the n-gram string of each bucket
+        const counts = new Map<number, number>();
+        const names = new Map<number, string>();
         for (const g of ngrams(v, t.tokens, spec.wordRange, spec.charRange)) {
           const b = bucketOf(t.name, g, spec.buckets);
           counts.set(b, (counts.get(b) ?? 0) + 1);
           if (!names.has(b)) names.set(b, g);
         }
+        for (const [b, c] of counts) {
+          const w = (1 + Math.log(c)) * (idf ? idf[b]! : 1);
+          idx.push(b);
+          val.push(w);
+          norm += w * w;
+          tokens.push(names.get(b)!);
+        }
       } else {
+        // hot path: hash without strings, count duplicates by sorting (cheaper than a Map)
         const ids = this.scratch;
         ids.length = 0;
         hashedNgrams(v, t.tokens, spec.wordRange, spec.charRange, this.seeds[ti]!, spec.buckets, ids);
-        for (let i = 0; i < ids.length; i++) counts.set(ids[i]!, (counts.get(ids[i]!) ?? 0) + 1);
-      }
-      const idf = this.idf[ti];
-      let norm = 0;
-      const start = idx.length;
-      for (const [b, c] of counts) {
-        const w = (1 + Math.log(c)) * (idf ? idf[b]! : 1);
-        idx.push(b);
-        val.push(w);
-        norm += w * w;
-        tokens?.push(names!.get(b)!);
+        if (ids.length > this.sorted.length) this.sorted = new Int32Array(ids.length * 2);
+        const sorted = this.sorted.subarray(0, ids.length);
+        for (let i = 0; i < ids.length; i++) sorted[i] = ids[i]!;
+        sorted.sort();
+        for (let i = 0; i < sorted.length; ) {
+          const b = sorted[i]!;
+          let j = i + 1;
+          while (j < sorted.length && sorted[j] === b) j++;
+          const w = (1 + Math.log(j - i)) * (idf ? idf[b]! : 1);
+          idx.push(b);
+          val.push(w);
+          norm += w * w;
+          i = j;
+        }
       }
       if (norm > 0) {
         const inv = 1 / Math.sqrt(norm);

@@ -284,6 +284,8 @@ export class LoadedTarget {
   readonly net: Net;
   private readonly idx: number[] = [];
   private readonly val: number[] = [];
+  private idxT = new Int32Array(1024);
+  private valT = new Float32Array(1024);
   private readonly num: Float32Array;
   private readonly logits: Float64Array;
   readonly probs: Float64Array;
@@ -302,7 +304,16 @@ export class LoadedTarget {
     this.idx.length = 0;
     this.val.length = 0;
     this.featurizer.encodeRow(row, this.idx, this.val, this.num, 0, tokens);
-    this.net.forward(this.idx, this.val, 0, this.idx.length, this.num, 0, this.logits, keep);
+    const n = this.idx.length;
+    if (n > this.idxT.length) {
+      this.idxT = new Int32Array(n * 2);
+      this.valT = new Float32Array(n * 2);
+    }
+    for (let i = 0; i < n; i++) {
+      this.idxT[i] = this.idx[i]!;
+      this.valT[i] = this.val[i]!;
+    }
+    this.net.forward(this.idxT, this.valT, 0, n, this.num, 0, this.logits, keep);
     if (this.a.task === 'regression') return this.logits[0]! * this.a.labelStd + this.a.labelMean;
     softmaxInto(this.logits, 0, this.a.net.outDim, this.a.temperature, this.probs);
     return NaN;

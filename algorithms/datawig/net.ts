@@ -85,6 +85,7 @@ export class Net {
   readonly concatDim: number;
   // scratch buffers reused across rows (serving is single-threaded per process)
   private readonly acts: Float32Array[];
+  private readonly acc: Float64Array;
 
   constructor(readonly spec: NetSpec, weights: Map<string, Float32Array>) {
     const get = (n: string) => {
@@ -113,6 +114,7 @@ export class Net {
       d = h;
     });
     this.out = dense('out', d, spec.outDim);
+    this.acc = new Float64Array(spec.embDim);
     this.acts = [new Float32Array(this.concatDim), ...this.fc.map((l) => new Float32Array(l.outDim)), ...this.num.map((l) => new Float32Array(l.outDim))];
   }
 
@@ -120,18 +122,13 @@ export class Net {
    * Logits of one row (sparse entries idx/val[start..end), dense numeric part at num[numOff..]).
    * When `keep` is given, the activations of every layer are copied there (for explanations).
    */
-  forward(idx: ArrayLike<number>, val: ArrayLike<number>, start: number, end: number, num: ArrayLike<number>, numOff: number, logits: Float32Array | Float64Array, keep?: Float32Array[]): void {
+  forward(idx: Int32Array, val: Float32Array, start: number, end: number, num: Float32Array, numOff: number, logits: Float32Array | Float64Array, keep?: Float32Array[]): void {
     const { spec } = this;
     const D = spec.embDim;
     const h0 = this.acts[0]!;
-    for (let j = 0; j < D; j++) h0[j] = this.embB[j]!;
-    const emb = this.emb;
-    for (let k = start; k < end; k++) {
-      const o = idx[k]! * D;
-      const v = val[k]!;
-      for (let j = 0; j < D; j++) h0[j] += v * emb[o + j]!;
-    }
-    for (let j = 0; j < D; j++) if (h0[j]! < 0) h0[j] = 0;
+    const acc = this.acc;
+    bag(acc, this.emb, this.embB, idx, val, start, end, D);
+    for (let j = 0; j < D; j++) h0[j] = acc[j]! > 0 ? acc[j]! : 0;
     if (spec.numDim > 0) {
       if (this.num.length === 0) {
         for (let j = 0; j < spec.numDim; j++) h0[D + j] = num[numOff + j]!;
@@ -193,6 +190,24 @@ export class Net {
     let s = 0;
     for (let j = 0; j < D; j++) s += this.emb[o + j]! * grad[j]!;
     return s * value;
+  }
+}
+
+/** acc = bias + sum_k val[k] * emb[idx[k]] (typed arrays only: keeps this hot loop monomorphic). */
+function bag(acc: Float64Array, emb: Float32Array, bias: Float32Array, idx: Int32Array, val: Float32Array, start: number, end: number, D: number): void {
+  for (let j = 0; j < D; j++) acc[j] = bias[j]!;
+  const D4 = D - (D % 4);
+  for (let k = start; k < end; k++) {
+    const o = idx[k]! * D;
+    const v = val[k]!;
+    let j = 0;
+    for (; j < D4; j += 4) {
+      acc[j] += v * emb[o + j]!;
+      acc[j + 1] += v * emb[o + j + 1]!;
+      acc[j + 2] += v * emb[o + j + 2]!;
+      acc[j + 3] += v * emb[o + j + 3]!;
+    }
+    for (; j < D; j++) acc[j] += v * emb[o + j]!;
   }
 }
 
