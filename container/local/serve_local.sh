@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Start the inference server locally, exactly as SageMaker hosting starts it: `IMAGE serve` with
 # test/sagemaker_fs/ mounted at /opt/ml (train first: container/local/train_local.sh IMAGE).
-# Runs in the foreground; Ctrl-C (or `ENGINE stop byoc-serve-local`) sends SIGTERM and the
-# server drains and exits.
+# Runs in the foreground; Ctrl-C (forwarded to the server as SIGINT) or
+# `docker|podman stop byoc-serve-local` (SIGTERM, as SageMaker sends it) drains and exits.
 #
 # Usage: container/local/serve_local.sh IMAGE [extra run arguments...]
 # Env:   CONTAINER_ENGINE  docker or podman (podman adds --runtime runc --network host)
