@@ -55,7 +55,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       },
     },
   });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // connectionsCheckingInterval: Node enforces headersTimeout/requestTimeout only on this tick (30 s by default).
+  const server = createAdaptorServer({ fetch: app.fetch, serverOptions: { connectionsCheckingInterval: 1000 } }) as Server;
   // A client that trickles its headers or body must not hold a connection past the request timeout.
   server.requestTimeout = config.server.timeoutSeconds * 1000 + 1000;
   server.headersTimeout = Math.min(60_000, server.requestTimeout);

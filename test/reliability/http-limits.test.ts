@@ -157,7 +157,43 @@ describe('limits', () => {
     // The workers survived.
     assert.deepEqual(await childPids(server.proc.child.pid!), workers);
   });
+  it('a slow client trickling its headers is cut off near the timeout (408), not after Node\'s 30 s check interval', async (t) => {
+    const results = await Promise.all(Array.from({ length: 3 }, () => trickleHeaders(server.port)));
+    t.diagnostic(`header tricklers: ${results.map((r) => `${r.status} after ${Math.round(r.ms)} ms`).join(', ')}`);
+    for (const r of results) {
+      // headersTimeout = requestTimeout = timeout + 1 s = 3 s, checked every second.
+      assert.ok(r.ms < 6_000, `header trickler held its connection for ${Math.round(r.ms)} ms`);
+      assert.ok(r.status === 408 || r.status === 'closed', `header trickler got ${r.status}`);
+    }
+  });
 });
+
+/** Sends a request line, then one header line every 300 ms, never finishing the headers. */
+function trickleHeaders(port: number): Promise<{ status: number | 'closed'; ms: number }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const done = (): void => {
+      if (settled) return;
+      settled = true;
+      clearInterval(timer);
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(data);
+      resolve({ status: match ? Number(match[1]) : 'closed', ms: performance.now() - started });
+      socket.destroy();
+    };
+    socket.on('connect', () => {
+      socket.write('POST /invocations HTTP/1.1\r\nHost: x\r\n');
+      timer = setInterval(() => socket.write('X-Slow: y\r\n'), 300);
+    });
+    socket.on('data', (d: Buffer) => (data += d.toString('utf8')));
+    socket.on('close', done);
+    socket.on('error', () => undefined);
+    setTimeout(done, 40_000).unref();
+  });
+}
 
 /** Sends headers with Content-Length 10000, then one body byte every 100 ms until the server answers or closes. */
 function trickle(port: number): Promise<{ status: number | 'closed'; body: string; ms: number }> {
