@@ -48,6 +48,14 @@ async function init(logger?: Logger): Promise<{ tf: Tf; backend: string }> {
   throw new Error(`no TensorFlow.js backend could be loaded: ${failures.join('; ')}`);
 }
 
+/** Switches the process to another loaded backend (tests compare backends on one saved model). */
+export async function switchBackend(tf: Tf, name: 'wasm' | 'cpu'): Promise<void> {
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  if (!(await tf.setBackend(name))) throw new Error(`backend ${name} is not available`);
+  await tf.ready();
+  registerSegmentSum(tf, name);
+}
+
 type TensorInfo = import('@tensorflow/tfjs').TensorInfo;
 interface AnyBackend {
   readSync(id: unknown): ArrayLike<number>;

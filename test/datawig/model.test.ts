@@ -4,7 +4,7 @@ import { createTestLoadContext, createTestPredictOptions, createTestTrainContext
 import { RequestError, TrainingError, type InputSchema } from '../../framework/contract/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
 import { decodeWeights, type TargetArtifact } from '../../algorithms/datawig/model.js';
-import { loadTf } from '../../algorithms/datawig/tf-backend.js';
+import { loadTf, switchBackend } from '../../algorithms/datawig/tf-backend.js';
 import { forwardTf } from '../../algorithms/datawig/train.js';
 import { Net } from '../../algorithms/datawig/net.js';
 import { Featurizer } from '../../algorithms/datawig/features.js';
@@ -86,18 +86,23 @@ test('save -> load gives identical predictions; the typed-array path equals the 
   const w = decodeWeights(art, await m.model.readFile('targets/0/weights.bin'));
   const f = new Featurizer(art.featurizer);
   const enc = f.encodeTable(rows);
-  const { tf } = await loadTf();
-  const vars = new Map([...w].map(([k, v]) => [k, tf.tensor(v, art.weightSpecs.find((s) => s.name === k)!.shape)]));
-  const seg = new Int32Array(enc.idx.length);
-  for (let i = 0; i < rows.length; i++) seg.fill(i, enc.rowPtr[i]!, enc.rowPtr[i + 1]!);
-  const tfLogits = tf.tidy(() => forwardTf(tf, vars, art.net, enc.idx, enc.val, seg, enc.num, rows.length).dataSync());
-  for (const v of vars.values()) v.dispose();
+  const { tf, backend } = await loadTf();
   const net = new Net(art.net, w);
   const out = new Float64Array(art.net.outDim);
-  for (let i = 0; i < rows.length; i++) {
-    net.forward(enc.idx, enc.val, enc.rowPtr[i]!, enc.rowPtr[i + 1]!, enc.num, i * enc.numDim, out);
-    for (let k = 0; k < out.length; k++) assert.ok(Math.abs(out[k]! - tfLogits[i * out.length + k]!) < 1e-4, `row ${i} class ${k}`);
+  const seg = new Int32Array(enc.idx.length);
+  for (let i = 0; i < rows.length; i++) seg.fill(i, enc.rowPtr[i]!, enc.rowPtr[i + 1]!);
+  // the same saved weights through the tfjs graph on each available backend
+  for (const b of ['wasm', 'cpu'] as const) {
+    await switchBackend(tf, b);
+    const vars = new Map([...w].map(([k, v]) => [k, tf.tensor(v, art.weightSpecs.find((s) => s.name === k)!.shape)]));
+    const tfLogits = tf.tidy(() => forwardTf(tf, vars, art.net, enc.idx, enc.val, seg, enc.num, rows.length).dataSync());
+    for (const v of vars.values()) v.dispose();
+    for (let i = 0; i < rows.length; i++) {
+      net.forward(enc.idx, enc.val, enc.rowPtr[i]!, enc.rowPtr[i + 1]!, enc.num, i * enc.numDim, out);
+      for (let k = 0; k < out.length; k++) assert.ok(Math.abs(out[k]! - tfLogits[i * out.length + k]!) < 1e-4, `${b}: row ${i} class ${k}`);
+    }
   }
+  await switchBackend(tf, backend as 'wasm' | 'cpu');
 });
 
 test('precision_threshold: stricter thresholds impute fewer cells, probabilities still shown', async () => {
