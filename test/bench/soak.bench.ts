@@ -16,8 +16,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MAIN, buildMlRoot, killAll, makeTempDir, removeDir, runByoc, startServer, type ServerHandle } from '../helpers/e2e.js';
-import { childPids, imdbTrainCsv, percentile, probes, rssMb, runLoad, statusSummary, type LoadResult } from '../reliability/lib.js';
+import { MAIN, buildMlRoot, killAll, makeTempDir, removeDir, runByoc, type ServerHandle } from '../helpers/e2e.js';
+import { childPids, imdbTrainCsv, percentile, probes, rssMb, runLoad, startReadyServer, statusSummary, type LoadResult } from '../reliability/lib.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const WARMUP = Number(process.env.SOAK_WARMUP_SECONDS ?? Math.min(10, Math.max(1, Math.round(SECONDS / 6))));
@@ -65,7 +65,7 @@ async function main(): Promise<number> {
     if (trained.code !== 0) throw new Error(`training failed (${trained.code}):\n${trained.stderr}`);
     console.log(`# trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    server = await startServer(root, { workers: WORKERS, env: { BYOC_MAX_ROWS: String(MAX_ROWS), BYOC_LOG_LEVEL: 'warn' }, timeoutMs: 120_000 });
+    server = await startReadyServer(root, { workers: WORKERS, env: { BYOC_MAX_ROWS: String(MAX_ROWS), BYOC_LOG_LEVEL: 'warn' }, timeoutMs: 120_000 });
     const primary = server.proc.child.pid!;
     const catalogue = probes({ maxRows: MAX_ROWS });
     console.log(`# server on 127.0.0.1:${server.port}, primary ${primary}; catalogue: ${catalogue.filter((p) => p.valid).length} valid, ${catalogue.filter((p) => !p.valid).length} invalid request kinds`);

@@ -20,7 +20,7 @@ import {
   waitFor,
   type ServerHandle,
 } from '../helpers/e2e.js';
-import { childPids, probes, runLoad, statusSummary, trainBaseline } from './lib.js';
+import { childPids, probes, runLoad, startReadyServer, statusSummary, trainBaseline } from './lib.js';
 
 let tmp: string;
 let baselineRoot: string;
@@ -45,7 +45,7 @@ describe('faults', () => {
   it('a worker killed with SIGKILL under load is replaced; only requests in flight on it may fail', async (t) => {
     const concurrency = 8;
     let stop = false;
-    const server = await startServer(baselineRoot, { workers: 2 });
+    const server = await startReadyServer(baselineRoot, { workers: 2 });
     try {
       const primary = server.proc.child.pid!;
       const original = await childPids(primary);
@@ -123,7 +123,7 @@ describe('faults', () => {
 
   it('SIGTERM during load: every in-flight request finishes with 200, later ones are refused cleanly, exit 0', async (t) => {
     let stop = false;
-    const server = await startServer(slowRoot, { workers: 2, env: { BYOC_PLUGINS: SLOW_PLUGIN } });
+    const server = await startReadyServer(slowRoot, { workers: 2, env: { BYOC_PLUGINS: SLOW_PLUGIN } });
     try {
       const inflight = 8;
       const slow = Array.from({ length: inflight }, (_, i) =>
@@ -199,12 +199,6 @@ describe('faults: model that cannot be served → 503, clear log line, no crash 
       const server: ServerHandle = await startServer(root, { workers: 2, readyStatus: 503 });
       try {
         const primary = server.proc.child.pid!;
-        const ping = await request(server.port, 'GET', '/ping');
-        assert.equal(ping.status, 503);
-        assert.match(JSON.parse(ping.body).error, /model could not be loaded \(see the server log\)/);
-        assert.doesNotMatch(ping.body, /\/tmp\/|\/work/);
-        const inv = await request(server.port, 'POST', '/invocations', { headers: { 'Content-Type': 'text/csv' }, body: 'review\nx\n' });
-        assert.equal(inv.status, 503);
         // The log says why, once per worker.
         const lines = await waitFor(
           () => {
@@ -216,6 +210,13 @@ describe('faults: model that cannot be served → 503, clear log line, no crash 
           'the load-failure log line from both workers',
         );
         for (const l of lines) assert.match(String(l.reason), c.log);
+        // Both workers have given up loading now: every answer is the 'could not be loaded' 503.
+        const ping = await request(server.port, 'GET', '/ping');
+        assert.equal(ping.status, 503);
+        assert.match(JSON.parse(ping.body).error, /model could not be loaded \(see the server log\)/);
+        assert.doesNotMatch(ping.body, /\/tmp\/|\/work/);
+        const inv = await request(server.port, 'POST', '/invocations', { headers: { 'Content-Type': 'text/csv' }, body: 'review\nx\n' });
+        assert.equal(inv.status, 503);
         // No crash loop: the same two workers stay up while /ping keeps answering 503.
         const pids = await childPids(primary);
         assert.equal(pids.length, 2);

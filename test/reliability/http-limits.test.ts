@@ -10,8 +10,8 @@ import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { killAll, makeTempDir, removeDir, request, startServer, type ServerHandle } from '../helpers/e2e.js';
-import { childPids, leaks, REPO_ROOT, rssMb, trainBaseline } from './lib.js';
+import { killAll, makeTempDir, removeDir, request, type ServerHandle } from '../helpers/e2e.js';
+import { childPids, leaks, REPO_ROOT, rssMb, startReadyServer, trainBaseline } from './lib.js';
 
 const CANARY = 'canary-7c1d0b2e-reliability-secret';
 let tmp: string;
@@ -22,7 +22,7 @@ let workers: number[];
 before(async () => {
   tmp = await makeTempDir('byoc-rel-http-');
   root = await trainBaseline(path.join(tmp, 'ml'));
-  server = await startServer(root, {
+  server = await startReadyServer(root, {
     workers: 2,
     env: { MODEL_SERVER_TIMEOUT: '2', RELIABILITY_CANARY: CANARY, BYOC_LOG_LEVEL: 'info' },
   });

@@ -6,7 +6,7 @@
 import { readdir, readFile, copyFile, access } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
-import { buildMlRoot, IMDB_DIR, SHARED_IMDB_DIR, REPO_ROOT, runByoc } from '../helpers/e2e.js';
+import { buildMlRoot, IMDB_DIR, SHARED_IMDB_DIR, REPO_ROOT, request, runByoc, startServer, waitFor, type ServerHandle } from '../helpers/e2e.js';
 
 export { REPO_ROOT };
 
@@ -33,6 +33,37 @@ export async function trainBaseline(root: string, env: Record<string, string> = 
   const result = await runByoc(['train', '--ml-root', root], env, 60_000);
   if (result.code !== 0) throw new Error(`baseline training failed (${result.code}):\n${result.stderr}\n${result.stdout}`);
   return root;
+}
+
+/**
+ * Starts `byoc serve` and waits until EVERY worker answers /ping 200 (startServer waits for the first
+ * one; the first generation of workers listens while it loads and answers 503 "loading" meanwhile).
+ * The answering worker is known from the request id, which starts with its pid in base 36.
+ */
+export async function startReadyServer(
+  root: string,
+  options: { workers: number; env?: Record<string, string>; timeoutMs?: number },
+): Promise<ServerHandle> {
+  const server = await startServer(root, options);
+  try {
+    const primary = server.proc.child.pid!;
+    const ready = new Set<string>();
+    await waitFor(
+      async () => {
+        const workers = await childPids(primary);
+        const res = await request(server.port, 'GET', '/ping', { timeoutMs: 2_000 });
+        if (res.status === 200) ready.add(String(res.headers['x-request-id']).split('-')[0]!);
+        return workers.length === options.workers && workers.every((pid) => ready.has(pid.toString(36)));
+      },
+      options.timeoutMs ?? 30_000,
+      20,
+      `every one of ${options.workers} workers to answer /ping 200`,
+    );
+  } catch (error) {
+    server.proc.kill('SIGKILL');
+    throw error;
+  }
+  return server;
 }
 
 /** Pids whose parent is `pid` (the cluster workers of a primary), from /proc/<pid>/stat. */

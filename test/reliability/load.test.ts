@@ -7,8 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { killAll, makeTempDir, removeDir, startServer, type ServerHandle } from '../helpers/e2e.js';
-import { childPids, percentile, probes, rssMb, runLoad, statusSummary, trainBaseline } from './lib.js';
+import { killAll, makeTempDir, removeDir, type ServerHandle } from '../helpers/e2e.js';
+import { childPids, percentile, probes, rssMb, runLoad, startReadyServer, statusSummary, trainBaseline } from './lib.js';
 
 const MAX_ROWS = 1_000;
 let tmp: string;
@@ -17,7 +17,7 @@ let server: ServerHandle;
 before(async () => {
   tmp = await makeTempDir('byoc-rel-load-');
   const root = await trainBaseline(path.join(tmp, 'ml'));
-  server = await startServer(root, { workers: 2, env: { BYOC_MAX_ROWS: String(MAX_ROWS), BYOC_LOG_LEVEL: 'warn' } });
+  server = await startReadyServer(root, { workers: 2, env: { BYOC_MAX_ROWS: String(MAX_ROWS), BYOC_LOG_LEVEL: 'warn' } });
 });
 
 after(async () => {
