@@ -184,6 +184,7 @@ export class Featurizer {
     num: Float32Array,
     numOffset: number,
     tokens?: (string | null)[],
+    cache?: Map<string, [number[], number[]]>,
   ): void {
     const { spec } = this;
     for (let ti = 0; ti < spec.text.length; ti++) {
@@ -198,6 +199,16 @@ export class Featurizer {
       const start = idx.length;
       let norm = 0;
       const idf = this.idf[ti];
+      // complete mode: the models of one row share the encodings of its text cells
+      const key = cache && !idf && !tokens ? `${t.name}\u0000${t.tokens}\u0000${spec.buckets}\u0000${spec.wordRange}\u0000${spec.charRange}` : undefined;
+      const hit = key ? cache!.get(key) : undefined;
+      if (hit) {
+        for (let i = 0; i < hit[0].length; i++) {
+          idx.push(hit[0][i]!);
+          val.push(hit[1][i]!);
+        }
+        continue;
+      }
       if (tokens) {
         // explanation path: keep the n-gram string of each bucket
         const counts = new Map<number, number>();
@@ -238,6 +249,7 @@ export class Featurizer {
         const inv = 1 / Math.sqrt(norm);
         for (let i = start; i < val.length; i++) val[i]! *= inv;
       }
+      if (key) cache!.set(key, [idx.slice(start), val.slice(start)]);
     }
     for (let ci = 0; ci < spec.cat.length; ci++) {
       const c = spec.cat[ci]!;

@@ -300,10 +300,10 @@ export class LoadedTarget {
   }
 
   /** Runs one row; afterwards `probs` holds calibrated class probabilities. Returns the regression value for numeric targets. */
-  run(row: Record<string, Cell>, keep?: Float32Array[], tokens?: (string | null)[]): number {
+  run(row: Record<string, Cell>, keep?: Float32Array[], tokens?: (string | null)[], cache?: Map<string, [number[], number[]]>): number {
     this.idx.length = 0;
     this.val.length = 0;
-    this.featurizer.encodeRow(row, this.idx, this.val, this.num, 0, tokens);
+    this.featurizer.encodeRow(row, this.idx, this.val, this.num, 0, tokens, cache);
     const n = this.idx.length;
     if (n > this.idxT.length) {
       this.idxT = new Int32Array(n * 2);

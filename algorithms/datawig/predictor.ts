@@ -55,11 +55,12 @@ export class DatawigPredictor implements Predictor {
       const work: InputRecord = complete ? { ...input } : input;
       const out: DataRecord = csv ? { ...input } : {};
       const json: DataRecord[] = [];
+      const cache = complete ? new Map<string, [number[], number[]]>() : undefined;
       for (const t of this.targets) {
         const label = t.a.label;
         const present = !this.missing.isMissing(input[label]);
         if (complete && !csv && present && !s.imputePresent) continue;
-        const v = t.run(work);
+        const v = t.run(work, undefined, undefined, cache);
         let best = -1;
         let bestP = 0;
         let confident = true;

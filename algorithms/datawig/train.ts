@@ -11,6 +11,12 @@ import { initWeights, Net, rng, weightShapes, type NetSpec } from './net.js';
 
 export type Task = 'classification' | 'regression';
 
+/**
+ * Early stopping waits for at least this many optimizer steps: a small table has only a few
+ * batches per epoch, and `patience` epochs would otherwise stop before the model has learnt anything.
+ */
+export const MIN_STEPS = 100;
+
 export interface Split {
   enc: EncodedTable;
   /** Row indices into enc. */
@@ -146,7 +152,7 @@ export async function trainNet(tf: Tf, o: TrainOptions, train: Split, val: Split
         best = weights;
         bestEpoch = epoch;
         since = 0;
-      } else if (++since >= o.patience) {
+      } else if (++since >= o.patience && epoch * Math.ceil(order.length / o.batchSize) >= MIN_STEPS) {
         stopReason = 'early_stopping';
         break;
       }

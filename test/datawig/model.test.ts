@@ -210,6 +210,15 @@ test('hyper-parameter search writes its table and keeps the best candidate', asy
   assert.equal(lines.filter((l) => l.endsWith(',yes')).length, 1);
 });
 
+test('max_training_seconds bounds training and the search (best model so far is kept)', async () => {
+  const ctx = createTestTrainContext({ train: textTable(300, 4) }, hp({ label_column: 'label', num_evals: 5, max_training_seconds: 0.001 }));
+  const r = await alg.train(ctx);
+  const lines = (await ctx.outputData.readText('hpo_results.csv')).trim().split('\n');
+  assert.equal(lines.length, 2); // header + the one candidate started before the budget ran out
+  assert.ok(await ctx.model.exists('targets/0/weights.bin'));
+  assert.ok(r.metrics!.training_seconds! < 5);
+});
+
 test('validation channel is used instead of a split', async () => {
   const ctx = createTestTrainContext({ train: textTable(300, 4), validation: textTable(77, 5) }, hp({ label_column: 'label', num_epochs: 3 }));
   await alg.train(ctx);
