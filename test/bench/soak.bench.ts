@@ -105,6 +105,7 @@ async function main(): Promise<number> {
       { metric: 'valid requests answered 5xx', value: soak.fiveXxForValid },
       { metric: 'invalid requests: 4xx / total', value: `${soak.invalid4xx} / ${soak.invalidTotal}` },
       { metric: 'unexpected status (any kind)', value: soak.wrongCount },
+      { metric: 'answers per worker pid', value: [...soak.byWorker].map(([pid, n]) => `${pid}: ${n}`).join(', ') },
       { metric: 'latency p50 / p90 / p99 / max (ms)', value: [50, 90, 99, 100].map((p) => percentile(lat, p).toFixed(1)).join(' / ') },
       { metric: 'worker RSS before warm-up', value: fmtRss(rssCold) },
       { metric: 'worker RSS at start (after warm-up)', value: fmtRss(rssStart) },

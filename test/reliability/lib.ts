@@ -181,6 +181,8 @@ export interface LoadResult {
   fiveXxForValid: number;
   latenciesMs: number[];
   durationMs: number;
+  /** Answers per worker, keyed by the worker pid (from the request id, whose prefix is the pid in base 36). */
+  byWorker: Map<number, number>;
 }
 
 /**
@@ -203,7 +205,7 @@ export async function runLoad(
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const result: LoadResult = {
     total: 0, byStatus: new Map(), wrong: [], wrongCount: 0, validTotal: 0, validOk: 0, invalid4xx: 0, invalidTotal: 0,
-    fiveXxForValid: 0, latenciesMs: [], durationMs: 0,
+    fiveXxForValid: 0, latenciesMs: [], durationMs: 0, byWorker: new Map(),
   };
   let next = 0;
   const started = performance.now();
@@ -214,7 +216,11 @@ export async function runLoad(
     while (more()) {
       const probe = catalogue[next++ % catalogue.length]!;
       const t0 = performance.now();
-      const { status, body } = await send(agent, port, probe, options.requestTimeoutMs ?? 30_000);
+      const { status, body, requestId } = await send(agent, port, probe, options.requestTimeoutMs ?? 30_000);
+      if (requestId) {
+        const pid = parseInt(requestId.split('-')[0]!, 36);
+        if (Number.isFinite(pid)) result.byWorker.set(pid, (result.byWorker.get(pid) ?? 0) + 1);
+      }
       result.latenciesMs.push(performance.now() - t0);
       result.total += 1;
       result.byStatus.set(status, (result.byStatus.get(status) ?? 0) + 1);
@@ -242,20 +248,26 @@ export async function runLoad(
   return result;
 }
 
-function send(agent: http.Agent, port: number, probe: Probe, timeoutMs: number): Promise<{ status: number | 'network-error'; body: string }> {
+function send(
+  agent: http.Agent,
+  port: number,
+  probe: Probe,
+  timeoutMs: number,
+): Promise<{ status: number | 'network-error'; body: string; requestId?: string }> {
   return new Promise((resolve) => {
     let done = false;
-    const finish = (status: number | 'network-error', body: string): void => {
+    const finish = (status: number | 'network-error', body: string, requestId?: string): void => {
       if (done) return;
       done = true;
-      resolve({ status, body });
+      resolve({ status, body, requestId });
     };
     const headers: Record<string, string> = { ...probe.headers };
     if (probe.body) headers['Content-Length'] = String(probe.body.length);
     const req = http.request({ host: '127.0.0.1', port, method: probe.method, path: probe.path, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => finish(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+      const id = res.headers['x-request-id'];
+      res.on('end', () => finish(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), typeof id === 'string' ? id : undefined));
       res.on('error', (e) => finish('network-error', e.message));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error('request timed out')));

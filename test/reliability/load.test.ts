@@ -41,7 +41,7 @@ describe('load: mixed valid and invalid requests, 2 workers', () => {
     t.diagnostic(
       `${result.total} requests in ${Math.round(result.durationMs)} ms (${Math.round(result.total / (result.durationMs / 1000))}/s); ` +
         `${statusSummary(result.byStatus)}; p50 ${percentile(result.latenciesMs, 50).toFixed(1)} ms, p99 ${percentile(result.latenciesMs, 99).toFixed(1)} ms; ` +
-        `worker RSS MB ${rssBefore.join('/')} → ${rssAfter.join('/')}`,
+        `worker RSS MB ${rssBefore.join('/')} → ${rssAfter.join('/')}; answers per worker ${[...result.byWorker].map(([p, n]) => `${p}: ${n}`).join(', ')}`,
     );
     assert.equal(result.total, 3_000);
     assert.equal(result.fiveXxForValid, 0, JSON.stringify(result.wrong));
