@@ -193,21 +193,28 @@ export class Net {
   }
 }
 
-/** acc = bias + sum_k val[k] * emb[idx[k]] (typed arrays only: keeps this hot loop monomorphic). */
+/**
+ * acc = bias + sum_k val[k] * emb[idx[k]]. Typed arrays only (keeps this hot loop monomorphic);
+ * four entries per pass over acc: ~2x faster in V8 than one (fewer loads/stores of acc).
+ */
 function bag(acc: Float64Array, emb: Float32Array, bias: Float32Array, idx: Int32Array, val: Float32Array, start: number, end: number, D: number): void {
   for (let j = 0; j < D; j++) acc[j] = bias[j]!;
-  const D4 = D - (D % 4);
-  for (let k = start; k < end; k++) {
+  let k = start;
+  for (; k + 3 < end; k += 4) {
+    const a = idx[k]! * D;
+    const b = idx[k + 1]! * D;
+    const c = idx[k + 2]! * D;
+    const d = idx[k + 3]! * D;
+    const va = val[k]!;
+    const vb = val[k + 1]!;
+    const vc = val[k + 2]!;
+    const vd = val[k + 3]!;
+    for (let j = 0; j < D; j++) acc[j] += va * emb[a + j]! + vb * emb[b + j]! + vc * emb[c + j]! + vd * emb[d + j]!;
+  }
+  for (; k < end; k++) {
     const o = idx[k]! * D;
     const v = val[k]!;
-    let j = 0;
-    for (; j < D4; j += 4) {
-      acc[j] += v * emb[o + j]!;
-      acc[j + 1] += v * emb[o + j + 1]!;
-      acc[j + 2] += v * emb[o + j + 2]!;
-      acc[j + 3] += v * emb[o + j + 3]!;
-    }
-    for (; j < D; j++) acc[j] += v * emb[o + j]!;
+    for (let j = 0; j < D; j++) acc[j] += v * emb[o + j]!;
   }
 }
 

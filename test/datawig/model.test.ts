@@ -196,8 +196,10 @@ test('complete mode fills every gap of categorical and numeric columns', async (
   assert.ok(right / (gaps - ny) > 0.85, `categorical accuracy ${right / (gaps - ny)}`);
   assert.ok(Math.sqrt(se / ny) < 1.5, `rmse ${Math.sqrt(se / ny)}`);
   const j = await p.predict({ columns: test.columns, records: [{ ...test.records[0]!, kind: '', y: '' }] }, json);
-  const imp = j.records[0]!.imputations as { label_column: string }[];
+  const imp = j.records[0]!.imputations as { label_column: string; predicted?: unknown; predictions?: unknown[] }[];
   assert.deepEqual(imp.map((x) => x.label_column).sort(), [...new Set(['kind', 'y', ...(test.records[0]!.shape === '' ? ['shape'] : [])])].sort());
+  assert.equal(typeof imp.find((x) => x.label_column === 'y')!.predicted, 'number');
+  assert.ok(Array.isArray(imp.find((x) => x.label_column === 'kind')!.predictions));
 });
 
 test('hyper-parameter search writes its table and keeps the best candidate', async () => {
@@ -217,6 +219,17 @@ test('max_training_seconds bounds training and the search (best model so far is 
   assert.equal(lines.length, 2); // header + the one candidate started before the budget ran out
   assert.ok(await ctx.model.exists('targets/0/weights.bin'));
   assert.ok(r.metrics!.training_seconds! < 5);
+});
+
+test('training is deterministic for a seed on one backend', async () => {
+  const once = async (seed: number) => {
+    const ctx = createTestTrainContext({ train: textTable(200, 4) }, hp({ label_column: 'label', num_epochs: 3, seed }));
+    await alg.train(ctx);
+    return Buffer.from(await ctx.model.readFile('targets/0/weights.bin')).toString('base64');
+  };
+  const a = await once(7);
+  assert.equal(await once(7), a);
+  assert.notEqual(await once(8), a);
 });
 
 test('validation channel is used instead of a split', async () => {
