@@ -106,7 +106,7 @@ function registerSegmentSum(tf: Tf, backendName: string): void {
     const I = view<Int32Array>(b, idx!);
     const V = view<Float32Array>(b, val!);
     const S = view<Int32Array>(b, seg!);
-    return output(b, [rows, D], (out) => scatterRows(out, T, S, I, V, D));
+    return output(b, [rows, D], (out) => bagRows(out, T, S, I, V, D));
   });
   reg(BAG_GRAD, ({ inputs, backend, attrs }) => {
     const b = backend as unknown as AnyBackend;
@@ -142,6 +142,35 @@ function scatterRows(out: Float32Array, src: Float32Array, to: Int32Array, from:
     }
     const e = to[k]! * D + D;
     while (o < e) out[o++] += w * src[f++]!;
+  }
+}
+
+/**
+ * The forward bag: out[seg[k]] += v[k] * table[idx[k]], with seg non-decreasing (entries come row
+ * by row), so four entries of one row are summed per pass over the output row.
+ */
+function bagRows(out: Float32Array, table: Float32Array, seg: Int32Array, idx: Int32Array, v: Float32Array, D: number): void {
+  const n = seg.length;
+  let k = 0;
+  while (k < n) {
+    const row = seg[k]!;
+    const o = row * D;
+    for (; k + 3 < n && seg[k + 3] === row && seg[k + 1] === row && seg[k + 2] === row; k += 4) {
+      const a = idx[k]! * D;
+      const b = idx[k + 1]! * D;
+      const c = idx[k + 2]! * D;
+      const d = idx[k + 3]! * D;
+      const va = v[k]!;
+      const vb = v[k + 1]!;
+      const vc = v[k + 2]!;
+      const vd = v[k + 3]!;
+      for (let j = 0; j < D; j++) out[o + j] += va * table[a + j]! + vb * table[b + j]! + vc * table[c + j]! + vd * table[d + j]!;
+    }
+    for (; k < n && seg[k] === row; k++) {
+      const a = idx[k]! * D;
+      const va = v[k]!;
+      for (let j = 0; j < D; j++) out[o + j] += va * table[a + j]!;
+    }
   }
 }
 
