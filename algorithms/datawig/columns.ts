@@ -35,7 +35,6 @@ export interface ColumnStats {
   distinct: number;
   numeric: number;
   meanLength: number;
-  maxWords: number;
 }
 
 export function columnStats(values: (string | null)[]): ColumnStats {
@@ -43,16 +42,14 @@ export function columnStats(values: (string | null)[]): ColumnStats {
   let present = 0;
   let numeric = 0;
   let len = 0;
-  let maxWords = 0;
   for (const v of values) {
     if (v === null) continue;
     present++;
     seen.add(v);
     if (!Number.isNaN(parseNumber(v))) numeric++;
     len += v.length;
-    if (seen.size < 2000 || present % 16 === 0) maxWords = Math.max(maxWords, v.split(/\s+/).length);
   }
-  return { present, distinct: seen.size, numeric, meanLength: present ? len / present : 0, maxWords };
+  return { present, distinct: seen.size, numeric, meanLength: present ? len / present : 0 };
 }
 
 /**

@@ -90,9 +90,14 @@ export class DatawigPredictor implements Predictor {
       }
       records[i] = out;
     }
-    const columns = csv ? [...batch.columns, ...this.targets.flatMap((t) => [`${t.a.label}_imputed`, `${t.a.label}_imputed_proba`])] : ['label_column', 'predictions', 'prediction_explanations'];
-    if (!csv && complete) columns.splice(0, columns.length, 'imputations');
-    if (!csv && shift) columns.push('label_shift');
+    let columns: string[];
+    if (csv) columns = [...batch.columns, ...this.targets.flatMap((t) => [`${t.a.label}_imputed`, `${t.a.label}_imputed_proba`])];
+    else {
+      // JSON: the keys the records carry, in first-seen order
+      const keys = new Set<string>();
+      for (const r of records) for (const k of Object.keys(r)) keys.add(k);
+      columns = [...keys];
+    }
     return { columns, records };
   }
 
