@@ -38,6 +38,7 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
   const missing = new MissingSpec(missingTokens);
   const types = resolveTypes(table, hp.column_types, missing);
   const { tf, backend } = await loadTf(ctx.logger);
+  const hpoRows: string[] = []; // every search's candidates, one table
 
   const cfgBase: ModelConfig = {
     tokens: hp.tokens,
@@ -96,7 +97,7 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
       validationSplit: hp.validation_split,
       deadline,
       signal: ctx.signal,
-    });
+    }, hpoRows);
     await saveTarget(ctx, 'targets/0', fitted);
     manifest.targets.push({ label, dir: 'targets/0', task });
     Object.assign(metrics, finalMetrics(ctx, fitted, ''));
@@ -139,7 +140,7 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
           validationSplit: hp.validation_split,
           deadline: budget,
           signal: ctx.signal,
-        }, label);
+        }, hpoRows, label);
         fitted.push(f);
       }
       if (it < hp.iterations) rows = fillGaps(rows, fitted, missing);
@@ -203,6 +204,12 @@ function checkLabel(rows: InputRecord[], label: string, type: ColumnType, missin
   }
 }
 
+const HPO_HEADER = 'column,candidate,tokens,num_hash_buckets,latent_dim,final_fc_hidden_units,learning_rate,epochs,validation_loss,validation_metric,seconds,selected';
+
+function csvCell(v: string): string {
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
 /** Random search over encoders, sizes and the learning rate (DataWig's fit_hpo); num_evals = 1 trains the given config. */
 async function search(
   tf: Tf,
@@ -210,6 +217,7 @@ async function search(
   hp: DatawigHyperparameters,
   base: ModelConfig,
   input: Parameters<typeof fitTarget>[1],
+  hpoRows: string[],
   tag = '',
 ): Promise<Fitted> {
   const onEpoch = (e: { epoch: number; trainLoss: number; valLoss: number; valAccuracy?: number; valRmse?: number }) => {
@@ -221,7 +229,7 @@ async function search(
   if (hp.num_evals <= 1) return fitTarget(tf, { ...input, onEpoch }, base);
   const r = rng(hp.seed ^ 0xabcdef);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-  const rows: string[] = ['candidate,tokens,num_hash_buckets,latent_dim,final_fc_hidden_units,learning_rate,epochs,validation_loss,validation_metric,seconds,selected'];
+  const rows: string[] = [HPO_HEADER];
   let best: Fitted | undefined;
   let bestI = -1;
   const results: string[][] = [];
@@ -253,8 +261,10 @@ async function search(
       bestI = i;
     }
   }
-  for (const [i, r2] of results.entries()) rows.push([...r2, i === bestI ? 'yes' : ''].join(','));
-  await ctx.outputData.writeFile(tag ? `hpo_results_${tag.replace(/[^A-Za-z0-9_-]+/g, '_')}.csv` : 'hpo_results.csv', rows.join('\n') + '\n');
+  for (const [i, r2] of results.entries()) rows.push([csvCell(tag || (input.label)), ...r2, i === bestI ? 'yes' : ''].join(','));
+  // complete mode: one table for all columns, rewritten after each column's search
+  hpoRows.push(...rows.slice(1));
+  await ctx.outputData.writeFile('hpo_results.csv', [HPO_HEADER, ...hpoRows].join('\n') + '\n');
   return best!;
 }
 

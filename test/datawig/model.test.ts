@@ -208,7 +208,8 @@ test('hyper-parameter search writes its table and keeps the best candidate', asy
   const table = await ctx.outputData.readText('hpo_results.csv');
   const lines = table.trim().split('\n');
   assert.equal(lines.length, 4);
-  assert.match(lines[0]!, /^candidate,tokens,num_hash_buckets/);
+  assert.match(lines[0]!, /^column,candidate,tokens,num_hash_buckets/);
+  assert.ok(lines.slice(1).every((l) => l.startsWith('label,')));
   assert.equal(lines.filter((l) => l.endsWith(',yes')).length, 1);
 });
 
