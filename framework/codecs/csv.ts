@@ -57,7 +57,9 @@ export class CsvCodec implements Codec {
         info: true,
         // Ragged rows are reported by us with line numbers and counts, never silently dropped.
         relax_column_count: true,
-        skip_empty_lines: true,
+        // Blank lines are kept as records: dropping one would break "one output line per input
+        // line" (batch transform joins by position). Trailing blank lines are removed below.
+        skip_empty_lines: false,
         // header + maxRows + 1 is enough to know the limit is exceeded without parsing a huge body.
         to: options.limits.maxRows + 2,
       }) as unknown as { record: string[]; info: { bytes: number } }[];
@@ -70,8 +72,9 @@ export class CsvCodec implements Codec {
     let offset = 0;
     let line = 1;
     for (const { record, info } of parsed) {
-      // Skip the blank lines csv-parse skipped before this record, counting them.
-      while (offset < info.bytes && (buffer[offset] === 0x0a || buffer[offset] === 0x0d)) {
+      const blank = record.length === 1 && record[0] === '' && (buffer[offset] === 0x0a || buffer[offset] === 0x0d);
+      // Skip line breaks before this record (none are skipped by the parser, kept for safety).
+      while (!blank && offset < info.bytes && (buffer[offset] === 0x0a || buffer[offset] === 0x0d)) {
         if (buffer[offset] === 0x0a || buffer[offset + 1] !== 0x0a) line++;
         offset++;
       }
@@ -80,6 +83,7 @@ export class CsvCodec implements Codec {
         if (buffer[offset] === 0x0a || (buffer[offset] === 0x0d && buffer[offset + 1] !== 0x0a)) line++;
       }
     }
+    while (rows.length > 0 && isBlankRow(rows[rows.length - 1]!.fields)) rows.pop();
     return rows;
   }
 
@@ -157,4 +161,8 @@ function cellText(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   // Nested outputs (e.g. top-k lists) travel as JSON text inside one cell.
   return JSON.stringify(value) ?? '';
+}
+
+function isBlankRow(fields: string[]): boolean {
+  return fields.length === 1 && fields[0] === '';
 }

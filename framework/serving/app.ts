@@ -11,7 +11,7 @@ import type { CodecRegistry } from '../codecs/index.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { payloadLimitBytes } from '../runtime/config.js';
 import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from './custom-attributes.js';
-import type { ModelHost } from './model-host.js';
+import type { ModelHost, ModelState } from './model-host.js';
 import { readRequestBody } from './request-body.js';
 
 type Env = { Bindings: HttpBindings; Variables: { requestId: string } };
@@ -90,7 +90,9 @@ export function createApp(deps: AppDependencies): Hono<Env> {
   app.all('/execution-parameters', methodNotAllowed('GET'));
 
   app.post('/invocations', async (c) => {
-    const state = model.state;
+    // /ping of a loading worker says 503, but cluster may still route a request here while another
+    // worker already said 200: wait for this worker's load rather than fail the request.
+    const state = model.state.status === 'loading' ? await settledWithin(model, timeoutMs) : model.state;
     if (state.status !== 'ready') {
       return errorResponse(c, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
     }
@@ -166,4 +168,16 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     return errorResponse(c, 500, 'internal error; the server log has details under this request id');
   });
   return app;
+}
+
+async function settledWithin(model: ModelHost, ms: number): Promise<ModelState> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ModelState>((resolve) => {
+    timer = setTimeout(() => resolve(model.state), ms);
+  });
+  try {
+    return await Promise.race([model.settled(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

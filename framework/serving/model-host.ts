@@ -14,6 +14,7 @@ export type ModelState =
 
 export class ModelHost {
   private current: ModelState = { status: 'loading' };
+  private loading: Promise<ModelState> | undefined;
 
   constructor(
     private readonly modelDir: string,
@@ -26,7 +27,17 @@ export class ModelHost {
   }
 
   /** Loads once; failures are kept as state (the server stays up and answers 503), never thrown. */
-  async load(): Promise<ModelState> {
+  load(): Promise<ModelState> {
+    this.loading ??= this.loadOnce();
+    return this.loading;
+  }
+
+  /** Settles when the load has finished (ready or failed). */
+  settled(): Promise<ModelState> {
+    return this.load();
+  }
+
+  private async loadOnce(): Promise<ModelState> {
     const started = performance.now();
     try {
       const store = new DirectoryArtifactStore(this.modelDir);

@@ -87,15 +87,22 @@ describe('CSV decode', () => {
     assert.deepEqual(again.records, batch.records);
   });
 
-  it('strips a BOM and skips blank lines in the middle', () => {
-    const batch = csv.decode(utf8('\uFEFFa,b\n1,2\n\n3,4\n\n'), opts());
+  it('strips a BOM and trailing blank lines', () => {
+    const batch = csv.decode(utf8('\uFEFFa,b\n1,2\n3,4\n\n'), opts());
     assert.deepEqual(batch.columns, ['a', 'b']);
     assert.equal(batch.records.length, 2);
   });
 
+  it('keeps a blank line in the middle as a record (one output line per input line), or names it when it cannot be one', () => {
+    const single = csv.decode(utf8('a\n1\n\n3\n'), opts());
+    assert.deepEqual(single.records, [{ a: '1' }, { a: '' }, { a: '3' }]);
+    rejects(() => csv.decode(utf8('a,b\n1,2\n\n3,4\n'), opts()), 400, 'CSV line 3 has 1 fields, but the header (line 1) has 2');
+  });
+
   it('reports ragged rows with their starting line, counting embedded newlines and blank lines', () => {
     rejects(() => csv.decode(utf8('a,b\n1,2\n3\n'), opts()), 400, 'CSV line 3 has 1 fields, but the header (line 1) has 2');
-    rejects(() => csv.decode(utf8('a,b\r\n1,"x\r\ny"\r\n\r\n1,2,3\r\n'), opts()), 400, 'CSV line 5 has 3 fields');
+    rejects(() => csv.decode(utf8('a,b\r\n1,"x\r\ny"\r\n1,2,3\r\n'), opts()), 400, 'CSV line 4 has 3 fields');
+    rejects(() => csv.decode(utf8('a,b\r\n1,"x\r\ny"\r\n\r\n1,2\r\n'), opts()), 400, 'CSV line 4 has 1 fields');
   });
 
   it('reports an unclosed quote with the line', () => {
