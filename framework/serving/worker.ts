@@ -61,6 +61,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   server.requestTimeout = config.server.timeoutSeconds * 1000 + 1000;
   server.headersTimeout = Math.min(60_000, server.requestTimeout);
   server.keepAliveTimeout = config.server.keepAliveSeconds * 1000;
+  // cluster balances connections, not requests: make long-lived keep-alive clients reconnect now and
+  // then so that a replaced worker gets its share again.
+  server.maxRequestsPerSocket = 1000;
 
   // A replacement worker loads the model before it listens: listening first would let the cluster
   // hand it every other connection and answer 503 "loading" while healthy workers are idle. The

@@ -264,14 +264,15 @@ function show(value: unknown): string {
 function unknownKeyMessage(key: string, value: unknown, schema: HyperparameterSchema, names: string[]): string {
   const lower = key.toLowerCase();
   let best: { name: string; distance: number } | undefined;
-  for (const name of names) {
+  for (const name of lower.length > 256 ? [] : names) {
     const distance = editDistance(lower, name.toLowerCase());
     if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
   }
   const hint = best ? `; did you mean "${best.name}"?` : '';
   const known = Object.keys(schema);
   const list = known.length > 0 ? known.join(', ') : '(none)';
-  return `unknown hyperparameter "${key}" = ${show(value)}${hint} (known hyperparameters: ${list})`;
+  // show() truncates long keys too: the first line of output/failure must stay readable.
+  return `unknown hyperparameter ${show(key)} = ${show(value)}${hint} (known hyperparameters: ${list})`;
 }
 
 /** Levenshtein distance; names are short so the O(n*m) table is fine. */

@@ -6,7 +6,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-RUN_DIR=${RUN_DIR:-${TMPDIR:-/tmp}}
+RUN_DIR=${BYOC_RUN_DIR:-${TMPDIR:-/tmp}}
 cmd=${1:?usage: byoc-server.sh start PORT WORKERS ML_ROOT | stop PORT}
 PORT=${2:?port}
 PIDFILE=$RUN_DIR/byoc-$PORT.pid

@@ -21,7 +21,7 @@ OUT_DIR=${OUT_DIR:-${TMPDIR:-/tmp}/byoc-bench}
 export DURATION=${DURATION:-10}
 mkdir -p "$OUT_DIR"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/byoc-bench.XXXXXX")
-export RUN_DIR=$WORK
+export BYOC_RUN_DIR=$WORK
 SERVER="$HERE/byoc-server.sh"
 cleanup() { "$SERVER" stop "$PORT" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
@@ -62,7 +62,7 @@ wait_ping() {
 
 echo "== byoc serve ($ALGORITHM, $WORKERS workers): load" >&2
 PID=$("$SERVER" start "$PORT" "$WORKERS" "$ML")
-wait_ping "$PORT" || { cat "$WORK/byoc-$PORT.log" >&2; exit 1; }
+wait_ping "$PORT" || { cat "$BYOC_RUN_DIR/byoc-$PORT.log" >&2; exit 1; }
 LABEL="byoc serve ($ALGORITHM model, $WORKERS workers, node $(node --version))" SERVER_PIDS="$PID" \
   "$PEER/run_load.sh" "http://127.0.0.1:$PORT" "$OUT_DIR/byoc.txt"
 python3 "$PEER/rss.py" "$PID" > "$OUT_DIR/byoc.mem"
