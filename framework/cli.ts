@@ -4,11 +4,6 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import type { AlgorithmProvider } from './di.js';
-import { describeAlgorithms } from './commands/algorithms.js';
-import { createCommandContext } from './commands/context.js';
-import { imputeCommand } from './commands/impute.js';
-import { serveCommand } from './commands/serve.js';
-import { trainCommand } from './commands/train.js';
 import { frameworkInfo } from './runtime/version.js';
 import { defaultMlRoot } from './sagemaker/paths.js';
 
@@ -20,7 +15,14 @@ function positiveInt(name: string) {
   };
 }
 
-export function createCli(algorithms: readonly AlgorithmProvider[]): Command {
+/** The algorithms, or a loader for them: a loader keeps the serving primary from importing them. */
+export type AlgorithmSource = readonly AlgorithmProvider[] | (() => Promise<readonly AlgorithmProvider[]>);
+
+// Commands are imported when run, so that each process (notably the serving primary, which only
+// forks workers) loads just the modules it needs: that is most of the cold start.
+export function createCli(source: AlgorithmSource): Command {
+  const algorithms = (): Promise<readonly AlgorithmProvider[]> =>
+    typeof source === 'function' ? source() : Promise.resolve(source);
   const program = new Command('byoc')
     .description('SageMaker bring-your-own-container framework: train and serve pluggable algorithms')
     .version(frameworkInfo().version)
@@ -32,7 +34,9 @@ export function createCli(algorithms: readonly AlgorithmProvider[]): Command {
     .description('list the registered algorithms and their hyperparameters')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { registry, config } = await createCommandContext(algorithms, 'cli');
+      const { createCommandContext } = await import('./commands/context.js');
+      const { describeAlgorithms } = await import('./commands/algorithms.js');
+      const { registry, config } = await createCommandContext(await algorithms(), 'cli');
       process.stdout.write(describeAlgorithms(registry, config.algorithm.default, !!opts.json));
     });
 
@@ -41,7 +45,8 @@ export function createCli(algorithms: readonly AlgorithmProvider[]): Command {
     .description('run a training job on <ml-root> (what `docker run IMAGE train` runs)')
     .option('--ml-root <dir>', mlRootHelp)
     .action(async (opts: { mlRoot?: string }) => {
-      process.exitCode = await trainCommand(algorithms, opts.mlRoot ?? defaultMlRoot());
+      const { trainCommand } = await import('./commands/train.js');
+      process.exitCode = await trainCommand(await algorithms(), opts.mlRoot ?? defaultMlRoot());
     });
 
   program
@@ -51,6 +56,7 @@ export function createCli(algorithms: readonly AlgorithmProvider[]): Command {
     .option('--port <n>', 'port (default: $SAGEMAKER_BIND_TO_PORT, else 8080)', positiveInt('--port'))
     .option('--workers <n>', 'worker processes (default: $SAGEMAKER_MODEL_SERVER_WORKERS / $MODEL_SERVER_WORKERS, else CPUs)', positiveInt('--workers'))
     .action(async (opts: { mlRoot?: string; port?: number; workers?: number }) => {
+      const { serveCommand } = await import('./commands/serve.js');
       await serveCommand(algorithms, { mlRoot: opts.mlRoot ?? defaultMlRoot(), port: opts.port, workers: opts.workers });
     });
 
@@ -63,14 +69,15 @@ export function createCli(algorithms: readonly AlgorithmProvider[]): Command {
     .option('--attributes <k=v,...>', 'request options, as in X-Amzn-SageMaker-Custom-Attributes (e.g. precision_threshold=0.9)')
     .option('--chunk-rows <n>', 'rows per prediction batch', positiveInt('--chunk-rows'), 2000)
     .action(async (opts: { model: string; input: string; output: string; attributes?: string; chunkRows: number }) => {
-      process.exitCode = await imputeCommand(algorithms, opts);
+      const { imputeCommand } = await import('./commands/impute.js');
+      process.exitCode = await imputeCommand(await algorithms(), opts);
     });
 
   return program;
 }
 
 /** Parses argv and runs; configuration and plugin errors end with a message and exit code 2. */
-export async function runCli(algorithms: readonly AlgorithmProvider[], argv: string[] = process.argv): Promise<void> {
+export async function runCli(algorithms: AlgorithmSource, argv: string[] = process.argv): Promise<void> {
   try {
     await createCli(algorithms).parseAsync(argv);
   } catch (error) {

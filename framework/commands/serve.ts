@@ -1,12 +1,11 @@
 /** `byoc serve`: the inference server (cluster primary + workers) for the model under --ml-root. */
 import type { AlgorithmProvider } from '../di.js';
-import { TOKENS } from '../di.js';
 import type { CodecRegistry } from '../codecs/index.js';
-import { resolveWorkerCount } from '../runtime/config.js';
+import { loadConfig, resolveWorkerCount } from '../runtime/config.js';
+import { JsonLogger } from '../runtime/logger.js';
 import { resolvePaths } from '../sagemaker/paths.js';
 import { isPrimary, isReplacementWorker, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
-import { startWorker } from '../serving/worker.js';
-import { createCommandContext } from './context.js';
+import type { RunningWorker } from '../serving/worker.js';
 
 export interface ServeFlags {
   mlRoot: string;
@@ -14,23 +13,25 @@ export interface ServeFlags {
   workers?: number;
 }
 
-export async function serveCommand(builtIn: readonly AlgorithmProvider[], flags: ServeFlags): Promise<void> {
+export async function serveCommand(
+  algorithms: () => Promise<readonly AlgorithmProvider[]>,
+  flags: ServeFlags,
+): Promise<void> {
   // Flags win over config and environment; passed through the environment so forked workers see them.
   if (flags.port !== undefined) process.env.SAGEMAKER_BIND_TO_PORT = String(flags.port);
   if (flags.workers !== undefined) process.env.SAGEMAKER_MODEL_SERVER_WORKERS = String(flags.workers);
   const paths = resolvePaths(flags.mlRoot);
-  const context = await createCommandContext(builtIn, isPrimary() ? 'primary' : 'worker', paths);
-  const { config, logger } = context;
-  const workers = resolveWorkerCount(config);
-
   if (isPrimary()) {
+    // The primary only forks and supervises: no algorithms, codecs or HTTP modules are loaded here.
+    const config = loadConfig();
+    const logger = JsonLogger.create(config.logging.level, { role: 'primary' });
+    const workers = resolveWorkerCount(config);
     logger.info('starting server', {
       port: config.server.port,
       workers,
       modelDir: paths.modelDir,
       timeoutSeconds: config.server.timeoutSeconds,
       batch: config.batch.enabled,
-      algorithms: context.registry.names(),
     });
     runPrimary({
       workers,
@@ -44,20 +45,34 @@ export async function serveCommand(builtIn: readonly AlgorithmProvider[], flags:
     return;
   }
 
-  const worker = await startWorker({
+  // Listen for shutdown before the slow start-up, so that a SIGTERM arriving meanwhile is not lost.
+  let shutdownRequested = false;
+  let worker: RunningWorker | undefined;
+  onWorkerShutdown(() => {
+    shutdownRequested = true;
+    void worker?.shutdown();
+  });
+  const [{ createCommandContext }, { startWorker }, { TOKENS }] = await Promise.all([
+    import('./context.js'),
+    import('../serving/worker.js'),
+    import('../di.js'),
+  ]);
+  const context = await createCommandContext(await algorithms(), 'worker', paths);
+  const { config, logger } = context;
+  worker = await startWorker({
     config,
     logger,
     registry: context.registry,
     codecs: context.container.get<CodecRegistry>(TOKENS.Codecs),
     modelDir: paths.modelDir,
-    workers,
+    workers: resolveWorkerCount(config),
     loadBeforeListening: isReplacementWorker(),
     onDrained: () => {
       logger.flush();
       process.exit(0);
     },
   });
-  onWorkerShutdown(() => void worker.shutdown());
+  if (shutdownRequested) void worker.shutdown();
   void worker.loaded.then((state) =>
     reportModelState(
       state.status === 'ready'

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from './package-root.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Environment } from '../sagemaker/paths.js';
@@ -50,8 +50,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** The folder holding package.json and config/ (two levels above dist/framework/runtime). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export { PACKAGE_ROOT };
 export const DEFAULT_CONFIG_FILE = path.join(PACKAGE_ROOT, 'config', 'default.yaml');
 
 function readYaml(file: string): Record<string, unknown> {

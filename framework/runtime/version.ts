@@ -1,7 +1,7 @@
 /** The framework's name and version, from package.json (recorded in every model manifest). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PACKAGE_ROOT } from './config.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
 let cached: { name: string; version: string } | undefined;
 
