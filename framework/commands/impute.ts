@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { CsvCodec } from '../codecs/index.js';
+import { makeRecord } from '../codecs/codec.js';
 import type { InputRecord } from '../contract/records.js';
 import type { AlgorithmProvider } from '../di.js';
 import { ModelHost } from '../serving/model-host.js';
@@ -89,9 +90,8 @@ export async function imputeCommand(builtIn: readonly AlgorithmProvider[], flags
       if (row.length !== header.length) {
         throw new Error(`${flags.input} record ${line - 1}: ${row.length} fields, but the header has ${header.length}`);
       }
-      const record: InputRecord = {};
-      header.forEach((name, i) => (record[name] = row[i]!));
-      chunk.push(record);
+      // makeRecord keeps a column named "__proto__" as a plain key, as the server's decoders do.
+      chunk.push(makeRecord(header, row));
       if (chunk.length >= flags.chunkRows) await flush();
     }
     await flush();

@@ -13,6 +13,7 @@ import { parse } from 'csv-parse';
 import type { ChannelReader } from '../contract/algorithm.js';
 import type { InputRecord, Table } from '../contract/records.js';
 import { TrainingError } from '../contract/errors.js';
+import { makeRecord } from '../codecs/codec.js';
 import type { ChannelConfig } from '../sagemaker/job-config.js';
 import type { SageMakerPaths } from '../sagemaker/paths.js';
 
@@ -178,12 +179,8 @@ async function readCsvFile(file: string, label: string, canPeek: boolean): Promi
           ),
         );
       }
-      const record: InputRecord = {};
-      // defineProperty, not assignment: a column named "__proto__" must stay a plain key, not be dropped.
-      for (let i = 0; i < header.length; i++) {
-        Object.defineProperty(record, header[i]!, { value: row[i]!, enumerable: true, writable: true, configurable: true });
-      }
-      records.push(record);
+      // makeRecord, not assignment: a column named "__proto__" must stay a plain key, not be dropped.
+      records.push(makeRecord(header, row));
       done();
     },
   });
