@@ -246,6 +246,24 @@ export function buildProgram(deps: CliDeps): Command {
     }
   };
   const prefixOf = (o: { prefix?: string }): string => optionalSetting(deps.env, o.prefix, ENV.prefix) ?? 'byoc';
+  // What train-and-deploy and tune both need to start training jobs (same flags, same checks, same order).
+  const trainingJobBase = (o: {
+    name: string;
+    bucket?: string;
+    prefix?: string;
+    role?: string;
+    image?: string;
+    train: string;
+    validation?: string;
+  }) => ({
+    baseName: o.name,
+    bucket: setting(deps.env, o.bucket, '--bucket', ENV.bucket),
+    prefix: prefixOf(o),
+    role: setting(deps.env, o.role, '--role', ENV.role),
+    image: setting(deps.env, o.image, '--image', ENV.image),
+    train: o.train,
+    ...(o.validation ? { validation: o.validation } : {}),
+  });
   const printPrediction = (p: { contentType: string; body: string }, raw: boolean): void => {
     const csv = /csv/i.test(p.contentType);
     deps.stdout(`${raw || !csv ? p.body : formatCsvTable(p.body)}\n`);
@@ -285,13 +303,7 @@ export function buildProgram(deps: CliDeps): Command {
     const tags = keyValues(o.tag, 'tag');
     const result = await withClients(region, (d) =>
       trainAndDeploy(d, {
-        baseName: o.name,
-        bucket: setting(deps.env, o.bucket, '--bucket', ENV.bucket),
-        prefix: prefixOf(o),
-        role: setting(deps.env, o.role, '--role', ENV.role),
-        image: setting(deps.env, o.image, '--image', ENV.image),
-        train: o.train,
-        ...(o.validation ? { validation: o.validation } : {}),
+        ...trainingJobBase(o),
         ...(o.test ? { testFile: o.test } : {}),
         hyperparameters,
         trainingInstanceType: optionalSetting(deps.env, o.trainingInstanceType, ENV.trainingInstanceType) ?? DEFAULT_INSTANCE_TYPE,
@@ -422,13 +434,7 @@ export function buildProgram(deps: CliDeps): Command {
     const staticHyperparameters = await hyperparametersFrom(o);
     const result = await withClients(region, (d) =>
       tune(d, {
-        baseName: o.name,
-        bucket: setting(deps.env, o.bucket, '--bucket', ENV.bucket),
-        prefix: prefixOf(o),
-        role: setting(deps.env, o.role, '--role', ENV.role),
-        image: setting(deps.env, o.image, '--image', ENV.image),
-        train: o.train,
-        ...(o.validation ? { validation: o.validation } : {}),
+        ...trainingJobBase(o),
         objective: o.objective,
         strategy: o.strategy,
         maxJobs: o.maxJobs,
