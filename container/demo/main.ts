@@ -12,7 +12,7 @@ import { readMovies, toCsv } from './movies.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..', '..');
-const entry = path.join(repoRoot, 'dist', 'container', 'main.js');
+const entry = path.join(repoRoot, 'dist', 'bundle', 'byoc.js');
 const algorithm = process.env.DEMO_ALGORITHM ?? 'datawig';
 const port = Number(process.env.DEMO_PORT ?? 8080);
 const mlRoot = path.resolve(repoRoot, process.env.DEMO_DIR ?? '.demo');

@@ -1,7 +1,8 @@
 /** `byoc serve`: the inference server (cluster primary + workers) for the model under --ml-root. */
 import type { AlgorithmProvider } from '../di.js';
 import type { CodecRegistry } from '../codecs/index.js';
-import { loadConfig, resolveWorkerCount } from '../runtime/config.js';
+import { handOffConfig, inheritedConfig } from '../runtime/config-handoff.js';
+import { resolveWorkerCount } from '../runtime/server-settings.js';
 import { JsonLogger } from '../runtime/logger.js';
 import { resolvePaths } from '../sagemaker/paths.js';
 import { isPrimary, isReplacementWorker, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
@@ -23,7 +24,9 @@ export async function serveCommand(
   const paths = resolvePaths(flags.mlRoot);
   if (isPrimary()) {
     // The primary only forks and supervises: no algorithms, codecs or HTTP modules are loaded here.
+    const { loadConfig } = await import('../runtime/config.js');
     const config = loadConfig();
+    handOffConfig(config);
     const logger = JsonLogger.create(config.logging.level, { role: 'primary' });
     const workers = resolveWorkerCount(config);
     logger.info('starting server', {
@@ -57,7 +60,7 @@ export async function serveCommand(
     import('../serving/worker.js'),
     import('../di.js'),
   ]);
-  const context = await createCommandContext(await algorithms(), 'worker', paths);
+  const context = await createCommandContext(await algorithms(), 'worker', paths, inheritedConfig());
   const { config, logger } = context;
   worker = await startWorker({
     config,

@@ -2,26 +2,29 @@
  * The model manifest (`manifest.json` in the model dir): written by training, read by serving to
  * pick the algorithm. Serving never trusts hyperparameters for that choice.
  */
-import { z } from 'zod';
 import type { ArtifactStore } from '../contract/algorithm.js';
 import type { InputSchema } from '../contract/records.js';
+import * as z from 'zod/mini';
+import { formatIssues } from '../runtime/schema.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 1;
 
+const nonEmpty = () => z.string().check(z.minLength(1));
+
 const ManifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
-  algorithm: z.object({ name: z.string().min(1), version: z.string().min(1) }),
+  algorithm: z.object({ name: nonEmpty(), version: nonEmpty() }),
   framework: z.object({ name: z.string(), version: z.string() }),
-  createdAt: z.string().min(1),
+  createdAt: nonEmpty(),
   inputSchema: z.object({
     columns: z.array(
-      z.object({ name: z.string(), type: z.enum(['numeric', 'categorical', 'text', 'unknown']).optional() }),
+      z.object({ name: z.string(), type: z.optional(z.enum(['numeric', 'categorical', 'text', 'unknown'])) }),
     ),
     requiredColumns: z.array(z.string()),
   }),
   hyperparameters: z.record(z.string(), z.unknown()),
-  metrics: z.record(z.string(), z.number()).optional(),
+  metrics: z.optional(z.record(z.string(), z.number())),
 });
 
 export type ModelManifest = z.infer<typeof ManifestSchema>;
@@ -67,7 +70,7 @@ export async function readManifest(store: ArtifactStore, where: string): Promise
   }
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    const problems = formatIssues(parsed.error.issues).join('; ');
     throw new ManifestError(`model manifest ${where}/${MANIFEST_FILE} is invalid: ${problems}`);
   }
   return parsed.data;

@@ -4,45 +4,41 @@
  * a typo or a bad value stops the process at start with the key named.
  */
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PACKAGE_ROOT } from './package-root.js';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import type { Environment } from '../sagemaker/paths.js';
+import * as z from 'zod/mini';
+import { formatIssues } from './schema.js';
 
 const auto = z.literal('auto');
-const positiveInt = z.number().int().positive();
+const positiveInt = (max?: number) => z.int().check(z.positive(), ...(max === undefined ? [] : [z.maximum(max)]));
+const positiveNumber = (max: number) => z.number().check(z.positive(), z.maximum(max));
+const nonEmpty = () => z.string().check(z.minLength(1));
 
-const ConfigSchema = z
-  .object({
-    algorithm: z.object({ default: z.string().min(1) }).strict(),
-    plugins: z.array(z.string().min(1)),
-    logging: z.object({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']) }).strict(),
-    server: z
-      .object({
-        port: z.number().int().min(1).max(65535),
-        host: z.string().min(1),
-        workers: z.union([auto, positiveInt.max(256)]),
-        timeoutSeconds: z.number().positive().max(3600),
-        maxPayloadMb: z.number().positive().max(1024),
-        maxRows: positiveInt,
-        maxColumns: positiveInt,
-        shutdownGraceSeconds: z.number().positive().max(3600),
-        keepAliveSeconds: z.number().positive().max(3600),
-      })
-      .strict(),
-    batch: z
-      .object({
-        enabled: z.boolean(),
-        maxPayloadMb: z.number().positive().max(1024),
-        strategy: z.enum(['MULTI_RECORD', 'SINGLE_RECORD']),
-        maxConcurrentTransforms: z.union([auto, positiveInt]),
-      })
-      .strict(),
-    training: z.object({ abortGraceSeconds: z.number().positive().max(86400) }).strict(),
-  })
-  .strict();
+const ConfigSchema = z.strictObject({
+  algorithm: z.strictObject({ default: nonEmpty() }),
+  plugins: z.array(nonEmpty()),
+  logging: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']) }),
+  server: z.strictObject({
+    port: z.int().check(z.minimum(1), z.maximum(65535)),
+    host: nonEmpty(),
+    workers: z.union([auto, positiveInt(256)]),
+    timeoutSeconds: positiveNumber(3600),
+    maxPayloadMb: positiveNumber(1024),
+    maxRows: positiveInt(),
+    maxColumns: positiveInt(),
+    shutdownGraceSeconds: positiveNumber(3600),
+    keepAliveSeconds: positiveNumber(3600),
+  }),
+  batch: z.strictObject({
+    enabled: z.boolean(),
+    maxPayloadMb: positiveNumber(1024),
+    strategy: z.enum(['MULTI_RECORD', 'SINGLE_RECORD']),
+    maxConcurrentTransforms: z.union([auto, positiveInt()]),
+  }),
+  training: z.strictObject({ abortGraceSeconds: positiveNumber(86400) }),
+});
 
 export type FrameworkConfig = z.infer<typeof ConfigSchema>;
 
@@ -164,24 +160,9 @@ export function loadConfig(options: LoadConfigOptions = {}): FrameworkConfig {
   }
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      const from = sources.get(key);
-      return `- ${key || '(root)'}${from ? ` (from ${from})` : ''}: ${issue.message}`;
-    });
+    const problems = formatIssues(result.error.issues, (key) => sources.get(key)).map((line) => `- ${line}`);
     const files = [options.defaultFile ?? DEFAULT_CONFIG_FILE, ...(extra ? [path.resolve(extra)] : [])];
     throw new ConfigError(`invalid configuration (files: ${files.join(', ')}):\n${problems.join('\n')}`);
   }
   return result.data;
-}
-
-/** Worker count with "auto" resolved to the number of CPUs. */
-export function resolveWorkerCount(config: FrameworkConfig): number {
-  return config.server.workers === 'auto' ? Math.max(1, os.availableParallelism()) : config.server.workers;
-}
-
-/** Body limit in bytes: the batch limit when SageMaker runs a batch transform, else the real-time one. */
-export function payloadLimitBytes(config: FrameworkConfig): number {
-  const mb = config.batch.enabled ? config.batch.maxPayloadMb : config.server.maxPayloadMb;
-  return Math.floor(mb * 1024 * 1024);
 }

@@ -9,7 +9,7 @@ import type { Logger, PredictOptions } from '../contract/algorithm.js';
 import { RequestError } from '../contract/errors.js';
 import type { CodecRegistry } from '../codecs/index.js';
 import type { FrameworkConfig } from '../runtime/config.js';
-import { payloadLimitBytes } from '../runtime/config.js';
+import { payloadLimitBytes } from '../runtime/server-settings.js';
 import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from './custom-attributes.js';
 import type { ModelHost, ModelState } from './model-host.js';
 import { readRequestBody } from './request-body.js';

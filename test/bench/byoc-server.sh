@@ -13,7 +13,7 @@ PIDFILE=$RUN_DIR/byoc-$PORT.pid
 case "$cmd" in
   start)
     WORKERS=${3:?workers}; ML=${4:?ml root}
-    BYOC_LOG_LEVEL=${BYOC_LOG_LEVEL:-warn} nohup node "$ROOT/dist/container/main.js" serve \
+    BYOC_LOG_LEVEL=${BYOC_LOG_LEVEL:-warn} nohup node "$ROOT/dist/bundle/byoc.js" serve \
       --ml-root "$ML" --port "$PORT" --workers "$WORKERS" > "$RUN_DIR/byoc-$PORT.log" 2>&1 &
     echo $! > "$PIDFILE"
     echo $!

@@ -27,7 +27,7 @@ cleanup() { "$SERVER" stop "$PORT" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 for t in wrk curl python3; do command -v "$t" >/dev/null || { echo "serve-bench: $t is required (apt-get install wrk curl)" >&2; exit 2; }; done
-[ -f "$ROOT/dist/container/main.js" ] || { echo "serve-bench: run npm run build first" >&2; exit 2; }
+[ -f "$ROOT/dist/bundle/byoc.js" ] || { echo "serve-bench: run npm run build first" >&2; exit 2; }
 
 # The peer folder is read-only in shared/: work on a copy.
 cp -r "$SHARED/peers/serving" "$WORK/peer"
@@ -49,7 +49,7 @@ cp "$TABLE" "$ML/input/data/train/train.csv"
 printf '{"algorithm": "%s", "feature_columns": "review", "label_column": "rating_binary"}\n' "$ALGORITHM" > "$ML/input/config/hyperparameters.json"
 echo "== training $ALGORITHM on $(($(wc -l < "$TABLE") - 1)) rows" >&2
 t0=$(date +%s.%N)
-BYOC_LOG_LEVEL=warn node "$ROOT/dist/container/main.js" train --ml-root "$ML" > "$WORK/train.log" 2>&1 || { cat "$WORK/train.log" >&2; exit 1; }
+BYOC_LOG_LEVEL=warn node "$ROOT/dist/bundle/byoc.js" train --ml-root "$ML" > "$WORK/train.log" 2>&1 || { cat "$WORK/train.log" >&2; exit 1; }
 echo "   trained in $(echo "$(date +%s.%N) - $t0" | bc 2>/dev/null || echo '?') s" >&2
 
 wait_ping() {

@@ -137,7 +137,7 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
     const r = await run(PODMAN[0]!, [...PODMAN.slice(1), 'image', 'inspect', TEST_IMAGE], { timeoutMs: MIN });
     assert.equal(r.code, 0, r.stderr);
     const [info] = JSON.parse(r.stdout) as [{ Config: { Entrypoint: string[]; WorkingDir: string; Labels: Record<string, string>; Env: string[] } }];
-    assert.deepEqual(info.Config.Entrypoint, ['node', '/opt/program/dist/container/main.js']);
+    assert.deepEqual(info.Config.Entrypoint, ['node', '/opt/program/dist/bundle/byoc.js']);
     assert.equal(info.Config.WorkingDir, '/opt/program');
     assert.equal(info.Config.Labels['com.amazonaws.sagemaker.capabilities.accept-bind-to-port'], 'true');
     assert.ok(info.Config.Env.includes('NODE_ENV=production'));

@@ -8,9 +8,9 @@ import {
   DEFAULT_CONFIG_FILE,
   ENVIRONMENT_VARIABLES,
   loadConfig,
-  payloadLimitBytes,
-  resolveWorkerCount,
 } from '../../framework/runtime/config.js';
+import { handOffConfig, inheritedConfig } from '../../framework/runtime/config-handoff.js';
+import { payloadLimitBytes, resolveWorkerCount } from '../../framework/runtime/server-settings.js';
 
 let tmp: string;
 let n = 0;
@@ -187,5 +187,17 @@ describe('loadConfig: BYOC_CONFIG file', () => {
   it('a missing file is a ConfigError naming it', () => {
     const missing = path.join(tmp, 'missing.yaml');
     configError({ BYOC_CONFIG: missing }, missing);
+  });
+});
+
+describe('configuration handed from the serving primary to its workers', () => {
+  it('a worker gets exactly the validated configuration, and nothing without a primary', () => {
+    const env: NodeJS.ProcessEnv = { SAGEMAKER_BIND_TO_PORT: '9123', BYOC_MAX_ROWS: '17' };
+    const config = loadConfig({ env });
+    assert.equal(inheritedConfig(env), undefined);
+    handOffConfig(config, env);
+    assert.deepEqual(inheritedConfig(env), config);
+    assert.equal(inheritedConfig(env)?.server.port, 9123);
+    assert.equal(inheritedConfig(env)?.server.maxRows, 17);
   });
 });

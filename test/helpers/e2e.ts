@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 /** dist/test/helpers → repo root. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const MAIN = path.join(REPO_ROOT, 'dist', 'container', 'main.js');
+export const MAIN = path.join(REPO_ROOT, 'dist', 'bundle', 'byoc.js');
 /** Checked-in copy of the 50-row IMDB sample (the original lives in ../shared/data/imdb_sample). */
 export const IMDB_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'imdb_sample');
 export const SHARED_IMDB_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'imdb_sample');
@@ -91,7 +91,7 @@ export function killAll(): void {
   children.clear();
 }
 
-/** Runs `node dist/container/main.js ...args` to completion (killed after timeoutMs). */
+/** Runs `byoc ...args` (the bundled bin, dist/bundle/byoc.js) to completion (killed after timeoutMs). */
 export function runByoc(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<RunResult> {
   const proc = startByoc(args, env);
   return proc.exit(timeoutMs);

@@ -1,0 +1,14 @@
+/** Server settings derived from the configuration (kept apart from config loading: workers that inherit a validated configuration need these without loading the YAML parser). */
+import os from 'node:os';
+import type { FrameworkConfig } from './config.js';
+
+/** Worker count with "auto" resolved to the number of CPUs. */
+export function resolveWorkerCount(config: FrameworkConfig): number {
+  return config.server.workers === 'auto' ? Math.max(1, os.availableParallelism()) : config.server.workers;
+}
+
+/** Body limit in bytes: the batch limit when SageMaker runs a batch transform, else the real-time one. */
+export function payloadLimitBytes(config: FrameworkConfig): number {
+  const mb = config.batch.enabled ? config.batch.maxPayloadMb : config.server.maxPayloadMb;
+  return Math.floor(mb * 1024 * 1024);
+}
