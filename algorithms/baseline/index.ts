@@ -15,7 +15,7 @@ import type {
   TrainContext,
   TrainResult,
 } from '../../framework/contract/index.js';
-import { RequestError, TrainingError } from '../../framework/contract/index.js';
+import { copyRecord, RequestError, TrainingError } from '../../framework/contract/index.js';
 import { fitColumn, type ColumnFill } from './stats.js';
 
 const MODEL_FILE = 'baseline.json';
@@ -145,7 +145,7 @@ class BaselinePredictor implements Predictor {
     }
     const imputePresent = parseFlag(options.customAttributes.impute_present, 'impute_present');
     const records = batch.records.map((record) => {
-      const out: DataRecord = { ...record };
+      const out: DataRecord = copyRecord(record);
       for (const { column, fill } of this.model.targets) {
         const needed = imputePresent || isMissing(record[column], this.missing);
         out[`${column}_imputed`] = needed ? fill.value : null;

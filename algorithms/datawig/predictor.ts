@@ -1,5 +1,5 @@
 /** Serving: decoded request batches in, one output record per input record out. */
-import { RequestError, type ArtifactStore, type DataRecord, type InputRecord, type PredictOptions, type Predictor, type RecordBatch } from '../../framework/contract/index.js';
+import { copyRecord, RequestError, setKey, type ArtifactStore, type DataRecord, type InputRecord, type PredictOptions, type Predictor, type RecordBatch } from '../../framework/contract/index.js';
 import { MissingSpec } from './columns.js';
 import { decodeWeights, LoadedTarget, type TargetArtifact } from './model.js';
 import type { ModelManifest } from './training.js';
@@ -52,8 +52,8 @@ export class DatawigPredictor implements Predictor {
       if (options.signal.aborted) throw new RequestError('the request was cancelled or timed out', 503);
       const input = batch.records[i]!;
       // complete mode fills columns in order, later models seeing earlier imputations
-      const work: InputRecord = complete ? { ...input } : input;
-      const out: DataRecord = csv ? { ...input } : {};
+      const work: InputRecord = complete ? copyRecord(input) : input;
+      const out: DataRecord = csv ? copyRecord(input) : {};
       const json: DataRecord[] = [];
       const cache = complete ? new Map<string, [number[], number[]]>() : undefined;
       for (const t of this.targets) {
@@ -68,8 +68,8 @@ export class DatawigPredictor implements Predictor {
           best = argmax(t.probs);
           bestP = t.probs[best]!;
           confident = bestP >= t.thresholdsFor(s.precision)[best]!;
-          if (complete && !present && confident) work[label] = t.a.classes[best]!;
-        } else if (complete && !present) work[label] = String(v);
+          if (complete && !present && confident) setKey(work, label, t.a.classes[best]!);
+        } else if (complete && !present) setKey(work, label, String(v));
         if (csv) {
           const show = !present || s.imputePresent;
           if (t.a.task === 'classification') {

@@ -2,7 +2,7 @@
  * The codec contract plus the helpers every codec shares: strict UTF-8 decoding, limit checks,
  * header-less positional mapping via the model's input schema, and prototype-safe record building.
  */
-import type { InputRecord, InputSchema, RecordBatch, DataRecord, Cell } from '../contract/records.js';
+import { setKey, type InputRecord, type InputSchema, type RecordBatch, type DataRecord, type Cell } from '../contract/records.js';
 import { RequestError } from '../contract/errors.js';
 
 /** The layout of a request body; encoders mirror it where that makes sense (CSV header, JSON envelope). */
@@ -58,9 +58,7 @@ export function checkColumnLimit(count: number, limits: DecodeOptions['limits'],
 /** Builds a record without going through setters, so a column named "__proto__" stays a plain key. */
 export function makeRecord(names: readonly string[], values: readonly Cell[]): InputRecord {
   const record: InputRecord = {};
-  for (let i = 0; i < names.length; i++) {
-    Object.defineProperty(record, names[i]!, { value: values[i] ?? null, enumerable: true, writable: true, configurable: true });
-  }
+  for (let i = 0; i < names.length; i++) setKey(record, names[i]!, values[i] ?? null);
   return record;
 }
 

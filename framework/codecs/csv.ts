@@ -15,10 +15,10 @@ import {
   positionalNames,
 } from './codec.js';
 
-interface ParsedRow {
-  fields: string[];
-  /** 1-based line on which the row starts (csv-parse reports where it ends, and miscounts CRLF inside quotes). */
-  line: number;
+/** The parsed rows, and the line each starts on (computed only when an error message needs it). */
+interface ParsedRows {
+  fields: string[][];
+  lineOf(index: number): number;
 }
 
 interface CsvParseError extends Error {
@@ -32,11 +32,12 @@ export class CsvCodec implements Codec {
   decode(body: Uint8Array, options: DecodeOptions): DecodedBatch {
     const text = decodeText(body);
     const rows = this.parseRows(text, options);
-    if (rows.length === 0) throw new RequestError('empty body', 400);
-    const first = rows[0]!;
-    checkColumnLimit(first.fields.length, options.limits, `CSV line ${first.line}`);
+    if (rows.fields.length === 0) throw new RequestError('empty body', 400);
+    const first = rows.fields[0]!;
+    // Guarded here: the message names a line, which costs a second parse.
+    if (first.length > options.limits.maxColumns) checkColumnLimit(first.length, options.limits, `CSV line ${rows.lineOf(0)}`);
 
-    if (this.hasHeader(first.fields, options)) return this.withHeader(rows, options);
+    if (this.hasHeader(first, options)) return this.withHeader(rows, options);
     return this.withoutHeader(rows, options);
   }
 
@@ -48,13 +49,10 @@ export class CsvCodec implements Codec {
     return stringify(rows, { record_delimiter: '\n', eof: true, quoted_match: /\r/ });
   }
 
-  private parseRows(text: string, options: DecodeOptions): ParsedRow[] {
-    // Parse bytes so that info.bytes offsets index the same buffer we count line breaks in.
-    const buffer = Buffer.from(text, 'utf8');
-    let parsed: { record: string[]; info: { bytes: number } }[];
+  private parseRows(text: string, options: DecodeOptions): ParsedRows {
+    let fields: string[][];
     try {
-      parsed = parse(buffer, {
-        info: true,
+      fields = parse(text, {
         // Ragged rows are reported by us with line numbers and counts, never silently dropped.
         relax_column_count: true,
         // Blank lines are kept as records: dropping one would break "one output line per input
@@ -62,29 +60,16 @@ export class CsvCodec implements Codec {
         skip_empty_lines: false,
         // header + maxRows + 1 is enough to know the limit is exceeded without parsing a huge body.
         to: options.limits.maxRows + 2,
-      }) as unknown as { record: string[]; info: { bytes: number } }[];
+      }) as string[][];
     } catch (error) {
       const e = error as CsvParseError;
       const where = e.lines !== undefined ? ` at line ${e.lines}` : '';
       throw new RequestError(`invalid CSV${where}: ${e.message}`, 400);
     }
-    const rows: ParsedRow[] = [];
-    let offset = 0;
-    let line = 1;
-    for (const { record, info } of parsed) {
-      const blank = record.length === 1 && record[0] === '' && (buffer[offset] === 0x0a || buffer[offset] === 0x0d);
-      // Skip line breaks before this record (none are skipped by the parser, kept for safety).
-      while (!blank && offset < info.bytes && (buffer[offset] === 0x0a || buffer[offset] === 0x0d)) {
-        if (buffer[offset] === 0x0a || buffer[offset + 1] !== 0x0a) line++;
-        offset++;
-      }
-      rows.push({ fields: record, line });
-      for (; offset < info.bytes; offset++) {
-        if (buffer[offset] === 0x0a || (buffer[offset] === 0x0d && buffer[offset + 1] !== 0x0a)) line++;
-      }
-    }
-    while (rows.length > 0 && isBlankRow(rows[rows.length - 1]!.fields)) rows.pop();
-    return rows;
+    while (fields.length > 0 && isBlankRow(fields[fields.length - 1]!)) fields.pop();
+    let lines: number[] | undefined;
+    // Line numbers cost a second, slower parse (csv-parse's per-record info): only error paths ask.
+    return { fields, lineOf: (index) => (lines ??= startLines(text, options))[index] ?? 0 };
   }
 
   private hasHeader(firstRow: string[], options: DecodeOptions): boolean {
@@ -102,56 +87,54 @@ export class CsvCodec implements Codec {
     return names.every((name) => cells.has(name));
   }
 
-  private withHeader(rows: ParsedRow[], options: DecodeOptions): DecodedBatch {
-    const header = rows[0]!;
+  private withHeader(rows: ParsedRows, options: DecodeOptions): DecodedBatch {
+    const headerLine = (): number => rows.lineOf(0);
     // Header names are trimmed ("a, b" is a common hand-written header); cell values never are.
-    const columns = header.fields.map((name) => name.trim());
+    const columns = rows.fields[0]!.map((name) => name.trim());
     const empty = columns.flatMap((name, i) => (name === '' ? [i + 1] : []));
     if (empty.length > 0) {
-      throw new RequestError(`CSV header (line ${header.line}) has an empty column name at position ${empty.join(', ')}`, 400);
+      throw new RequestError(`CSV header (line ${headerLine()}) has an empty column name at position ${empty.join(', ')}`, 400);
     }
     const seen = new Set<string>();
     const duplicates = new Set<string>();
     for (const name of columns) (seen.has(name) ? duplicates : seen).add(name);
     if (duplicates.size > 0) {
-      throw new RequestError(`CSV header (line ${header.line}) has duplicate column names: ${[...duplicates].map((n) => `"${n}"`).join(', ')}`, 400);
+      throw new RequestError(`CSV header (line ${headerLine()}) has duplicate column names: ${[...duplicates].map((n) => `"${n}"`).join(', ')}`, 400);
     }
-    const data = rows.slice(1);
-    if (data.length === 0) throw new RequestError(`CSV has a header row (line ${header.line}) but no data rows`, 400);
-    checkRowLimit(data.length, options.limits, 'CSV body');
-    const records: InputRecord[] = data.map((row) => {
-      if (row.fields.length !== columns.length) {
-        throw new RequestError(`CSV line ${row.line} has ${row.fields.length} fields, but the header (line ${header.line}) has ${columns.length}`, 400);
+    const count = rows.fields.length - 1;
+    if (count === 0) throw new RequestError(`CSV has a header row (line ${headerLine()}) but no data rows`, 400);
+    checkRowLimit(count, options.limits, 'CSV body');
+    const records: InputRecord[] = new Array(count);
+    for (let i = 1; i <= count; i++) {
+      const row = rows.fields[i]!;
+      if (row.length !== columns.length) {
+        throw new RequestError(`CSV line ${rows.lineOf(i)} has ${row.length} fields, but the header (line ${headerLine()}) has ${columns.length}`, 400);
       }
-      return makeRecord(columns, row.fields);
-    });
+      records[i - 1] = makeRecord(columns, row);
+    }
     return { shape: 'csv-header', columns, records };
   }
 
-  private withoutHeader(rows: ParsedRow[], options: DecodeOptions): DecodedBatch {
+  private withoutHeader(rows: ParsedRows, options: DecodeOptions): DecodedBatch {
     const schema = options.schema;
     if (!schema) {
       throw new RequestError('CSV without a header cannot be mapped to columns: no model schema is available; send a header row', 400);
     }
-    checkRowLimit(rows.length, options.limits, 'CSV body');
-    let columns: string[] | undefined;
-    let firstLine = 0;
-    const records = rows.map((row) => {
-      if (columns === undefined) {
-        const names = positionalNames(schema, row.fields.length);
-        if (!Array.isArray(names)) {
-          throw new RequestError(`CSV line ${row.line} has ${row.fields.length} fields, but without a header the model expects ${names.expected}`, 400);
-        }
-        columns = names;
-        firstLine = row.line;
-      } else if (row.fields.length !== columns.length) {
-        const names = positionalNames(schema, row.fields.length);
+    checkRowLimit(rows.fields.length, options.limits, 'CSV body');
+    const first = rows.fields[0]!;
+    const columns = positionalNames(schema, first.length);
+    if (!Array.isArray(columns)) {
+      throw new RequestError(`CSV line ${rows.lineOf(0)} has ${first.length} fields, but without a header the model expects ${columns.expected}`, 400);
+    }
+    const records = rows.fields.map((row, i) => {
+      if (row.length !== columns.length) {
+        const names = positionalNames(schema, row.length);
         const hint = Array.isArray(names) ? '' : `; without a header the model expects ${names.expected}`;
-        throw new RequestError(`CSV line ${row.line} has ${row.fields.length} fields, but line ${firstLine} has ${columns.length}${hint}`, 400);
+        throw new RequestError(`CSV line ${rows.lineOf(i)} has ${row.length} fields, but line ${rows.lineOf(0)} has ${columns.length}${hint}`, 400);
       }
-      return makeRecord(columns, row.fields);
+      return makeRecord(columns, row);
     });
-    return { shape: 'csv-headerless', columns: columns ?? [], records };
+    return { shape: 'csv-headerless', columns, records };
   }
 }
 
@@ -161,6 +144,36 @@ function cellText(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   // Nested outputs (e.g. top-k lists) travel as JSON text inside one cell.
   return JSON.stringify(value) ?? '';
+}
+
+/**
+ * The 1-based line on which each record starts. csv-parse reports where a record ends (and
+ * miscounts CRLF inside quotes), so lines are counted in the bytes between records' end offsets.
+ */
+function startLines(text: string, options: DecodeOptions): number[] {
+  const buffer = Buffer.from(text, 'utf8');
+  const parsed = parse(buffer, {
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    to: options.limits.maxRows + 2,
+  }) as unknown as { record: string[]; info: { bytes: number } }[];
+  const lines: number[] = [];
+  let offset = 0;
+  let line = 1;
+  for (const { record, info } of parsed) {
+    const blank = record.length === 1 && record[0] === '' && (buffer[offset] === 0x0a || buffer[offset] === 0x0d);
+    // Skip line breaks before this record (none are skipped by the parser, kept for safety).
+    while (!blank && offset < info.bytes && (buffer[offset] === 0x0a || buffer[offset] === 0x0d)) {
+      if (buffer[offset] === 0x0a || buffer[offset + 1] !== 0x0a) line++;
+      offset++;
+    }
+    lines.push(line);
+    for (; offset < info.bytes; offset++) {
+      if (buffer[offset] === 0x0a || (buffer[offset] === 0x0d && buffer[offset + 1] !== 0x0a)) line++;
+    }
+  }
+  return lines;
 }
 
 function isBlankRow(fields: string[]): boolean {

@@ -45,3 +45,21 @@ export interface ColumnSpec {
   /** What the algorithm inferred or was told; informational for clients and the manifest. */
   type?: 'numeric' | 'categorical' | 'text' | 'unknown';
 }
+
+/** Sets an own key, also when it is "__proto__" (plain assignment would replace the prototype instead). */
+export function setKey(record: DataRecord, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+}
+
+/**
+ * A shallow copy of a record that stays a plain, fast object (a "__proto__" column included).
+ * Use it instead of `{ ...record }` and `Object.assign`: in V8 (Node 20) a spread copy that then
+ * gains keys is ~15x slower, and Object.assign turns a "__proto__" column into a prototype.
+ */
+export function copyRecord<R extends DataRecord>(record: R): R {
+  const out: DataRecord = {};
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) setKey(out, keys[i]!, record[keys[i]!]);
+  return out as R;
+}
