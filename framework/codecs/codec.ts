@@ -91,5 +91,12 @@ export function typeName(value: unknown): string {
 
 /** Serialises records for JSON output; NaN and ±Infinity become null (JSON.stringify's own behaviour, made explicit). */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? String(v) : v));
+  // JSON.stringify already writes NaN and ±Infinity as null; only a BigInt makes it throw. A
+  // replacer function costs a call per value, so it is used only for that rare case.
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+  }
 }

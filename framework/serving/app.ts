@@ -14,7 +14,7 @@ import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from './custom-attrib
 import type { ModelHost, ModelState } from './model-host.js';
 import { readRequestBody } from './request-body.js';
 
-type Env = { Bindings: HttpBindings; Variables: { requestId: string } };
+type Env = { Bindings: HttpBindings; Variables: { requestId: string; bytes: number | undefined } };
 
 export interface AppDependencies {
   config: FrameworkConfig;
@@ -29,20 +29,27 @@ export interface AppDependencies {
 
 const JSON_TYPE = 'application/json';
 
-/** Sends a text body with an explicit Content-Length (the access log reports it). */
-function textResponse(c: Context<Env>, status: number, text: string, type: string): Response {
-  return c.body(text, status as 200, { 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(text)) });
+/**
+ * Every response of the API: a text body with Content-Length and the request id. Built directly
+ * with plain-object headers: @hono/node-server then writes it without creating a WHATWG Headers
+ * object (hono's c.body() builds one per response, and reading c.res.headers afterwards builds
+ * another): about 10% of the CPU time of a small request.
+ */
+function textResponse(c: Context<Env>, status: number, text: string, type?: string, extra?: Record<string, string>): Response {
+  const bytes = Buffer.byteLength(text);
+  c.set('bytes', bytes);
+  const headers: Record<string, string> = { 'Content-Length': String(bytes), 'X-Request-Id': c.get('requestId'), ...extra };
+  if (type) headers['Content-Type'] = type;
+  return new Response(text, { status, headers });
 }
 
-function errorResponse(c: Context<Env>, status: number, message: string): Response {
-  return textResponse(c, status, JSON.stringify({ error: message, requestId: c.get('requestId') }), JSON_TYPE);
+function errorResponse(c: Context<Env>, status: number, message: string, extra?: Record<string, string>): Response {
+  return textResponse(c, status, JSON.stringify({ error: message, requestId: c.get('requestId') }), JSON_TYPE, extra);
 }
 
 function methodNotAllowed(allow: string) {
-  return (c: Context<Env>): Response => {
-    c.header('Allow', allow);
-    return errorResponse(c, 405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`);
-  };
+  return (c: Context<Env>): Response =>
+    errorResponse(c, 405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, { Allow: allow });
 }
 
 export function createApp(deps: AppDependencies): Hono<Env> {
@@ -60,13 +67,18 @@ export function createApp(deps: AppDependencies): Hono<Env> {
       c.req.header('x-amzn-sagemaker-inference-id') ?? c.req.header('x-request-id') ?? `${idPrefix}${(++counter).toString(36)}`;
     c.set('requestId', requestId.slice(0, 128));
     await next();
-    c.res.headers.set('X-Request-Id', c.get('requestId'));
-    const length = c.res.headers.get('content-length');
+    let bytes = c.get('bytes');
+    if (bytes === undefined) {
+      // A response not made by textResponse (hono's own): add the id the slow way.
+      c.res.headers.set('X-Request-Id', c.get('requestId'));
+      const length = c.res.headers.get('content-length');
+      bytes = length === null ? undefined : Number(length);
+    }
     logger.info('request', {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      bytes: length === null ? undefined : Number(length),
+      bytes,
       ms: Math.round((performance.now() - started) * 100) / 100,
       requestId: c.get('requestId'),
     });
@@ -74,18 +86,23 @@ export function createApp(deps: AppDependencies): Hono<Env> {
 
   app.get('/ping', (c) => {
     const state = model.state;
-    if (state.status === 'ready') return c.body(null, 200);
+    if (state.status === 'ready') return textResponse(c, 200, '');
     return errorResponse(c, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
   });
   app.all('/ping', methodNotAllowed('GET'));
 
   app.get('/execution-parameters', (c) =>
-    c.json({
-      MaxConcurrentTransforms:
-        config.batch.maxConcurrentTransforms === 'auto' ? deps.workers : config.batch.maxConcurrentTransforms,
-      BatchStrategy: config.batch.strategy,
-      MaxPayloadInMB: Math.floor(config.batch.maxPayloadMb),
-    }),
+    textResponse(
+      c,
+      200,
+      JSON.stringify({
+        MaxConcurrentTransforms:
+          config.batch.maxConcurrentTransforms === 'auto' ? deps.workers : config.batch.maxConcurrentTransforms,
+        BatchStrategy: config.batch.strategy,
+        MaxPayloadInMB: Math.floor(config.batch.maxPayloadMb),
+      }),
+      JSON_TYPE,
+    ),
   );
   app.all('/execution-parameters', methodNotAllowed('GET'));
 
@@ -145,8 +162,10 @@ export function createApp(deps: AppDependencies): Hono<Env> {
       if (!incoming.readableEnded) {
         // An unread body would corrupt the next request on this keep-alive connection: drain small
         // ones, but close the connection rather than read an oversized or stalled one.
-        if (error instanceof RequestError && (error.status === 413 || error.status === 504)) c.header('Connection', 'close');
-        else incoming.resume();
+        if (error instanceof RequestError && (error.status === 413 || error.status === 504)) {
+          return errorResponse(c, error.status, error.message, { Connection: 'close' });
+        }
+        incoming.resume();
       }
       if (error instanceof RequestError) return errorResponse(c, error.status, error.message);
       logger.error('unexpected error while answering /invocations', {

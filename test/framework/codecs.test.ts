@@ -105,8 +105,13 @@ describe('CSV decode', () => {
     rejects(() => csv.decode(utf8('a,b\r\n1,"x\r\ny"\r\n\r\n1,2\r\n'), opts()), 400, 'CSV line 4 has 1 fields');
   });
 
-  it('reports an unclosed quote with the line', () => {
-    rejects(() => csv.decode(utf8('a,b\n1,2\n3,"open\n'), opts()), 400, /invalid CSV at line \d/, /Quote Not Closed/);
+  it('reports an unclosed quote and a bad closing quote with their lines', () => {
+    rejects(() => csv.decode(utf8('a,b\n1,2\n3,"open\n'), opts()), 400, /^invalid CSV at line 3: a quoted field is never closed/);
+    rejects(() => csv.decode(utf8('a,b\r\n1,"x\r\ny"\r\n3,"4"x\r\n'), opts()), 400, /^invalid CSV at line 4: a quoted field's closing quote is followed by other characters/);
+  });
+
+  it('takes a quote inside an unquoted cell literally (as spreadsheets and most readers do)', () => {
+    assert.deepEqual(csv.decode(utf8('a,b\n1,6" tall\n'), opts()).records, [{ a: '1', b: '6" tall' }]);
   });
 
   it('rejects duplicate and empty header names, naming them', () => {
