@@ -5,7 +5,7 @@ import { handOffConfig, inheritedConfig } from '../runtime/config-handoff.js';
 import { resolveWorkerCount } from '../runtime/server-settings.js';
 import { JsonLogger } from '../runtime/logger.js';
 import { resolvePaths } from '../sagemaker/paths.js';
-import { isPrimary, isReplacementWorker, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
+import { exitWorkerFatally, isPrimary, isReplacementWorker, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
 import type { RunningWorker } from '../serving/worker.js';
 
 export interface ServeFlags {
@@ -62,19 +62,27 @@ export async function serveCommand(
   ]);
   const context = await createCommandContext(await algorithms(), 'worker', paths, inheritedConfig());
   const { config, logger } = context;
-  worker = await startWorker({
-    config,
-    logger,
-    registry: context.registry,
-    codecs: context.container.get<CodecRegistry>(TOKENS.Codecs),
-    modelDir: paths.modelDir,
-    workers: resolveWorkerCount(config),
-    loadBeforeListening: isReplacementWorker(),
-    onDrained: () => {
-      logger.flush();
-      process.exit(0);
-    },
-  });
+  try {
+    worker = await startWorker({
+      config,
+      logger,
+      registry: context.registry,
+      codecs: context.container.get<CodecRegistry>(TOKENS.Codecs),
+      modelDir: paths.modelDir,
+      workers: resolveWorkerCount(config),
+      loadBeforeListening: isReplacementWorker(),
+      onDrained: () => {
+        logger.flush();
+        process.exit(0);
+      },
+    });
+  } catch (error) {
+    const reason = listenFailure(error, config.server.host, config.server.port);
+    logger.error('worker cannot serve', { reason });
+    logger.flush();
+    exitWorkerFatally(reason, () => process.exit(1));
+    return;
+  }
   if (shutdownRequested) void worker.shutdown();
   void worker.loaded.then((state) =>
     reportModelState(
@@ -83,4 +91,14 @@ export async function serveCommand(
         : { type: 'model', status: 'failed', reason: state.status === 'failed' ? state.reason : 'unknown' },
     ),
   );
+}
+
+/** A readable reason for a failed start, naming the address for the usual listen errors. */
+function listenFailure(error: unknown, host: string, port: number): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE') return `port ${port} is already in use (${where}); stop the other server or set SAGEMAKER_BIND_TO_PORT / --port`;
+  if (code === 'EACCES') return `not allowed to listen on ${where} (ports below 1024 need privileges)`;
+  if (code === 'EADDRNOTAVAIL') return `address ${host} is not available on this machine (BYOC_HOST)`;
+  return (error as Error).message;
 }

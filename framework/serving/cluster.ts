@@ -6,13 +6,17 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../contract/algorithm.js';
 
-export type WorkerMessage = { type: 'model'; status: 'ready' | 'failed'; loadMs?: number; reason?: string } | { type: 'shutdown' };
+export type WorkerMessage =
+  | { type: 'model'; status: 'ready' | 'failed'; loadMs?: number; reason?: string }
+  /** The worker cannot serve at all (e.g. the port is taken): every worker would fail alike. */
+  | { type: 'fatal'; reason: string }
+  | { type: 'shutdown' };
 
 export interface PrimaryOptions {
   workers: number;
   logger: Logger;
   shutdownGraceSeconds: number;
-  /** Resolves when shutdown completes; the caller exits the process. */
+  /** Called when shutdown completes, with the exit code; the caller exits the process. */
   onExit: (code: number) => void;
 }
 
@@ -27,6 +31,12 @@ export function runPrimary(options: PrimaryOptions): void {
     const worker = cluster.fork(replacement ? { [REPLACEMENT_ENV]: '1' } : {});
     const bornAt = Date.now();
     worker.on('message', (message: WorkerMessage) => {
+      if (message?.type === 'fatal') {
+        // Replacing the worker would fail the same way, forever: stop with the reason instead.
+        logger.error('a worker cannot start; stopping the server', { workerPid: worker.process.pid, reason: message.reason });
+        shutdown('worker start-up failure', 1);
+        return;
+      }
       if (message?.type !== 'model') return;
       if (message.status === 'ready') {
         readyCount += 1;
@@ -62,15 +72,15 @@ export function runPrimary(options: PrimaryOptions): void {
 
   for (let i = 0; i < options.workers; i++) fork(false);
 
-  const shutdown = (signal: string): void => {
+  function shutdown(signal: string, exitCode = 0): void {
     if (shuttingDown) return;
     shuttingDown = true;
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && !w.isDead());
     logger.info('shutting down: workers finish in-flight requests', { signal, workers: workers.length });
     let remaining = workers.length;
     const done = (): void => {
-      logger.info('server stopped');
-      options.onExit(0);
+      logger.info('server stopped', { exitCode });
+      options.onExit(exitCode);
     };
     if (remaining === 0) return done();
     const killer = setTimeout(() => {
@@ -90,10 +100,12 @@ export function runPrimary(options: PrimaryOptions): void {
           done();
         }
       });
-      if (w.isConnected()) w.send({ type: 'shutdown' } satisfies WorkerMessage);
-      else w.process.kill('SIGTERM');
+      // A worker that is exiting already may close its channel before the message gets through.
+      const signalInstead = (): void => void (w.isDead() || w.process.kill('SIGTERM'));
+      if (w.isConnected()) w.send({ type: 'shutdown' } satisfies WorkerMessage, (error: Error | null) => error && signalInstead());
+      else signalInstead();
     }
-  };
+  }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
@@ -105,6 +117,12 @@ export function onWorkerShutdown(shutdown: () => void): void {
   });
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+}
+
+/** In a worker that cannot serve: tells the primary (which stops the server) and exits. */
+export function exitWorkerFatally(reason: string, exit: () => void): void {
+  if (process.send && process.connected) process.send({ type: 'fatal', reason } satisfies WorkerMessage, () => exit());
+  else exit();
 }
 
 export function reportModelState(message: WorkerMessage): void {

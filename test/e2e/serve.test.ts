@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import {
@@ -484,4 +485,23 @@ describe('serve: model that cannot be loaded', () => {
       assert.equal(server.proc.child.exitCode, null, 'server still running');
     });
   }
+});
+
+describe('serve: the port is already taken', () => {
+  it('exits 1 at once with the port named, instead of replacing workers forever', async () => {
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as net.AddressInfo).port;
+    try {
+      const started = Date.now();
+      const result = await runByoc(['serve', '--ml-root', baselineRoot, '--port', String(port), '--workers', '2'], {}, 15_000);
+      assert.equal(result.code, 1, `exit code; stdout: ${result.stdout}`);
+      assert.ok(Date.now() - started < 10_000, 'stops without waiting for a grace period');
+      const lines = jsonLines(result.stdout);
+      const primary = lines.find((l) => l.role === 'primary' && l.msg === 'a worker cannot start; stopping the server');
+      assert.match(String(primary?.reason), new RegExp(`port ${port} is already in use`));
+    } finally {
+      squatter.close();
+    }
+  });
 });
