@@ -5,7 +5,7 @@
  */
 import type { Cell } from '../../framework/contract/index.js';
 import { MissingSpec, parseNumber, type ColumnType } from './columns.js';
-import { bucketOf, fnv1a, hashedNgrams, ngrams, type TokenKind } from './hashing.js';
+import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, type TokenKind } from './hashing.js';
 
 export interface TextFeature {
   name: string;
@@ -148,14 +148,43 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
+/** Sparse entries (bucket row, weight) appended row after row into reusable typed arrays. */
+export class SparseEntries {
+  idx = new Int32Array(1024);
+  val = new Float32Array(1024);
+  length = 0;
+
+  push(index: number, value: number): void {
+    if (this.length === this.idx.length) this.grow();
+    this.idx[this.length] = index;
+    this.val[this.length++] = value;
+  }
+
+  private grow(): void {
+    const idx = new Int32Array(this.idx.length * 2);
+    const val = new Float32Array(this.val.length * 2);
+    idx.set(this.idx);
+    val.set(this.val);
+    this.idx = idx;
+    this.val = val;
+  }
+}
+
+/** Encodings of text cells shared by the models of one row (complete mode). */
+export type EncodingCache = Map<string, [Int32Array, Float32Array]>;
+
 /** A fitted featurizer ready to encode rows fast (idf tables, vocab maps). */
 export class Featurizer {
   readonly missing: MissingSpec;
   private readonly idf: (Float32Array | undefined)[];
   private readonly vocab: Map<string, number>[];
   private readonly seeds: number[];
-  private readonly scratch: number[] = [];
-  private sorted = new Int32Array(1024);
+  private readonly scratch = new IdList();
+  // Duplicate n-grams of a cell are counted with generation stamps per bucket: O(n), no sort.
+  private stamp = new Int32Array(0);
+  private counts = new Int32Array(0);
+  private generation = 0;
+  private unique = new Int32Array(1024);
 
   constructor(readonly spec: FeaturizerSpec) {
     this.missing = new MissingSpec(spec.missingTokens);
@@ -173,30 +202,55 @@ export class Featurizer {
     return [...this.spec.text, ...this.spec.cat, ...this.spec.num].map((c) => c.name);
   }
 
+  /** Distinct ids (in first-seen order) into `this.unique`, their multiplicities into `this.counts`; returns how many. */
+  private countDistinct(list: IdList, buckets: number): number {
+    const { ids, length } = list;
+    if (this.stamp.length < buckets) {
+      this.stamp = new Int32Array(buckets);
+      this.counts = new Int32Array(buckets);
+    }
+    if (this.unique.length < length) this.unique = new Int32Array(length * 2);
+    if (this.generation === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.generation = 0;
+    }
+    const gen = ++this.generation;
+    const { stamp, counts, unique } = this;
+    let n = 0;
+    for (let i = 0; i < length; i++) {
+      const b = ids[i]!;
+      if (stamp[b] !== gen) {
+        stamp[b] = gen;
+        counts[b] = 0;
+        unique[n++] = b;
+      }
+      counts[b]!++;
+    }
+    return n;
+  }
+
   /**
    * Appends the sparse entries of one row to idx/val and writes its dense numeric part into
    * `num` at `numOffset`. With `tokens`, records which text n-gram produced each entry (for explanations).
    */
   encodeRow(
     row: Record<string, Cell>,
-    idx: number[],
-    val: number[],
+    out: SparseEntries,
     num: Float32Array,
     numOffset: number,
     tokens?: (string | null)[],
-    cache?: Map<string, [number[], number[]]>,
+    cache?: EncodingCache,
   ): void {
     const { spec } = this;
     for (let ti = 0; ti < spec.text.length; ti++) {
       const t = spec.text[ti]!;
       const v = this.missing.value(row[t.name]);
       if (v === null) {
-        idx.push(t.missingRow);
-        val.push(1);
+        out.push(t.missingRow, 1);
         tokens?.push(null);
         continue;
       }
-      const start = idx.length;
+      const start = out.length;
       let norm = 0;
       const idf = this.idf[ti];
       // complete mode: the models of one row share the encodings of its text cells
@@ -204,8 +258,7 @@ export class Featurizer {
       const hit = key ? cache!.get(key) : undefined;
       if (hit) {
         for (let i = 0; i < hit[0].length; i++) {
-          idx.push(hit[0][i]!);
-          val.push(hit[1][i]!);
+          out.push(hit[0][i]!, hit[1][i]!);
         }
         continue;
       }
@@ -220,43 +273,35 @@ export class Featurizer {
         }
         for (const [b, c] of counts) {
           const w = (1 + Math.log(c)) * (idf ? idf[b]! : 1);
-          idx.push(b);
-          val.push(w);
+          out.push(b, w);
           norm += w * w;
           tokens.push(names.get(b)!);
         }
       } else {
-        // hot path: hash without strings, count duplicates by sorting (cheaper than a Map)
+        // hot path: hash without strings, count duplicates with stamps (cheaper than a Map or a sort)
         const ids = this.scratch;
         ids.length = 0;
         hashedNgrams(v, t.tokens, spec.wordRange, spec.charRange, this.seeds[ti]!, spec.buckets, ids);
-        if (ids.length > this.sorted.length) this.sorted = new Int32Array(ids.length * 2);
-        const sorted = this.sorted.subarray(0, ids.length);
-        for (let i = 0; i < ids.length; i++) sorted[i] = ids[i]!;
-        sorted.sort();
-        for (let i = 0; i < sorted.length; ) {
-          const b = sorted[i]!;
-          let j = i + 1;
-          while (j < sorted.length && sorted[j] === b) j++;
-          const w = (1 + Math.log(j - i)) * (idf ? idf[b]! : 1);
-          idx.push(b);
-          val.push(w);
+        const unique = this.countDistinct(ids, spec.buckets);
+        const counts = this.counts;
+        for (let i = 0; i < unique; i++) {
+          const b = this.unique[i]!;
+          const w = (1 + Math.log(counts[b]!)) * (idf ? idf[b]! : 1);
+          out.push(b, w);
           norm += w * w;
-          i = j;
         }
       }
       if (norm > 0) {
         const inv = 1 / Math.sqrt(norm);
-        for (let i = start; i < val.length; i++) val[i]! *= inv;
+        for (let i = start; i < out.length; i++) out.val[i]! *= inv;
       }
-      if (key) cache!.set(key, [idx.slice(start), val.slice(start)]);
+      if (key) cache!.set(key, [out.idx.slice(start, out.length), out.val.slice(start, out.length)]);
     }
     for (let ci = 0; ci < spec.cat.length; ci++) {
       const c = spec.cat[ci]!;
       const v = this.missing.value(row[c.name]);
       const k = v === null ? -2 : (this.vocab[ci]!.get(v) ?? -1);
-      idx.push(c.offset + 2 + k);
-      val.push(1);
+      out.push(c.offset + 2 + k, 1);
       tokens?.push(null);
     }
     for (const f of spec.num) {
@@ -274,14 +319,14 @@ export class Featurizer {
   }
 
   encodeTable(rows: Record<string, Cell>[]): EncodedTable {
-    const idx: number[] = [];
-    const val: number[] = [];
+    const entries = new SparseEntries();
     const rowPtr = new Int32Array(rows.length + 1);
     const num = new Float32Array(rows.length * this.spec.numDim);
     for (let i = 0; i < rows.length; i++) {
-      this.encodeRow(rows[i]!, idx, val, num, i * this.spec.numDim);
-      rowPtr[i + 1] = idx.length;
+      this.encodeRow(rows[i]!, entries, num, i * this.spec.numDim);
+      rowPtr[i + 1] = entries.length;
     }
-    return { n: rows.length, rowPtr, idx: Int32Array.from(idx), val: Float32Array.from(val), num, numDim: this.spec.numDim };
+    const { idx, val, length } = entries;
+    return { n: rows.length, rowPtr, idx: idx.slice(0, length), val: val.slice(0, length), num, numDim: this.spec.numDim };
   }
 }

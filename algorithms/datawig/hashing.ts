@@ -66,30 +66,113 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
+/** True when every UTF-16 unit is ASCII: then `WORD_RE` reduces to the byte scanner below. */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+const isLetter = (c: number): boolean => c >= 97 && c <= 122; // lowercased ASCII
+const isLetterOrDigit = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 57);
+
+/**
+ * Word spans of lowercased ASCII text as [start, end) pairs in `spans`, exactly the tokens of
+ * `WORD_RE` (letters/digits, optionally an apostrophe and letters): the serving hot path, without
+ * a Unicode regex and without a string per word. Returns the number of words.
+ */
+function asciiWordSpans(lower: string, spans: Int32Array): number {
+  let n = 0;
+  for (let i = 0; i < lower.length; ) {
+    if (!isLetterOrDigit(lower.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < lower.length && isLetterOrDigit(lower.charCodeAt(j))) j++;
+    if (lower.charCodeAt(j) === 39 && isLetter(lower.charCodeAt(j + 1))) {
+      j += 2;
+      while (j < lower.length && isLetter(lower.charCodeAt(j))) j++;
+    }
+    spans[2 * n] = i;
+    spans[2 * n + 1] = j;
+    n++;
+    i = j;
+  }
+  return n;
+}
+
+let spanScratch = new Int32Array(256);
+
+function fnvRange(h: number, s: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** A growable list of bucket ids (typed, reused across rows: no allocation per n-gram). */
+export class IdList {
+  ids = new Int32Array(1024);
+  length = 0;
+
+  push(id: number): void {
+    if (this.length === this.ids.length) {
+      const grown = new Int32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.length++] = id;
+  }
+
+  toArray(): number[] {
+    return Array.from(this.ids.subarray(0, this.length));
+  }
+}
+
+/** `fmix(h) % buckets`, with a mask when buckets is a power of two (no float modulo). */
+function bucketer(buckets: number): (h: number) => number {
+  const mask = buckets - 1;
+  return (buckets & mask) === 0 ? (h) => fmix(h) & mask : (h) => fmix(h) % buckets;
+}
+
 /**
  * Buckets of the n-grams of `ngrams(text, ...)` hashed with seed `fnv1a(salt)`, without building
  * the n-gram strings (FNV-1a is streamed over each n-gram): the serving hot path. Same ids as
- * `bucketOf` on the strings (tested).
+ * `bucketOf` on the strings (tested). Appends to `out`.
  */
-export function hashedNgrams(text: string, kind: TokenKind, wordRange: [number, number], charRange: [number, number], seed: number, buckets: number, out: number[]): void {
+export function hashedNgrams(text: string, kind: TokenKind, wordRange: [number, number], charRange: [number, number], seed: number, buckets: number, out: IdList): void {
+  const bucket = bucketer(buckets);
+  const lower = text.toLowerCase();
   if (kind === 'words' || kind === 'both') {
-    const w = words(text);
-    for (let n = wordRange[0]; n <= wordRange[1]; n++) {
-      for (let i = 0; i + n <= w.length; i++) {
-        let h = fnvStep(seed >>> 0, w[i]!);
-        for (let k = 1; k < n; k++) h = fnvStep(Math.imul(h ^ 32, 0x01000193), w[i + k]!);
-        out.push(fmix(h) % buckets);
+    if (isAscii(lower)) {
+      // Words as spans of `lower`: a text has at most length/2 + 1 words.
+      if (spanScratch.length < lower.length + 2) spanScratch = new Int32Array(2 * lower.length + 2);
+      const spans = spanScratch;
+      const count = asciiWordSpans(lower, spans);
+      for (let n = wordRange[0]; n <= wordRange[1]; n++) {
+        for (let i = 0; i + n <= count; i++) {
+          let h = fnvRange(seed >>> 0, lower, spans[2 * i]!, spans[2 * i + 1]!);
+          for (let k = 1; k < n; k++) h = fnvRange(Math.imul(h ^ 32, 0x01000193), lower, spans[2 * (i + k)]!, spans[2 * (i + k) + 1]!);
+          out.push(bucket(h));
+        }
+      }
+    } else {
+      const w = lower.match(WORD_RE) ?? [];
+      for (let n = wordRange[0]; n <= wordRange[1]; n++) {
+        for (let i = 0; i + n <= w.length; i++) {
+          let h = fnvStep(seed >>> 0, w[i]!);
+          for (let k = 1; k < n; k++) h = fnvStep(Math.imul(h ^ 32, 0x01000193), w[i + k]!);
+          out.push(bucket(h));
+        }
       }
     }
   }
   if (kind === 'chars' || kind === 'both') {
-    const t = ` ${text.toLowerCase().replace(/\s+/g, ' ').trim()} `;
+    const t = ` ${lower.replace(/\s+/g, ' ').trim()} `;
     const start = Math.imul((seed >>> 0) ^ 35, 0x01000193); // '#'
     for (let i = 0; i < t.length; i++) {
       let h = start;
       for (let n = 1; n <= charRange[1] && i + n <= t.length; n++) {
         h = Math.imul(h ^ t.charCodeAt(i + n - 1), 0x01000193);
-        if (n >= charRange[0]) out.push(fmix(h) % buckets);
+        if (n >= charRange[0]) out.push(bucket(h));
       }
     }
   }

@@ -5,7 +5,7 @@
 import { TrainingError, type Cell, type InputRecord } from '../../framework/contract/index.js';
 import { classReport, ece, fitTemperature, precisionCurves, softmaxInto, thresholdFor, type ClassReport } from './calibration.js';
 import { parseNumber, type ColumnType } from './columns.js';
-import { Featurizer, fitFeaturizer, type FeaturizerSpec } from './features.js';
+import { Featurizer, fitFeaturizer, SparseEntries, type EncodingCache, type FeaturizerSpec } from './features.js';
 import { Net, rng, weightShapes, type NetSpec } from './net.js';
 import type { Tf } from './tf-backend.js';
 import { evaluate, trainNet, type EpochReport, type Split, type Task } from './train.js';
@@ -282,10 +282,7 @@ function classExplanations(a: TargetArtifact, weights: Map<string, Float32Array>
 export class LoadedTarget {
   readonly featurizer: Featurizer;
   readonly net: Net;
-  private readonly idx: number[] = [];
-  private readonly val: number[] = [];
-  private idxT = new Int32Array(1024);
-  private valT = new Float32Array(1024);
+  private readonly entries = new SparseEntries();
   private readonly num: Float32Array;
   private readonly logits: Float64Array;
   readonly probs: Float64Array;
@@ -300,20 +297,11 @@ export class LoadedTarget {
   }
 
   /** Runs one row; afterwards `probs` holds calibrated class probabilities. Returns the regression value for numeric targets. */
-  run(row: Record<string, Cell>, keep?: Float32Array[], tokens?: (string | null)[], cache?: Map<string, [number[], number[]]>): number {
-    this.idx.length = 0;
-    this.val.length = 0;
-    this.featurizer.encodeRow(row, this.idx, this.val, this.num, 0, tokens, cache);
-    const n = this.idx.length;
-    if (n > this.idxT.length) {
-      this.idxT = new Int32Array(n * 2);
-      this.valT = new Float32Array(n * 2);
-    }
-    for (let i = 0; i < n; i++) {
-      this.idxT[i] = this.idx[i]!;
-      this.valT[i] = this.val[i]!;
-    }
-    this.net.forward(this.idxT, this.valT, 0, n, this.num, 0, this.logits, keep);
+  run(row: Record<string, Cell>, keep?: Float32Array[], tokens?: (string | null)[], cache?: EncodingCache): number {
+    const entries = this.entries;
+    entries.length = 0;
+    this.featurizer.encodeRow(row, entries, this.num, 0, tokens, cache);
+    this.net.forward(entries.idx, entries.val, 0, entries.length, this.num, 0, this.logits, keep);
     if (this.a.task === 'regression') return this.logits[0]! * this.a.labelStd + this.a.labelMean;
     softmaxInto(this.logits, 0, this.a.net.outDim, this.a.temperature, this.probs);
     return NaN;
@@ -348,7 +336,7 @@ export class LoadedTarget {
     const out: [string, number][] = [];
     for (let i = 0; i < tokens.length; i++) {
       const t = tokens[i];
-      if (t) out.push([t, this.net.tokenScore(this.idx[i]!, this.val[i]!, g)]);
+      if (t) out.push([t, this.net.tokenScore(this.entries.idx[i]!, this.entries.val[i]!, g)]);
     }
     return out;
   }

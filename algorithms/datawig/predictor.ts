@@ -1,6 +1,7 @@
 /** Serving: decoded request batches in, one output record per input record out. */
 import { copyRecord, RequestError, setKey, type ArtifactStore, type DataRecord, type InputRecord, type PredictOptions, type Predictor, type RecordBatch } from '../../framework/contract/index.js';
 import { MissingSpec } from './columns.js';
+import type { EncodingCache } from './features.js';
 import { decodeWeights, LoadedTarget, type TargetArtifact } from './model.js';
 import type { ModelManifest } from './training.js';
 
@@ -55,7 +56,7 @@ export class DatawigPredictor implements Predictor {
       const work: InputRecord = complete ? copyRecord(input) : input;
       const out: DataRecord = csv ? copyRecord(input) : {};
       const json: DataRecord[] = [];
-      const cache = complete ? new Map<string, [number[], number[]]>() : undefined;
+      const cache = complete ? new Map() as EncodingCache : undefined;
       for (const t of this.targets) {
         const label = t.a.label;
         const present = !this.missing.isMissing(input[label]);
