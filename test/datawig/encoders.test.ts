@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, words } from '../../algorithms/datawig/hashing.js';
 import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/columns.js';
 import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/features.js';
@@ -25,6 +26,20 @@ test('streamed n-gram hashing gives the same buckets as hashing the n-gram strin
       assert.deepEqual(fast.toArray().sort((a, b) => a - b), slow.sort((a, b) => a - b), `${kind}, ${buckets} buckets`);
     }
   }
+});
+
+test('the ASCII word scanner finds exactly the words of the Unicode regex (property)', () => {
+  // ASCII text takes the scanner; the same text with one non-ASCII letter appended takes the regex.
+  const asciiText = fc.string({ unit: fc.constantFrom('a', 'Z', 'q', '0', '9', "'", "''", ' ', '  ', '.', ',', '-', '_', '\t', '\n', "n't", "'s", 'Ab1'), maxLength: 40 });
+  fc.assert(
+    fc.property(asciiText, fc.constantFrom<[number, number]>([1, 1], [1, 2], [2, 3]), (text, range) => {
+      const fast = new IdList();
+      hashedNgrams(text, 'words', range, [1, 1], fnv1a('col'), 1 << 20, fast);
+      const slow = ngrams(text, 'words', range, [1, 1]).map((g) => bucketOf('col', g, 1 << 20));
+      assert.deepEqual(fast.toArray().sort((a, b) => a - b), slow.sort((a, b) => a - b));
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test('tokenisation: word and char n-grams', () => {
