@@ -49,6 +49,10 @@ export class DatawigPredictor implements Predictor {
     const shift = s.labelShift ? this.labelShift(batch.records) : undefined;
     if (shift && csv) options.logger.info('datawig: label shift', shift);
     const records: DataRecord[] = new Array(batch.records.length);
+    // Per target, once per request: output column names and the precision thresholds.
+    const imputedKey = this.targets.map((t) => `${t.a.label}_imputed`);
+    const probaKey = this.targets.map((t) => `${t.a.label}_imputed_proba`);
+    const thresholds = this.targets.map((t) => (t.a.task === 'classification' ? t.thresholdsFor(s.precision) : undefined));
     for (let i = 0; i < batch.records.length; i++) {
       if (options.signal.aborted) throw new RequestError('the request was cancelled or timed out', 503);
       const input = batch.records[i]!;
@@ -57,7 +61,8 @@ export class DatawigPredictor implements Predictor {
       const out: DataRecord = csv ? copyRecord(input) : {};
       const json: DataRecord[] = [];
       const cache = complete ? new Map() as EncodingCache : undefined;
-      for (const t of this.targets) {
+      for (let ti = 0; ti < this.targets.length; ti++) {
+        const t = this.targets[ti]!;
         const label = t.a.label;
         const present = !this.missing.isMissing(input[label]);
         if (complete && !csv && present && !s.imputePresent) continue;
@@ -68,17 +73,17 @@ export class DatawigPredictor implements Predictor {
         if (t.a.task === 'classification') {
           best = argmax(t.probs);
           bestP = t.probs[best]!;
-          confident = bestP >= t.thresholdsFor(s.precision)[best]!;
+          confident = bestP >= thresholds[ti]![best]!;
           if (complete && !present && confident) setKey(work, label, t.a.classes[best]!);
         } else if (complete && !present) setKey(work, label, String(v));
         if (csv) {
           const show = !present || s.imputePresent;
           if (t.a.task === 'classification') {
-            out[`${label}_imputed`] = show && confident ? t.a.classes[best]! : '';
-            out[`${label}_imputed_proba`] = show ? round(bestP) : '';
+            out[imputedKey[ti]!] = show && confident ? t.a.classes[best]! : '';
+            out[probaKey[ti]!] = show ? round(bestP) : '';
           } else {
-            out[`${label}_imputed`] = show ? round(v) : '';
-            out[`${label}_imputed_proba`] = '';
+            out[imputedKey[ti]!] = show ? round(v) : '';
+            out[probaKey[ti]!] = '';
           }
         } else {
           json.push(this.jsonFor(t, v, work, s));
