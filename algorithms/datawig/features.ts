@@ -148,6 +148,14 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
+// 1 + ln(count) for the small counts n-grams have: a table lookup instead of a Math.log per n-gram.
+const SUBLINEAR_TF = Float64Array.from({ length: 256 }, (_, c) => (c === 0 ? 0 : 1 + Math.log(c)));
+
+/** Sub-linear term frequency of an n-gram seen `count` times in a cell. */
+function sublinearTf(count: number): number {
+  return count < 256 ? SUBLINEAR_TF[count]! : 1 + Math.log(count);
+}
+
 /** Sparse entries (bucket row, weight) appended row after row into reusable typed arrays. */
 export class SparseEntries {
   idx = new Int32Array(1024);
@@ -272,7 +280,7 @@ export class Featurizer {
           if (!names.has(b)) names.set(b, g);
         }
         for (const [b, c] of counts) {
-          const w = (1 + Math.log(c)) * (idf ? idf[b]! : 1);
+          const w = sublinearTf(c) * (idf ? idf[b]! : 1);
           out.push(b, w);
           norm += w * w;
           tokens.push(names.get(b)!);
@@ -286,7 +294,7 @@ export class Featurizer {
         const counts = this.counts;
         for (let i = 0; i < unique; i++) {
           const b = this.unique[i]!;
-          const w = (1 + Math.log(counts[b]!)) * (idf ? idf[b]! : 1);
+          const w = sublinearTf(counts[b]!) * (idf ? idf[b]! : 1);
           out.push(b, w);
           norm += w * w;
         }
