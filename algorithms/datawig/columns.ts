@@ -7,13 +7,18 @@ export const DEFAULT_MISSING = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', '
 
 export class MissingSpec {
   private readonly set: Set<string>;
+  private readonly longest: number;
   constructor(tokens: readonly string[]) {
     this.set = new Set(tokens.map((t) => t.trim()));
+    this.longest = Math.max(0, ...[...this.set].map((t) => t.length));
   }
   isMissing(v: Cell | undefined): boolean {
     if (v === null || v === undefined) return true;
     if (typeof v === 'number') return !Number.isFinite(v);
     if (typeof v === 'boolean') return false;
+    // A cell longer than every token, with nothing to trim at its ends, cannot be one: skip the
+    // trim and the hashing of (often long) text cells.
+    if (v.length > this.longest && isVisibleAscii(v.charCodeAt(0)) && isVisibleAscii(v.charCodeAt(v.length - 1))) return false;
     return this.set.has(v.trim());
   }
   /** The cell as a trimmed string, or null when missing. */
@@ -22,6 +27,8 @@ export class MissingSpec {
     return String(v).trim();
   }
 }
+
+const isVisibleAscii = (c: number): boolean => c > 0x20 && c < 0x7f;
 
 /** Parses a numeric cell ("1,234" is not accepted: ambiguous across locales). */
 export function parseNumber(s: string): number {
