@@ -66,24 +66,21 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
-/** True when every UTF-16 unit is ASCII: then `WORD_RE` reduces to the byte scanner below. */
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
 const isLetter = (c: number): boolean => c >= 97 && c <= 122; // lowercased ASCII
 const isLetterOrDigit = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 57);
 
 /**
- * Word spans of lowercased ASCII text as [start, end) pairs in `spans`, exactly the tokens of
- * `WORD_RE` (letters/digits, optionally an apostrophe and letters): the serving hot path, without
- * a Unicode regex and without a string per word. Returns the number of words.
+ * Word spans of lowercased text as [start, end) pairs in `spans`, exactly the tokens of `WORD_RE`
+ * (letters/digits, optionally an apostrophe and letters) as long as the text is ASCII: the serving
+ * hot path, without a Unicode regex and without a string per word. Returns the number of words,
+ * or -1 at the first non-ASCII character (the caller then uses the regex).
  */
 function asciiWordSpans(lower: string, spans: Int32Array): number {
   let n = 0;
   for (let i = 0; i < lower.length; ) {
-    if (!isLetterOrDigit(lower.charCodeAt(i))) {
+    const c = lower.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    if (!isLetterOrDigit(c)) {
       i++;
       continue;
     }
@@ -102,6 +99,7 @@ function asciiWordSpans(lower: string, spans: Int32Array): number {
 }
 
 let spanScratch = new Int32Array(256);
+let wordStates = new Int32Array(128);
 
 function fnvRange(h: number, s: string, start: number, end: number): number {
   for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -142,14 +140,18 @@ export function hashedNgrams(text: string, kind: TokenKind, wordRange: [number, 
   const bucket = bucketer(buckets);
   const lower = text.toLowerCase();
   if (kind === 'words' || kind === 'both') {
-    if (isAscii(lower)) {
-      // Words as spans of `lower`: a text has at most length/2 + 1 words.
-      if (spanScratch.length < lower.length + 2) spanScratch = new Int32Array(2 * lower.length + 2);
-      const spans = spanScratch;
-      const count = asciiWordSpans(lower, spans);
+    // Words as spans of `lower`: a text has at most length/2 + 1 words.
+    if (spanScratch.length < lower.length + 2) spanScratch = new Int32Array(2 * lower.length + 2);
+    const spans = spanScratch;
+    const count = asciiWordSpans(lower, spans);
+    if (count >= 0) {
+      // FNV state after each word, computed once: an n-gram starting at word i continues from it.
+      if (wordStates.length < count) wordStates = new Int32Array(2 * count);
+      const states = wordStates;
+      for (let i = 0; i < count; i++) states[i] = fnvRange(seed >>> 0, lower, spans[2 * i]!, spans[2 * i + 1]!);
       for (let n = wordRange[0]; n <= wordRange[1]; n++) {
         for (let i = 0; i + n <= count; i++) {
-          let h = fnvRange(seed >>> 0, lower, spans[2 * i]!, spans[2 * i + 1]!);
+          let h = states[i]!;
           for (let k = 1; k < n; k++) h = fnvRange(Math.imul(h ^ 32, 0x01000193), lower, spans[2 * (i + k)]!, spans[2 * (i + k) + 1]!);
           out.push(bucket(h));
         }
