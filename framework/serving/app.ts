@@ -47,6 +47,15 @@ function errorResponse(c: Context<Env>, status: number, message: string, extra?:
   return textResponse(c, status, JSON.stringify({ error: message, requestId: c.get('requestId') }), JSON_TYPE, extra);
 }
 
+/**
+ * A request header straight from Node's parsed headers (name in lower case). Reading c.req.header()
+ * would build a WHATWG Headers object for every request (a few % of a small request's CPU).
+ */
+function header(c: Context<Env>, name: string): string | undefined {
+  const value = c.env.incoming.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
 function methodNotAllowed(allow: string) {
   return (c: Context<Env>): Response =>
     errorResponse(c, 405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, { Allow: allow });
@@ -64,7 +73,7 @@ export function createApp(deps: AppDependencies): Hono<Env> {
   app.use('*', async (c, next) => {
     const started = performance.now();
     const requestId =
-      c.req.header('x-amzn-sagemaker-inference-id') ?? c.req.header('x-request-id') ?? `${idPrefix}${(++counter).toString(36)}`;
+      header(c, 'x-amzn-sagemaker-inference-id') ?? header(c, 'x-request-id') ?? `${idPrefix}${(++counter).toString(36)}`;
     c.set('requestId', requestId.slice(0, 128));
     await next();
     let bytes = c.get('bytes');
@@ -126,15 +135,15 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     try {
       const work = (async () => {
         const types = state.algorithm.contentTypes;
-        const { codec: decoder, params } = codecs.decoderFor(c.req.header('content-type'), types?.accepts);
-        const encoder = codecs.encoderFor(c.req.header('accept'), decoder.mediaType, types?.produces);
+        const { codec: decoder, params } = codecs.decoderFor(header(c, 'content-type'), types?.accepts);
+        const encoder = codecs.encoderFor(header(c, 'accept'), decoder.mediaType, types?.produces);
         const body = await readRequestBody(c.env.incoming, limit, abort.signal);
         const batch = decoder.decode(body, {
           schema: state.manifest.inputSchema,
           mediaParams: params,
           limits: { maxRows: config.server.maxRows, maxColumns: config.server.maxColumns },
         });
-        const rawAttributes = c.req.header(CUSTOM_ATTRIBUTES_HEADER) ?? '';
+        const rawAttributes = header(c, CUSTOM_ATTRIBUTES_HEADER.toLowerCase()) ?? '';
         const options: PredictOptions = {
           accept: encoder.mediaType,
           customAttributes: parseCustomAttributes(rawAttributes),
