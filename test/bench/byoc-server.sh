@@ -13,7 +13,9 @@ PIDFILE=$RUN_DIR/byoc-$PORT.pid
 case "$cmd" in
   start)
     WORKERS=${3:?workers}; ML=${4:?ml root}
-    BYOC_LOG_LEVEL=${BYOC_LOG_LEVEL:-warn} nohup node "$ROOT/dist/bundle/byoc.js" serve \
+    # Default log level (info): one JSON access-log line per request goes to the log file, as the
+    # peer's nginx writes its access log; BYOC_LOG_LEVEL=warn measures without it.
+    BYOC_LOG_LEVEL=${BYOC_LOG_LEVEL:-info} nohup node "$ROOT/dist/bundle/byoc.js" serve \
       --ml-root "$ML" --port "$PORT" --workers "$WORKERS" > "$RUN_DIR/byoc-$PORT.log" 2>&1 &
     echo $! > "$PIDFILE"
     echo $!
