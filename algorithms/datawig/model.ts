@@ -323,6 +323,15 @@ export class LoadedTarget {
     const keep: Float32Array[] = [];
     const tokens: (string | null)[] = [];
     this.run(row, keep, tokens);
+    return this.contributionsOfLastRun(keep, tokens, k);
+  }
+
+  /**
+   * Token contributions to class k from `run(row, keep, tokens)` just before (its activations,
+   * tokens and sparse entries): lets a caller that needs both the prediction and its explanation
+   * encode the row once.
+   */
+  contributionsOfLastRun(keep: Float32Array[], tokens: (string | null)[], k: number): [string, number][] {
     const K = this.a.net.outDim;
     const g = this.net.embeddingGradient(k, keep);
     if (K > 1) {
@@ -342,13 +351,7 @@ export class LoadedTarget {
   }
 
   explain(row: Record<string, Cell>, k: number, n: number): string[] {
-    const seen = new Map<string, number>();
-    for (const [t, s] of this.tokenContributions(row, k)) seen.set(t, (seen.get(t) ?? 0) + s);
-    return [...seen.entries()]
-      .filter((e) => e[1] > 0)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, n)
-      .map((e) => (e[0].startsWith('#') ? e[0].slice(1) : e[0]));
+    return topTokens(this.tokenContributions(row, k), n);
   }
 }
 
@@ -377,4 +380,15 @@ export function decodeWeights(a: TargetArtifact, bytes: Uint8Array): Map<string,
     o += size;
   }
   return m;
+}
+
+/** The n n-grams that most support a class (summed over repeats), without the char n-gram marker. */
+export function topTokens(contributions: [string, number][], n: number): string[] {
+  const seen = new Map<string, number>();
+  for (const [t, s] of contributions) seen.set(t, (seen.get(t) ?? 0) + s);
+  return [...seen.entries()]
+    .filter((e) => e[1] > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map((e) => (e[0].startsWith('#') ? e[0].slice(1) : e[0]));
 }

@@ -2,7 +2,7 @@
 import { copyRecord, RequestError, setKey, type ArtifactStore, type DataRecord, type InputRecord, type PredictOptions, type Predictor, type RecordBatch } from '../../framework/contract/index.js';
 import { MissingSpec } from './columns.js';
 import type { EncodingCache } from './features.js';
-import { decodeWeights, LoadedTarget, type TargetArtifact } from './model.js';
+import { decodeWeights, LoadedTarget, topTokens, type TargetArtifact } from './model.js';
 import type { ModelManifest } from './training.js';
 
 interface RequestSettings {
@@ -66,7 +66,10 @@ export class DatawigPredictor implements Predictor {
         const label = t.a.label;
         const present = !this.missing.isMissing(input[label]);
         if (complete && !csv && present && !s.imputePresent) continue;
-        const v = t.run(work, undefined, undefined, cache);
+        // JSON with explanations: encode once, keeping the tokens and activations the explanation needs.
+        const explained = !csv && s.explain && t.a.task === 'classification' && t.featurizer.spec.text.length > 0;
+        const trace = explained ? { keep: [] as Float32Array[], tokens: [] as (string | null)[] } : undefined;
+        const v = t.run(work, trace?.keep, trace?.tokens, cache);
         let best = -1;
         let bestP = 0;
         let confident = true;
@@ -86,7 +89,7 @@ export class DatawigPredictor implements Predictor {
             out[probaKey[ti]!] = '';
           }
         } else {
-          json.push(this.jsonFor(t, v, work, s));
+          json.push(this.jsonFor(t, v, s, trace));
         }
       }
       if (!csv) {
@@ -108,16 +111,17 @@ export class DatawigPredictor implements Predictor {
   }
 
   /** The original container's record shape (run() has just been called for this row). */
-  private jsonFor(t: LoadedTarget, v: number, row: InputRecord, s: RequestSettings): DataRecord {
+  private jsonFor(t: LoadedTarget, v: number, s: RequestSettings, trace?: { keep: Float32Array[]; tokens: (string | null)[] }): DataRecord {
     if (t.a.task === 'regression') return { label_column: t.a.label, predicted: round(v) };
     const probs = t.probs;
     const th = t.thresholdsFor(s.precision);
     const order = topK(probs, s.topK);
     const predictions = order.filter((k) => s.precision <= 0 || probs[k]! >= th[k]!).map((k) => ({ predicted: t.a.classes[k]!, predicted_probability: round(probs[k]!) }));
     const rec: DataRecord = { label_column: t.a.label, predictions };
-    if (s.explain && t.featurizer.spec.text.length) {
+    if (trace) {
       const k = order[0]!;
-      rec.prediction_explanations = [{ explained_label: t.a.classes[k]!, tokens: t.explain(row, k, this.manifest.defaults.explain_tokens) }];
+      const tokens = topTokens(t.contributionsOfLastRun(trace.keep, trace.tokens, k), this.manifest.defaults.explain_tokens);
+      rec.prediction_explanations = [{ explained_label: t.a.classes[k]!, tokens }];
     }
     return rec;
   }
