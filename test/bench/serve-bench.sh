@@ -6,7 +6,7 @@
 #   ALGORITHM=datawig npm run bench:serve    # the datawig model
 # Env: WORKERS=2 PORT=18181 PEER_PORT=18182 DURATION=10 REPS=5 OUT_DIR=/tmp/byoc-bench SKIP_PEER=0
 # Needs wrk, curl, python3 (stdlib) and, for the peer, Debian's python3-flask gunicorn
-# python3-gevent python3-sklearn python3-pandas nginx-light (see the peer's README).
+# python3-gevent python3-sklearn python3-pandas python3-joblib nginx-light (see the peer's README).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
