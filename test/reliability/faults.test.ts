@@ -54,14 +54,16 @@ describe('faults', () => {
       let killedAt = -1;
       let sentAfterReplacement = 0;
       let okAfterReplacement = 0;
-      let replaced = false;
+      // When the replacement was seen serving; requests sent before it may still have been handed
+      // to the killed worker (a connection accepted just before the kill hangs until its timeout).
+      let replacedAt = Infinity;
       const load = runLoad(server.port, probes({ maxRows: 100_000 }).filter((p) => p.valid), {
         concurrency,
         until: () => stop,
         requestTimeoutMs: 10_000,
         maxDurationMs: 40_000,
-        onResult: (status) => {
-          if (replaced) {
+        onResult: (status, sentAt) => {
+          if (sentAt >= replacedAt) {
             sentAfterReplacement += 1;
             if (status === 200) okAfterReplacement += 1;
           }
@@ -96,7 +98,7 @@ describe('faults', () => {
         10,
         'the replacement to answer on a new connection',
       );
-      replaced = true;
+      replacedAt = performance.now();
       await waitFor(() => sentAfterReplacement >= 200, 15_000, 10, '200 more requests');
       stop = true;
       const result = await load;

@@ -199,7 +199,8 @@ export async function runLoad(
     requestTimeoutMs?: number;
     /** Hard stop, whatever `count`/`until` say (a failed test must not leave a load loop spinning). */
     maxDurationMs?: number;
-    onResult?: (status: number | 'network-error') => void;
+    /** Called with each answer and the time (performance.now()) its request was sent. */
+    onResult?: (status: number | 'network-error', sentAt: number) => void;
   },
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -224,7 +225,7 @@ export async function runLoad(
       result.latenciesMs.push(performance.now() - t0);
       result.total += 1;
       result.byStatus.set(status, (result.byStatus.get(status) ?? 0) + 1);
-      options.onResult?.(status);
+      options.onResult?.(status, t0);
       if (probe.valid) {
         result.validTotal += 1;
         if (status === 200) result.validOk += 1;
