@@ -52,7 +52,10 @@ function errorResponse(c: Context<Env>, status: number, message: string, extra?:
  * would build a WHATWG Headers object for every request (a few % of a small request's CPU).
  */
 function header(c: Context<Env>, name: string): string | undefined {
-  const value = c.env.incoming.headers[name];
+  // Without Node bindings (app.fetch called directly, e.g. by an embedding host) use hono's view.
+  const incoming = c.env?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
