@@ -4,18 +4,7 @@
  */
 
 export function fnv1a(s: string, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // final avalanche (murmur3 fmix) so that the low bits used for bucketing are well mixed
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix(fnvRange(seed >>> 0, s, 0, s.length));
 }
 
 /** Bucket of a token for a given column salt. */
@@ -52,11 +41,7 @@ export function ngrams(text: string, kind: TokenKind, wordRange: [number, number
   return out;
 }
 
-function fnvStep(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
-}
-
+/** Final avalanche (murmur3 fmix) so that the low bits used for bucketing are well mixed. */
 function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -73,7 +58,7 @@ const isLetterOrDigit = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 
  * Word spans of lowercased text as [start, end) pairs in `spans`, exactly the tokens of `WORD_RE`
  * (letters/digits, optionally an apostrophe and letters) as long as the text is ASCII: the serving
  * hot path, without a Unicode regex and without a string per word. Returns the number of words,
- * or -1 at the first non-ASCII character (the caller then uses the regex).
+ * or -1 at the first non-ASCII character (the caller then takes the spans from the regex).
  */
 function asciiWordSpans(lower: string, spans: Int32Array): number {
   let n = 0;
@@ -101,6 +86,7 @@ function asciiWordSpans(lower: string, spans: Int32Array): number {
 let spanScratch = new Int32Array(256);
 let wordStates = new Int32Array(128);
 
+/** FNV-1a steps over s[start, end), from state h (no final mix). */
 function fnvRange(h: number, s: string, start: number, end: number): number {
   for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h;
@@ -143,27 +129,25 @@ export function hashedNgrams(text: string, kind: TokenKind, wordRange: [number, 
     // Words as spans of `lower`: a text has at most length/2 + 1 words.
     if (spanScratch.length < lower.length + 2) spanScratch = new Int32Array(2 * lower.length + 2);
     const spans = spanScratch;
-    const count = asciiWordSpans(lower, spans);
-    if (count >= 0) {
-      // FNV state after each word, computed once: an n-gram starting at word i continues from it.
-      if (wordStates.length < count) wordStates = new Int32Array(2 * count);
-      const states = wordStates;
-      for (let i = 0; i < count; i++) states[i] = fnvRange(seed >>> 0, lower, spans[2 * i]!, spans[2 * i + 1]!);
-      for (let n = wordRange[0]; n <= wordRange[1]; n++) {
-        for (let i = 0; i + n <= count; i++) {
-          let h = states[i]!;
-          for (let k = 1; k < n; k++) h = fnvRange(Math.imul(h ^ 32, 0x01000193), lower, spans[2 * (i + k)]!, spans[2 * (i + k) + 1]!);
-          out.push(bucket(h));
-        }
+    let count = asciiWordSpans(lower, spans);
+    if (count < 0) {
+      // Non-ASCII text: the same spans from the Unicode regex.
+      count = 0;
+      for (const m of lower.matchAll(WORD_RE)) {
+        spans[2 * count] = m.index;
+        spans[2 * count + 1] = m.index + m[0].length;
+        count++;
       }
-    } else {
-      const w = lower.match(WORD_RE) ?? [];
-      for (let n = wordRange[0]; n <= wordRange[1]; n++) {
-        for (let i = 0; i + n <= w.length; i++) {
-          let h = fnvStep(seed >>> 0, w[i]!);
-          for (let k = 1; k < n; k++) h = fnvStep(Math.imul(h ^ 32, 0x01000193), w[i + k]!);
-          out.push(bucket(h));
-        }
+    }
+    // FNV state after each word, computed once: an n-gram starting at word i continues from it.
+    if (wordStates.length < count) wordStates = new Int32Array(2 * count);
+    const states = wordStates;
+    for (let i = 0; i < count; i++) states[i] = fnvRange(seed >>> 0, lower, spans[2 * i]!, spans[2 * i + 1]!);
+    for (let n = wordRange[0]; n <= wordRange[1]; n++) {
+      for (let i = 0; i + n <= count; i++) {
+        let h = states[i]!;
+        for (let k = 1; k < n; k++) h = fnvRange(Math.imul(h ^ 32, 0x01000193), lower, spans[2 * (i + k)]!, spans[2 * (i + k) + 1]!);
+        out.push(bucket(h));
       }
     }
   }

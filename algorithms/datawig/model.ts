@@ -350,9 +350,6 @@ export class LoadedTarget {
     return out;
   }
 
-  explain(row: Record<string, Cell>, k: number, n: number): string[] {
-    return topTokens(this.tokenContributions(row, k), n);
-  }
 }
 
 /** weights.bin: the float32 tensors of `weightSpecs` concatenated (the tf.io weights format). */
