@@ -53,8 +53,9 @@ export class DatawigPredictor implements Predictor {
     const imputedKey = this.targets.map((t) => `${t.a.label}_imputed`);
     const probaKey = this.targets.map((t) => `${t.a.label}_imputed_proba`);
     const thresholds = this.targets.map((t) => (t.a.task === 'classification' ? t.thresholdsFor(s.precision) : undefined));
+    // No options.signal check: this loop is synchronous, so no timeout or disconnect can be observed
+    // while it runs (and the framework does not call predict once the deadline has passed).
     for (let i = 0; i < batch.records.length; i++) {
-      if (options.signal.aborted) throw new RequestError('the request was cancelled or timed out', 503);
       const input = batch.records[i]!;
       // complete mode fills columns in order, later models seeing earlier imputations
       const work: InputRecord = complete ? copyRecord(input) : input;

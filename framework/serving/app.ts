@@ -13,8 +13,19 @@ import { payloadLimitBytes } from '../runtime/server-settings.js';
 import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from './custom-attributes.js';
 import type { ModelHost, ModelState } from './model-host.js';
 import { readRequestBody } from './request-body.js';
+import { RequestCancellation } from './request-cancellation.js';
 
-type Env = { Bindings: HttpBindings; Variables: { requestId: string; bytes: number | undefined } };
+type Env = { Bindings: HttpBindings };
+type Result = Response | Promise<Response>;
+
+/** One request's bookkeeping: its id (response header, error bodies, log) and the bytes answered. */
+interface Exchange {
+  readonly id: string;
+  bytes: number | undefined;
+}
+
+/** A route's handler for one method; the Exchange replaces hono's per-request variables map. */
+type MethodHandler = (c: Context<Env>, x: Exchange) => Result;
 
 export interface AppDependencies {
   config: FrameworkConfig;
@@ -35,16 +46,17 @@ const JSON_TYPE = 'application/json';
  * object (hono's c.body() builds one per response, and reading c.res.headers afterwards builds
  * another): about 10% of the CPU time of a small request.
  */
-function textResponse(c: Context<Env>, status: number, text: string, type?: string, extra?: Record<string, string>): Response {
+function textResponse(x: Exchange, status: number, text: string, type?: string, extra?: Record<string, string>): Response {
   const bytes = Buffer.byteLength(text);
-  c.set('bytes', bytes);
-  const headers: Record<string, string> = { 'Content-Length': String(bytes), 'X-Request-Id': c.get('requestId'), ...extra };
+  x.bytes = bytes;
+  const headers: Record<string, string> = { 'Content-Length': String(bytes), 'X-Request-Id': x.id };
   if (type) headers['Content-Type'] = type;
+  if (extra) Object.assign(headers, extra);
   return new Response(text, { status, headers });
 }
 
-function errorResponse(c: Context<Env>, status: number, message: string, extra?: Record<string, string>): Response {
-  return textResponse(c, status, JSON.stringify({ error: message, requestId: c.get('requestId') }), JSON_TYPE, extra);
+function errorResponse(x: Exchange, status: number, message: string, extra?: Record<string, string>): Response {
+  return textResponse(x, status, JSON.stringify({ error: message, requestId: x.id }), JSON_TYPE, extra);
 }
 
 /**
@@ -59,102 +71,126 @@ function header(c: Context<Env>, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function methodNotAllowed(allow: string) {
-  return (c: Context<Env>): Response =>
-    errorResponse(c, 405, `method ${c.req.method} is not allowed on ${c.req.path}; use ${allow}`, { Allow: allow });
-}
-
 export function createApp(deps: AppDependencies): Hono<Env> {
   const { config, logger, codecs, model } = deps;
   const app = new Hono<Env>();
   const limit = payloadLimitBytes(config);
   const timeoutMs = config.server.timeoutSeconds * 1000;
+  const timeoutMessage = `request took longer than the timeout of ${config.server.timeoutSeconds} s`;
   let counter = 0;
   const idPrefix = `${process.pid.toString(36)}-`;
 
-  // Request id + access log. The id comes from SageMaker's inference id when present.
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    const requestId =
-      header(c, 'x-amzn-sagemaker-inference-id') ?? header(c, 'x-request-id') ?? `${idPrefix}${(++counter).toString(36)}`;
-    c.set('requestId', requestId.slice(0, 128));
-    await next();
-    let bytes = c.get('bytes');
-    if (bytes === undefined) {
-      // A response not made by textResponse (hono's own): add the id the slow way.
-      c.res.headers.set('X-Request-Id', c.get('requestId'));
-      const length = c.res.headers.get('content-length');
-      bytes = length === null ? undefined : Number(length);
-    }
-    logger.info('request', {
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      bytes,
-      ms: Math.round((performance.now() - started) * 100) / 100,
-      requestId: c.get('requestId'),
+  const unexpected = (x: Exchange, error: unknown): Response => {
+    logger.error('unexpected error', { requestId: x.id, error: (error as Error)?.message, stack: (error as Error)?.stack });
+    return errorResponse(x, 500, 'internal error; the server log has details under this request id');
+  };
+
+  /**
+   * Request id, access log line and last-resort error handling around a handler. The routes use
+   * this instead of a hono middleware: with exactly one handler per route, hono calls it directly
+   * and a synchronous answer (/ping) is written without a round of promises.
+   */
+  const logged =
+    (handler: MethodHandler) =>
+    (c: Context<Env>): Result => {
+      const started = performance.now();
+      // The id comes from SageMaker's inference id when present.
+      const given = header(c, 'x-amzn-sagemaker-inference-id') ?? header(c, 'x-request-id');
+      const x: Exchange = { id: given === undefined ? `${idPrefix}${(++counter).toString(36)}` : given.slice(0, 128), bytes: undefined };
+      const done = (res: Response): Response => {
+        logger.info('request', {
+          method: c.req.method,
+          path: c.req.path,
+          status: res.status,
+          bytes: x.bytes,
+          ms: Math.round((performance.now() - started) * 100) / 100,
+          requestId: x.id,
+        });
+        return res;
+      };
+      let result: Result;
+      try {
+        result = handler(c, x);
+      } catch (error) {
+        return done(unexpected(x, error));
+      }
+      return result instanceof Promise ? result.then(done, (error: unknown) => done(unexpected(x, error))) : done(result);
+    };
+
+  /** One handler per path that dispatches on the method: others get 405 with Allow. */
+  const route = (methods: { GET?: MethodHandler; POST?: MethodHandler }): ((c: Context<Env>) => Result) => {
+    const allow = Object.keys(methods).join(', ');
+    return logged((c, x) => {
+      const method = c.req.method;
+      // hono routes HEAD as GET (and drops the body).
+      const handler = method === 'POST' ? methods.POST : method === 'GET' || method === 'HEAD' ? methods.GET : undefined;
+      if (handler) return handler(c, x);
+      return errorResponse(x, 405, `method ${method} is not allowed on ${c.req.path}; use ${allow}`, { Allow: allow });
     });
-  });
+  };
 
-  app.get('/ping', (c) => {
-    const state = model.state;
-    if (state.status === 'ready') return textResponse(c, 200, '');
-    return errorResponse(c, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
-  });
-  app.all('/ping', methodNotAllowed('GET'));
-
-  app.get('/execution-parameters', (c) =>
-    textResponse(
-      c,
-      200,
-      JSON.stringify({
-        MaxConcurrentTransforms:
-          config.batch.maxConcurrentTransforms === 'auto' ? deps.workers : config.batch.maxConcurrentTransforms,
-        BatchStrategy: config.batch.strategy,
-        MaxPayloadInMB: Math.floor(config.batch.maxPayloadMb),
-      }),
-      JSON_TYPE,
-    ),
+  app.all(
+    '/ping',
+    route({
+      GET: (_c, x) => {
+        const state = model.state;
+        if (state.status === 'ready') return textResponse(x, 200, '');
+        return errorResponse(x, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
+      },
+    }),
   );
-  app.all('/execution-parameters', methodNotAllowed('GET'));
 
-  app.post('/invocations', async (c) => {
+  app.all(
+    '/execution-parameters',
+    route({
+      GET: (_c, x) =>
+        textResponse(
+          x,
+          200,
+          JSON.stringify({
+            MaxConcurrentTransforms:
+              config.batch.maxConcurrentTransforms === 'auto' ? deps.workers : config.batch.maxConcurrentTransforms,
+            BatchStrategy: config.batch.strategy,
+            MaxPayloadInMB: Math.floor(config.batch.maxPayloadMb),
+          }),
+          JSON_TYPE,
+        ),
+    }),
+  );
+
+  const invocations = async (c: Context<Env>, x: Exchange): Promise<Response> => {
     // /ping of a loading worker says 503, but cluster may still route a request here while another
     // worker already said 200: wait for this worker's load rather than fail the request.
     const state = model.state.status === 'loading' ? await settledWithin(model, timeoutMs) : model.state;
     if (state.status !== 'ready') {
-      return errorResponse(c, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
+      return errorResponse(x, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
     }
     deps.inflight?.begin();
-    const abort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    const cancellation = new RequestCancellation(timeoutMs, timeoutMessage, c.env.outgoing);
     const started = performance.now();
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        reject(new RequestError(`request took longer than the timeout of ${config.server.timeoutSeconds} s`, 504));
-      }, timeoutMs);
-    });
     try {
       const work = (async () => {
-        const types = state.algorithm.contentTypes;
-        const { codec: decoder, params } = codecs.decoderFor(header(c, 'content-type'), types?.accepts);
-        const encoder = codecs.encoderFor(header(c, 'accept'), decoder.mediaType, types?.produces);
-        const body = await readRequestBody(c.env.incoming, limit, abort.signal);
+        const { decoder, params, encoder } = codecs.negotiate(header(c, 'content-type'), header(c, 'accept'), state.algorithm.contentTypes);
+        const body = await readRequestBody(c.env.incoming, limit, cancellation);
         const batch = decoder.decode(body, {
           schema: state.manifest.inputSchema,
           mediaParams: params,
           limits: { maxRows: config.server.maxRows, maxColumns: config.server.maxColumns },
         });
-        const rawAttributes = header(c, CUSTOM_ATTRIBUTES_HEADER.toLowerCase()) ?? '';
+        const rawAttributes = header(c, CUSTOM_ATTRIBUTES_HEADER) ?? '';
         const options: PredictOptions = {
           accept: encoder.mediaType,
           customAttributes: parseCustomAttributes(rawAttributes),
           rawCustomAttributes: rawAttributes,
-          signal: abort.signal,
-          requestId: c.get('requestId'),
+          get signal() {
+            return cancellation.signal;
+          },
+          requestId: x.id,
           logger,
         };
+        // Also when the timer is overdue but has not run yet (a busy event loop): predict never
+        // starts past the deadline, so a synchronous predictor need not watch the signal.
+        if (performance.now() - started > timeoutMs) throw new RequestError(timeoutMessage, 504);
         const output = await state.predictor.predict({ columns: batch.columns, records: batch.records }, options);
         if (!output || !Array.isArray(output.records) || output.records.length !== batch.records.length) {
           // Never answer with fewer (or more) rows than were sent: that is a plugin defect.
@@ -162,42 +198,43 @@ export function createApp(deps: AppDependencies): Hono<Env> {
             `algorithm "${state.algorithm.name}" returned ${output?.records?.length ?? 'no'} records for ${batch.records.length} input records`,
           );
         }
-        if (performance.now() - started > timeoutMs) {
-          throw new RequestError(`request took longer than the timeout of ${config.server.timeoutSeconds} s`, 504);
-        }
-        return textResponse(c, 200, encoder.encode(output, batch.shape), encoder.mediaType);
+        if (performance.now() - started > timeoutMs) throw new RequestError(timeoutMessage, 504);
+        return textResponse(x, 200, encoder.encode(output, batch.shape), encoder.mediaType);
       })();
       work.catch(() => undefined); // the race below reports it; avoid an unhandled rejection after a timeout
-      return await Promise.race([work, timedOut]);
+      return await Promise.race([work, cancellation.expired]);
     } catch (error) {
       const incoming = c.env.incoming;
       if (!incoming.readableEnded) {
         // An unread body would corrupt the next request on this keep-alive connection: drain small
         // ones, but close the connection rather than read an oversized or stalled one.
         if (error instanceof RequestError && (error.status === 413 || error.status === 504)) {
-          return errorResponse(c, error.status, error.message, { Connection: 'close' });
+          return errorResponse(x, error.status, error.message, { Connection: 'close' });
         }
         incoming.resume();
       }
-      if (error instanceof RequestError) return errorResponse(c, error.status, error.message);
+      if (error instanceof RequestError) return errorResponse(x, error.status, error.message);
+      if (cancellation.clientClosed) {
+        // The plugin stopped because nobody is waiting: not a server fault. 499 as in nginx's log.
+        logger.info('client closed the connection before the answer; the request was cancelled', { requestId: x.id });
+        return errorResponse(x, 499, 'the client closed the connection');
+      }
       logger.error('unexpected error while answering /invocations', {
-        requestId: c.get('requestId'),
+        requestId: x.id,
         error: (error as Error).message,
         stack: (error as Error).stack,
       });
-      return errorResponse(c, 500, 'internal error; the server log has details under this request id');
+      return errorResponse(x, 500, 'internal error; the server log has details under this request id');
     } finally {
-      clearTimeout(timer);
+      cancellation.dispose();
       deps.inflight?.end();
     }
-  });
-  app.all('/invocations', methodNotAllowed('POST'));
+  };
+  app.all('/invocations', route({ POST: invocations }));
 
-  app.notFound((c) => textResponse(c, 404, '{}', JSON_TYPE));
-  app.onError((error, c) => {
-    logger.error('unexpected error', { requestId: c.get('requestId'), error: error.message, stack: error.stack });
-    return errorResponse(c, 500, 'internal error; the server log has details under this request id');
-  });
+  app.notFound(logged((_c, x) => textResponse(x, 404, '{}', JSON_TYPE)));
+  // Handlers catch their own errors (logged()); this only sees a failure inside hono itself.
+  app.onError((error) => unexpected({ id: `${idPrefix}${(++counter).toString(36)}`, bytes: undefined }, error));
   return app;
 }
 

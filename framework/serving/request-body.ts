@@ -15,7 +15,14 @@ export function tooLarge(limit: number, size?: number): RequestError {
   return new RequestError(`request body${got} is larger than the limit of ${formatLimit(limit)}`, 413);
 }
 
-export function readRequestBody(incoming: IncomingMessage, limit: number, signal: AbortSignal): Promise<Uint8Array> {
+/** The part of an AbortSignal the reader uses: a signal fits, so does the server's RequestCancellation. */
+export interface AbortWatch {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+export function readRequestBody(incoming: IncomingMessage, limit: number, signal: AbortWatch): Promise<Uint8Array> {
   const declared = Number(incoming.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(limit, declared));
   return new Promise<Uint8Array>((resolve, reject) => {

@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -62,10 +63,14 @@ describe('serve: baseline model, 2 workers', () => {
   const post = (body: string | Buffer, headers: Record<string, string>) =>
     request(server.port, 'POST', '/invocations', { body, headers });
 
-  it('GET /ping: 200 with an empty body', async () => {
+  it('GET /ping: 200 with an empty body; HEAD /ping too', async () => {
     const res = await request(server.port, 'GET', '/ping');
     assert.equal(res.status, 200);
     assert.equal(res.body, '');
+    const head = await request(server.port, 'HEAD', '/ping');
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+    assert.ok(head.headers['x-request-id'], 'HEAD answers carry the request id too');
   });
 
   it('CSV with a header: same rows plus imputed columns, header mirrored', async () => {
@@ -405,6 +410,33 @@ describe('serve: slow plugin with MODEL_SERVER_TIMEOUT=1', () => {
     assert.match(JSON.parse(res.body).error, /limit of 1 MB/);
     const small = await request(server.port, 'POST', '/invocations', { body: `x\n${'1\n'.repeat(1000)}`, headers: CSV });
     assert.equal(small.status, 200);
+  });
+
+  it('a client that goes away mid-request: the plugin sees options.signal abort, logged as a cancellation', async () => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port: server.port,
+      method: 'POST',
+      path: '/invocations',
+      headers: { ...CSV, 'X-Amzn-SageMaker-Custom-Attributes': 'delay_ms=5000', 'X-Request-Id': 'e2e-gone' },
+    });
+    req.on('error', () => undefined); // destroyed on purpose below
+    req.end('x\n1\n');
+    await waitFor(() => jsonLines(server.proc.stdout).find((l) => l.msg === 'slow predict started' && l.requestId === 'e2e-gone'), 5000, 10, 'the slow request');
+    const closedAt = performance.now();
+    req.destroy();
+    // The plugin's 5 s wait ends early (it listens to the signal): the cancellation is logged well before.
+    const line = await waitFor(
+      () => jsonLines(server.proc.stdout).find((l) => l.msg === 'request' && l.requestId === 'e2e-gone'),
+      4000,
+      10,
+      'the access log line of the cancelled request',
+    );
+    assert.equal(line.status, 499);
+    assert.ok(performance.now() - closedAt < 3000);
+    const cancelled = jsonLines(server.proc.stdout).find((l) => l.requestId === 'e2e-gone' && /client closed the connection/.test(String(l.msg)));
+    assert.equal(cancelled?.level, 'info', 'a cancellation is not an error');
+    assert.equal((await request(server.port, 'GET', '/ping')).status, 200);
   });
 
   it('500 for an unexpected plugin error: generic message with request id, no stack or internals', async () => {

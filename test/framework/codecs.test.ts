@@ -285,6 +285,30 @@ describe('CodecRegistry', () => {
     assert.equal(type('*/*', 'text/csv', ['application/jsonlines']), 'application/jsonlines');
   });
 
+  it('negotiate() combines both, remembers outcomes per header pair and per algorithm', () => {
+    const memo = new CodecRegistry();
+    const csvOnly = { produces: ['text/csv'] };
+    const first = memo.negotiate('text/csv; header=absent', 'application/json');
+    assert.equal(first.decoder.mediaType, 'text/csv');
+    assert.equal(first.encoder.mediaType, 'application/json');
+    assert.deepEqual(first.params, { header: 'absent' });
+    assert.ok(Object.isFrozen(first.params), 'params are shared between requests');
+    assert.equal(memo.negotiate('text/csv; header=absent', 'application/json'), first, 'same headers: remembered outcome');
+    // The same headers for an algorithm that produces only CSV: a different outcome (406 here).
+    rejects(() => memo.negotiate('text/csv; header=absent', 'application/json', csvOnly), 406, 'can produce: text/csv');
+    assert.equal(memo.negotiate('text/csv', undefined, csvOnly).encoder.mediaType, 'text/csv');
+    // An absent Accept and an empty one both mean "like the request"; an absent Content-Type is still a 415 every time.
+    assert.equal(memo.negotiate('application/json', '').encoder.mediaType, 'application/json');
+    assert.equal(memo.negotiate('application/json', undefined).encoder.mediaType, 'application/json');
+    rejects(() => memo.negotiate(undefined, 'text/csv'), 415, 'missing Content-Type');
+    rejects(() => memo.negotiate(undefined, 'text/csv'), 415, 'missing Content-Type');
+    // Many distinct headers (a client varying them) keep answering correctly past the memo's size.
+    for (let i = 0; i < 200; i++) {
+      const n = memo.negotiate(`application/json; x=${i}`, undefined);
+      assert.equal(n.params['x'], String(i));
+    }
+  });
+
   it('answers 406 listing what can be produced', () => {
     rejects(() => registry.encoderFor('text/plain', 'text/csv'), 406, 'can produce: text/csv, application/json, application/jsonlines');
     rejects(() => registry.encoderFor('text/csv', 'text/csv', ['application/json']), 406, 'can produce: application/json');
