@@ -193,6 +193,8 @@ export class Featurizer {
   private counts = new Int32Array(0);
   private generation = 0;
   private unique = new Int32Array(1024);
+  /** For each distinct id of the last countDistinct, the position of its first occurrence. */
+  private firstAt = new Int32Array(1024);
 
   constructor(readonly spec: FeaturizerSpec) {
     this.missing = new MissingSpec(spec.missingTokens);
@@ -217,19 +219,23 @@ export class Featurizer {
       this.stamp = new Int32Array(buckets);
       this.counts = new Int32Array(buckets);
     }
-    if (this.unique.length < length) this.unique = new Int32Array(length * 2);
+    if (this.unique.length < length) {
+      this.unique = new Int32Array(length * 2);
+      this.firstAt = new Int32Array(length * 2);
+    }
     if (this.generation === 0x7fffffff) {
       this.stamp.fill(0);
       this.generation = 0;
     }
     const gen = ++this.generation;
-    const { stamp, counts, unique } = this;
+    const { stamp, counts, unique, firstAt } = this;
     let n = 0;
     for (let i = 0; i < length; i++) {
       const b = ids[i]!;
       if (stamp[b] !== gen) {
         stamp[b] = gen;
         counts[b] = 0;
+        firstAt[n] = i;
         unique[n++] = b;
       }
       counts[b]!++;
@@ -270,34 +276,20 @@ export class Featurizer {
         }
         continue;
       }
-      if (tokens) {
-        // explanation path: keep the n-gram string of each bucket
-        const counts = new Map<number, number>();
-        const names = new Map<number, string>();
-        for (const g of ngrams(v, t.tokens, spec.wordRange, spec.charRange)) {
-          const b = bucketOf(t.name, g, spec.buckets);
-          counts.set(b, (counts.get(b) ?? 0) + 1);
-          if (!names.has(b)) names.set(b, g);
-        }
-        for (const [b, c] of counts) {
-          const w = sublinearTf(c) * (idf ? idf[b]! : 1);
-          out.push(b, w);
-          norm += w * w;
-          tokens.push(names.get(b)!);
-        }
-      } else {
-        // hot path: hash without strings, count duplicates with stamps (cheaper than a Map or a sort)
-        const ids = this.scratch;
-        ids.length = 0;
-        hashedNgrams(v, t.tokens, spec.wordRange, spec.charRange, this.seeds[ti]!, spec.buckets, ids);
-        const unique = this.countDistinct(ids, spec.buckets);
-        const counts = this.counts;
-        for (let i = 0; i < unique; i++) {
-          const b = this.unique[i]!;
-          const w = sublinearTf(counts[b]!) * (idf ? idf[b]! : 1);
-          out.push(b, w);
-          norm += w * w;
-        }
+      // Hash without strings, count duplicates with stamps (cheaper than a Map or a sort). The
+      // explanation path also names each bucket by its first n-gram (same order as the ids).
+      const ids = this.scratch;
+      ids.length = 0;
+      hashedNgrams(v, t.tokens, spec.wordRange, spec.charRange, this.seeds[ti]!, spec.buckets, ids);
+      const unique = this.countDistinct(ids, spec.buckets);
+      const grams = tokens ? ngrams(v, t.tokens, spec.wordRange, spec.charRange) : undefined;
+      const counts = this.counts;
+      for (let i = 0; i < unique; i++) {
+        const b = this.unique[i]!;
+        const w = sublinearTf(counts[b]!) * (idf ? idf[b]! : 1);
+        out.push(b, w);
+        norm += w * w;
+        if (grams) tokens!.push(grams[this.firstAt[i]!]!);
       }
       if (norm > 0) {
         const inv = 1 / Math.sqrt(norm);

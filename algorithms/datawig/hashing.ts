@@ -21,8 +21,10 @@ export function words(text: string): string[] {
 export type TokenKind = 'words' | 'chars' | 'both';
 
 /**
- * The n-grams of a text. Word n-grams join with a space; char n-grams run over the lowercased
- * text with collapsed whitespace and are marked with a leading `#` so they never collide with words.
+ * The n-grams of a text, in the order `hashedNgrams` emits their ids (the explanation path names
+ * ids by position). Word n-grams join with a space, by length then position; char n-grams run over
+ * the lowercased text with collapsed whitespace, by position then length, marked with a leading
+ * `#` so they never collide with words.
  */
 export function ngrams(text: string, kind: TokenKind, wordRange: [number, number], charRange: [number, number]): string[] {
   const out: string[] = [];
@@ -34,8 +36,8 @@ export function ngrams(text: string, kind: TokenKind, wordRange: [number, number
   }
   if (kind === 'chars' || kind === 'both') {
     const t = ` ${text.toLowerCase().replace(/\s+/g, ' ').trim()} `;
-    for (let n = charRange[0]; n <= charRange[1]; n++) {
-      for (let i = 0; i + n <= t.length; i++) out.push('#' + t.slice(i, i + n));
+    for (let i = 0; i < t.length; i++) {
+      for (let n = charRange[0]; n <= charRange[1] && i + n <= t.length; n++) out.push('#' + t.slice(i, i + n));
     }
   }
   return out;
@@ -120,7 +122,7 @@ function bucketer(buckets: number): (h: number) => number {
 /**
  * Buckets of the n-grams of `ngrams(text, ...)` hashed with seed `fnv1a(salt)`, without building
  * the n-gram strings (FNV-1a is streamed over each n-gram): the serving hot path. Same ids as
- * `bucketOf` on the strings (tested). Appends to `out`.
+ * `bucketOf` on the strings, in the same order (tested). Appends to `out`.
  */
 export function hashedNgrams(text: string, kind: TokenKind, wordRange: [number, number], charRange: [number, number], seed: number, buckets: number, out: IdList): void {
   const bucket = bucketer(buckets);

@@ -335,9 +335,10 @@ export class LoadedTarget {
     const K = this.a.net.outDim;
     const g = this.net.embeddingGradient(k, keep);
     if (K > 1) {
+      // relative to the mean class: g_k - mean_c(g_c), each class's gradient computed once
       const mean = new Float32Array(g.length);
       for (let c = 0; c < K; c++) {
-        const gc = this.net.embeddingGradient(c, keep);
+        const gc = c === k ? g : this.net.embeddingGradient(c, keep);
         for (let j = 0; j < g.length; j++) mean[j] += gc[j]! / K;
       }
       for (let j = 0; j < g.length; j++) g[j]! -= mean[j]!;

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Side-by-side serving benchmark: our `byoc serve` vs the original nginx + gunicorn + Flask stack
-# (../shared/peers/serving), same machine, same wrk load script and payloads, one after the other.
+# (../shared/peers/serving), same machine, same wrk load script and payloads.
+#
+# Both servers run at once (the idle one uses no CPU) and are loaded in turn, endpoint by endpoint,
+# for ROUNDS rounds: each byoc run is paired with a peer run of the same endpoint right after it,
+# so slow drifts of this shared machine's speed hit both sides of a ratio alike. The table gives
+# medians over rounds and the median of the paired ratios.
 #
 #   npm run bench:serve                      # baseline model (default)
 #   ALGORITHM=datawig npm run bench:serve    # the datawig model
-# Env: WORKERS=2 PORT=18181 PEER_PORT=18182 DURATION=10 REPS=5 OUT_DIR=/tmp/byoc-bench SKIP_PEER=0
+# Env: WORKERS=2 PORT=18181 PEER_PORT=18182 DURATION=10 ROUNDS=3 REPS=5 OUT_DIR=/tmp/byoc-bench SKIP_PEER=0
 # Needs wrk, curl, python3 (stdlib) and, for the peer, Debian's python3-flask gunicorn
 # python3-gevent python3-sklearn python3-pandas python3-joblib nginx-light (see the peer's README).
 set -euo pipefail
@@ -16,6 +21,8 @@ WORKERS=${WORKERS:-2}
 PORT=${PORT:-18181}
 PEER_PORT=${PEER_PORT:-18182}
 REPS=${REPS:-5}
+ROUNDS=${ROUNDS:-3}
+ENDPOINTS=${ENDPOINTS:-ping csv_1row csv_100rows json_1inst}
 SKIP_PEER=${SKIP_PEER:-0}
 OUT_DIR=${OUT_DIR:-${TMPDIR:-/tmp}/byoc-bench}
 export DURATION=${DURATION:-10}
@@ -23,7 +30,12 @@ mkdir -p "$OUT_DIR"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/byoc-bench.XXXXXX")
 export BYOC_RUN_DIR=$WORK
 SERVER="$HERE/byoc-server.sh"
-cleanup() { "$SERVER" stop "$PORT" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+PEER_RUN_DIR=${TMPDIR:-/tmp}/pystack-$PEER_PORT
+cleanup() {
+  "$SERVER" stop "$PORT" >/dev/null 2>&1 || true
+  [ -x "${PEER:-}/python_stack/stop.sh" ] && RUN_DIR=$PEER_RUN_DIR "$PEER/python_stack/stop.sh" "$PEER_PORT" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 for t in wrk curl python3; do command -v "$t" >/dev/null || { echo "serve-bench: $t is required (apt-get install wrk curl)" >&2; exit 2; }; done
@@ -60,20 +72,52 @@ wait_ping() {
   return 1
 }
 
-echo "== byoc serve ($ALGORITHM, $WORKERS workers): load" >&2
+echo "== starting byoc serve ($ALGORITHM, $WORKERS workers)" >&2
 PID=$("$SERVER" start "$PORT" "$WORKERS" "$ML")
 wait_ping "$PORT" || { cat "$BYOC_RUN_DIR/byoc-$PORT.log" >&2; exit 1; }
-LABEL="byoc serve ($ALGORITHM model, $WORKERS workers, node $(node --version))" SERVER_PIDS="$PID" \
-  "$PEER/run_load.sh" "http://127.0.0.1:$PORT" "$OUT_DIR/byoc.txt"
-python3 "$PEER/rss.py" "$PID" > "$OUT_DIR/byoc.mem"
-"$SERVER" stop "$PORT"
-echo "== byoc serve: cold start ($REPS reps)" >&2
-python3 "$PEER/cold_start.py" --url "http://127.0.0.1:$PORT/ping" --reps "$REPS" --interval 0.005 \
-  --start "$SERVER start $PORT $WORKERS $ML" --stop "$SERVER stop $PORT" > "$OUT_DIR/byoc.cold"
-
 if [ "$SKIP_PEER" != 1 ]; then
-  echo "== peer: nginx + gunicorn + Flask ($WORKERS workers)" >&2
-  REPS=$REPS "$PEER/bench_python_stack.sh" "$PEER_PORT" "$WORKERS" "$OUT_DIR/peer.txt" > /dev/null
+  echo "== starting the peer: nginx + gunicorn + Flask ($WORKERS workers)" >&2
+  RUN_DIR=$PEER_RUN_DIR "$PEER/python_stack/stop.sh" "$PEER_PORT" >/dev/null 2>&1 || true
+  RUN_DIR=$PEER_RUN_DIR "$PEER/python_stack/start.sh" "$PEER_PORT" "$WORKERS" >/dev/null
+  wait_ping "$PEER_PORT" || { echo "the peer did not become ready; see $PEER_RUN_DIR" >&2; exit 1; }
+  PEER_PIDS=$(awk '{print $2}' "$PEER_RUN_DIR/stack.pids" | tr '\n' ' ')
 fi
 
-node "$HERE/compare-results.mjs" "$OUT_DIR" "$ALGORITHM"
+rm -f "$OUT_DIR"/byoc.*.txt "$OUT_DIR"/peer.*.txt
+for round in $(seq 1 "$ROUNDS"); do
+  for endpoint in $ENDPOINTS; do
+    echo "== round $round/$ROUNDS, $endpoint: byoc, then the peer" >&2
+    ENDPOINTS=$endpoint LABEL="byoc serve ($ALGORITHM model, $WORKERS workers, node $(node --version))" SERVER_PIDS="$PID" \
+      "$PEER/run_load.sh" "http://127.0.0.1:$PORT" "$OUT_DIR/byoc.$endpoint.$round.txt" >/dev/null
+    if [ "$SKIP_PEER" != 1 ]; then
+      ENDPOINTS=$endpoint LABEL="nginx + gunicorn + Flask ($WORKERS workers)" SERVER_PIDS="$PEER_PIDS" \
+        "$PEER/run_load.sh" "http://127.0.0.1:$PEER_PORT" "$OUT_DIR/peer.$endpoint.$round.txt" >/dev/null
+    fi
+  done
+done
+
+python3 "$PEER/rss.py" "$PID" > "$OUT_DIR/byoc.mem"
+"$SERVER" stop "$PORT"
+if [ "$SKIP_PEER" != 1 ]; then
+  # shellcheck disable=SC2086
+  python3 "$PEER/rss.py" $PEER_PIDS > "$OUT_DIR/peer.mem"
+  RUN_DIR=$PEER_RUN_DIR "$PEER/python_stack/stop.sh" "$PEER_PORT" >/dev/null
+fi
+
+echo "== cold start ($REPS reps each)" >&2
+python3 "$PEER/cold_start.py" --url "http://127.0.0.1:$PORT/ping" --reps "$REPS" --interval 0.005 \
+  --start "$SERVER start $PORT $WORKERS $ML" --stop "$SERVER stop $PORT" > "$OUT_DIR/byoc.cold"
+if [ -n "${NODE_EXTRA_CA_CERTS:-}" ]; then
+  # This variable makes every Node process parse a CA bundle at start (paid by the primary, then by
+  # the workers); the container image does not set it. Measured both ways, the headline keeps it.
+  python3 "$PEER/cold_start.py" --url "http://127.0.0.1:$PORT/ping" --reps "$REPS" --interval 0.005 \
+    --start "env -u NODE_EXTRA_CA_CERTS $SERVER start $PORT $WORKERS $ML" --stop "$SERVER stop $PORT" > "$OUT_DIR/byoc.cold-no-extra-ca"
+else
+  rm -f "$OUT_DIR/byoc.cold-no-extra-ca"
+fi
+if [ "$SKIP_PEER" != 1 ]; then
+  RUN_DIR=$PEER_RUN_DIR python3 "$PEER/cold_start.py" --url "http://127.0.0.1:$PEER_PORT/ping" --reps "$REPS" --interval 0.02 \
+    --start "$PEER/python_stack/start.sh $PEER_PORT $WORKERS" --stop "$PEER/python_stack/stop.sh $PEER_PORT" > "$OUT_DIR/peer.cold"
+fi
+
+node "$HERE/compare-results.mjs" "$OUT_DIR" "$ALGORITHM" "$ROUNDS"

@@ -67,6 +67,10 @@ test('JSON shape, top_k, explanations naming the planted signal words', async ()
   assert.ok(r.predictions[0]!.predicted_probability > r.predictions[1]!.predicted_probability);
   assert.equal(r.prediction_explanations[0]!.explained_label, 'sports');
   assert.ok(r.prediction_explanations[0]!.tokens.slice(0, 2).every((t) => ['striker', 'goal'].includes(t)), r.prediction_explanations[0]!.tokens.join());
+  // The explained answer and the CSV answer encode the row alike: the same probability.
+  const viaCsv = await p.predict({ columns: ['text', 'color', 'size'], records: [rec] }, createTestPredictOptions({ accept: 'text/csv' }));
+  assert.equal(viaCsv.records[0]!.label_imputed, 'sports');
+  assert.equal(viaCsv.records[0]!.label_imputed_proba, r.predictions[0]!.predicted_probability);
   const a = await m.model.readJson<TargetArtifact>('targets/0/target.json');
   for (const [cls, words] of Object.entries(SIGNAL)) {
     const top = a.explanations![cls]!.slice(0, 3);
