@@ -382,11 +382,26 @@ export function decodeWeights(a: TargetArtifact, bytes: Uint8Array): Map<string,
 
 /** The n n-grams that most support a class (summed over repeats), without the char n-gram marker. */
 export function topTokens(contributions: [string, number][], n: number): string[] {
-  const seen = new Map<string, number>();
-  for (const [t, s] of contributions) seen.set(t, (seen.get(t) ?? 0) + s);
-  return [...seen.entries()]
-    .filter((e) => e[1] > 0)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map((e) => (e[0].startsWith('#') ? e[0].slice(1) : e[0]));
+  // Sum repeats (one n-gram can come from several text columns).
+  const totals = new Map<string, number>();
+  for (let i = 0; i < contributions.length; i++) {
+    const [t, s] = contributions[i]!;
+    totals.set(t, (totals.get(t) ?? 0) + s);
+  }
+  // The n best positive totals, best first, ties in first-seen order (what a stable sort gives):
+  // inserted into a short list, n being a handful, instead of sorting every n-gram of the row.
+  const names: string[] = [];
+  const scores: number[] = [];
+  totals.forEach((s, t) => {
+    if (!(s > 0) || (names.length === n && s <= scores[n - 1]!)) return;
+    let at = names.length;
+    while (at > 0 && scores[at - 1]! < s) at--;
+    names.splice(at, 0, t);
+    scores.splice(at, 0, s);
+    if (names.length > n) {
+      names.pop();
+      scores.pop();
+    }
+  });
+  return names.map((t) => (t.startsWith('#') ? t.slice(1) : t));
 }

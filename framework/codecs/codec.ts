@@ -30,11 +30,14 @@ export interface Codec {
 }
 
 /** Decodes the body as strict UTF-8, strips a leading BOM and refuses empty/blank bodies. */
+// ignoreBOM: keep the BOM so that we strip it ourselves, exactly once. One decoder serves every
+// request: decode() without {stream: true} starts afresh each call, even after an error.
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export function decodeText(body: Uint8Array): string {
   let text: string;
   try {
-    // ignoreBOM: keep the BOM so that we strip it ourselves, exactly once.
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body);
+    text = UTF8.decode(body);
   } catch {
     throw new RequestError('body is not valid UTF-8', 400);
   }

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, words } from '../../algorithms/datawig/hashing.js';
 import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/columns.js';
 import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/features.js';
+import { topTokens } from '../../algorithms/datawig/model.js';
 
 const opts = { tfidf: false, buckets: 32768, tokens: 'auto' as const, wordRange: [1, 2] as [number, number], charRange: [1, 3] as [number, number], maxTokens: 10, missingTokens: ['', 'NA'] };
 
@@ -85,4 +86,25 @@ test('missing tokens and type inference', () => {
   assert.equal(inferType(stats(Array.from({ length: 50 }, (_, i) => String(i % 5)))), 'categorical');
   assert.equal(inferType(stats(Array.from({ length: 50 }, (_, i) => ['red', 'blue', 'NA'][i % 3]!))), 'categorical');
   assert.equal(inferType(stats(Array.from({ length: 50 }, (_, i) => `a long free text sentence number ${i} about things`))), 'text');
+});
+
+test('topTokens: the n best positive totals, repeats summed, ties in first-seen order (as a stable sort)', () => {
+  const reference = (contributions: [string, number][], n: number): string[] => {
+    const seen = new Map<string, number>();
+    for (const [t, s] of contributions) seen.set(t, (seen.get(t) ?? 0) + s);
+    return [...seen.entries()]
+      .filter((e) => e[1] > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map((e) => (e[0].startsWith('#') ? e[0].slice(1) : e[0]));
+  };
+  assert.deepEqual(topTokens([['a', 1], ['#bc', 3], ['a', 2.5], ['d', -1], ['e', 3]], 2), ['a', 'bc']);
+  // few distinct names and small integer scores: many repeats and ties
+  const contributions = fc.array(fc.tuple(fc.constantFrom('a', 'b', '#c', 'd', 'e', 'f g', '#hi'), fc.integer({ min: -3, max: 3 })), { maxLength: 30 });
+  fc.assert(
+    fc.property(contributions, fc.integer({ min: 1, max: 8 }), (list, n) => {
+      assert.deepEqual(topTokens(list, n), reference(list, n));
+    }),
+    { numRuns: 500 },
+  );
 });

@@ -124,6 +124,9 @@ describe('CSV decode', () => {
     rejects(() => csv.decode(utf8(''), opts()), 400, 'empty body');
     rejects(() => csv.decode(utf8(' \n\r\n '), opts()), 400, 'empty body');
     rejects(() => csv.decode(utf8('a,b\n'), opts()), 400, 'no data rows');
+    // A body cut inside a multi-byte character is refused, and leaves nothing behind for the next one.
+    rejects(() => csv.decode(new Uint8Array([0x61, 0x0a, 0x62, 0xc3]), opts()), 400, 'body is not valid UTF-8');
+    assert.deepEqual(csv.decode(utf8('a\n\u00e9t\u00e9\n'), opts()).records, [{ a: '\u00e9t\u00e9' }]);
   });
 
   it('enforces row and column limits with 413', () => {
