@@ -23,6 +23,7 @@ export const datawigHyperparameters = {
   class_weights: { type: 'string', description: '"balanced", or per-class loss weights "a:2,b:0.5" (others 1).' },
   seed: { type: 'integer', default: 42, min: 0, max: 2147483647, description: 'Seed for the split, initialisation, shuffling and search (deterministic on one backend).' },
   max_training_seconds: { type: 'number', default: 0, min: 0, max: 604800, description: 'Wall-clock budget for training and search; 0 = none. The best model so far is kept.' },
+  clip_numeric_imputations: { type: 'boolean', default: true, description: 'Keep numeric imputations within the range of the values seen in training (a linear output can otherwise invent negative prices or counts).' },
   precision_threshold: { type: 'number', default: 0, min: 0, max: 1, description: 'Serving default: impute a class only where it reached this precision on validation data.' },
   top_k: { type: 'integer', default: 5, min: 1, max: 1000, description: 'Serving default: predictions listed per JSON record.' },
   explain_tokens: { type: 'integer', default: 5, min: 1, max: 100, description: 'N-grams listed per explanation.' },

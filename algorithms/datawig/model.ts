@@ -29,6 +29,8 @@ export interface ModelConfig {
   classWeights: string | undefined;
   missingTokens: string[];
   tfidf: boolean;
+  /** Regression: clamp served values to the training labels' range (absent in older models: true). */
+  clipRegression?: boolean;
 }
 
 export interface TargetArtifact {
@@ -38,6 +40,8 @@ export interface TargetArtifact {
   classes: string[];
   labelMean: number;
   labelStd: number;
+  /** Regression: [min, max] of the labels seen in training; served values are clamped to it. */
+  labelRange?: [number, number];
   featurizer: FeaturizerSpec;
   featureTypes: Record<string, ColumnType>;
   net: NetSpec;
@@ -97,6 +101,7 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: ModelConfig): Prom
   let classes: string[] = [];
   let labelMean = 0;
   let labelStd = 1;
+  let labelRange: [number, number] | undefined;
   const toY = (rows: InputRecord[]): Float32Array => {
     if (task === 'classification') {
       const index = new Map(classes.map((c, i) => [c, i]));
@@ -118,6 +123,16 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: ModelConfig): Prom
     if (bad) toY([bad]);
     labelMean = vals.reduce((a, b) => a + b, 0) / vals.length;
     labelStd = Math.sqrt(vals.reduce((a, b) => a + (b - labelMean) ** 2, 0) / vals.length) || 1;
+    if (cfg.clipRegression !== false) {
+      // every observed label, validation rows included
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const v of [...vals, ...valRows.map((r) => parseNumber(miss.value(r[label])!))]) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (lo <= hi) labelRange = [lo, hi];
+    }
   }
   const yTrain = toY(labelled);
   const yVal = toY(valRows);
@@ -164,6 +179,7 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: ModelConfig): Prom
     classes,
     labelMean,
     labelStd,
+    ...(labelRange ? { labelRange } : {}),
     featurizer: featurizer.spec,
     featureTypes: Object.fromEntries(input.features.map((f) => [f.name, f.type])),
     net,
@@ -219,7 +235,13 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: ModelConfig): Prom
     artifact.valJoint = joint;
     if (featurizer.spec.text.length) artifact.explanations = classExplanations(artifact, out.weights, [...valRows.slice(0, 500), ...labelled.slice(0, 500)], toY([...valRows.slice(0, 500), ...labelled.slice(0, 500)]));
   } else {
-    artifact.metrics.rmse = ev.rmse * labelStd;
+    // RMSE of what is served: clamped to the training range when clipping is on
+    let clippedSe = 0;
+    for (let i = 0; i < yVal.length; i++) {
+      const served = clampTo(labelRange, ev.logits[i]! * labelStd + labelMean);
+      clippedSe += (served - (yVal[i]! * labelStd + labelMean)) ** 2;
+    }
+    artifact.metrics.rmse = labelRange ? Math.sqrt(clippedSe / Math.max(1, yVal.length)) : ev.rmse * labelStd;
     artifact.metrics.loss = valLoss;
     let se = 0;
     for (const y of yVal) se += (y * labelStd) ** 2;
@@ -302,7 +324,7 @@ export class LoadedTarget {
     entries.length = 0;
     this.featurizer.encodeRow(row, entries, this.num, 0, tokens, cache);
     this.net.forward(entries.idx, entries.val, 0, entries.length, this.num, 0, this.logits, keep);
-    if (this.a.task === 'regression') return this.logits[0]! * this.a.labelStd + this.a.labelMean;
+    if (this.a.task === 'regression') return clampTo(this.a.labelRange, this.logits[0]! * this.a.labelStd + this.a.labelMean);
     softmaxInto(this.logits, 0, this.a.net.outDim, this.a.temperature, this.probs);
     return NaN;
   }
@@ -351,6 +373,11 @@ export class LoadedTarget {
     return out;
   }
 
+}
+
+/** v clamped to [lo, hi] when a range is given. */
+function clampTo(range: [number, number] | undefined, v: number): number {
+  return range ? Math.min(range[1], Math.max(range[0], v)) : v;
 }
 
 /** weights.bin: the float32 tensors of `weightSpecs` concatenated (the tf.io weights format). */

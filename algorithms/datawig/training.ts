@@ -59,6 +59,7 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
     classWeights: hp.class_weights,
     missingTokens,
     tfidf: hp.tfidf,
+    clipRegression: hp.clip_numeric_imputations,
   };
   const featureInfo = (names: string[]) => names.map((n) => ({ name: n, type: types.get(n)!.type, meanLength: types.get(n)!.meanLength }));
   const manifest: ModelManifest = {

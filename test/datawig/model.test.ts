@@ -260,3 +260,27 @@ test('abort signal stops training with TrainingAbortedError', async () => {
   ctx.abort.abort();
   await assert.rejects(alg.train(ctx), { name: 'TrainingAbortedError' });
 });
+
+test('numeric imputations stay within the training range (clip_numeric_imputations, default on)', async () => {
+  const table = mixedTable(400);
+  const observed = table.records.filter((r) => r.y !== '').map((r) => Number(r.y));
+  const lo = Math.min(...observed);
+  const hi = Math.max(...observed);
+  const far = (x: string) => ({ x, kind: 'mid', y: '', shape: 'round', code: 'R-1' });
+  const served = async (clip: boolean): Promise<{ range: unknown; high: number; low: number }> => {
+    const ctx = createTestTrainContext({ train: table }, hp({ label_column: 'y', num_epochs: 20, clip_numeric_imputations: clip }));
+    const r = await alg.train(ctx);
+    const a = await ctx.model.readJson<TargetArtifact>('targets/0/target.json');
+    const p = await alg.load(createTestLoadContext(ctx.model, r.inputSchema));
+    // y = 2x + noise was learnt on x in [0, 10]: far outside it the network extrapolates.
+    const out = await p.predict({ columns: table.columns, records: [far('1000'), far('-1000')] }, csv);
+    return { range: a.labelRange, high: Number(out.records[0]!.y_imputed), low: Number(out.records[1]!.y_imputed) };
+  };
+  const clipped = await served(true);
+  assert.deepEqual(clipped.range, [lo, hi]);
+  assert.equal(clipped.high, hi);
+  assert.equal(clipped.low, lo);
+  const free = await served(false);
+  assert.equal(free.range, undefined);
+  assert.ok(free.high > hi && free.low < lo, `unclipped: ${free.low} .. ${free.high} against ${lo} .. ${hi}`);
+});
