@@ -235,13 +235,13 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: ModelConfig): Prom
     artifact.valJoint = joint;
     if (featurizer.spec.text.length) artifact.explanations = classExplanations(artifact, out.weights, [...valRows.slice(0, 500), ...labelled.slice(0, 500)], toY([...valRows.slice(0, 500), ...labelled.slice(0, 500)]));
   } else {
-    // RMSE of what is served: clamped to the training range when clipping is on
-    let clippedSe = 0;
-    for (let i = 0; i < yVal.length; i++) {
-      const served = clampTo(labelRange, ev.logits[i]! * labelStd + labelMean);
-      clippedSe += (served - (yVal[i]! * labelStd + labelMean)) ** 2;
+    artifact.metrics.rmse = ev.rmse * labelStd;
+    if (labelRange) {
+      // RMSE of what is served: clamped to the training range
+      let clampedSe = 0;
+      for (let i = 0; i < yVal.length; i++) clampedSe += (clampTo(labelRange, ev.logits[i]! * labelStd + labelMean) - (yVal[i]! * labelStd + labelMean)) ** 2;
+      artifact.metrics.rmse = Math.sqrt(clampedSe / Math.max(1, yVal.length));
     }
-    artifact.metrics.rmse = labelRange ? Math.sqrt(clippedSe / Math.max(1, yVal.length)) : ev.rmse * labelStd;
     artifact.metrics.loss = valLoss;
     let se = 0;
     for (const y of yVal) se += (y * labelStd) ** 2;
@@ -288,16 +288,7 @@ function classExplanations(a: TargetArtifact, weights: Map<string, Float32Array>
       m.set(tok, (m.get(tok) ?? 0) + s);
     }
   });
-  return Object.fromEntries(
-    a.classes.map((c, k) => [
-      c,
-      [...sums[k]!.entries()]
-        .filter((e) => e[1] > 0)
-        .sort((p, q) => q[1] - p[1])
-        .slice(0, 10)
-        .map((e) => (e[0].startsWith('#') ? e[0].slice(1) : e[0])),
-    ]),
-  );
+  return Object.fromEntries(a.classes.map((c, k) => [c, topTokens([...sums[k]!.entries()], 10)]));
 }
 
 /** A trained target model ready to answer rows (plain typed-array math). */

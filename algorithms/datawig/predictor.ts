@@ -27,6 +27,8 @@ export async function loadPredictor(store: ArtifactStore): Promise<DatawigPredic
 export class DatawigPredictor implements Predictor {
   private readonly missing: MissingSpec;
   private readonly required: string[];
+  /** Per target: the CSV output columns (value, probability), built once. */
+  private readonly outputKeys: [string, string][];
 
   constructor(
     readonly manifest: ModelManifest,
@@ -36,6 +38,7 @@ export class DatawigPredictor implements Predictor {
     const needed = new Set<string>();
     for (const t of targets) for (const c of t.featurizer.inputColumns) needed.add(c);
     this.required = [...needed];
+    this.outputKeys = targets.map((t) => [`${t.a.label}_imputed`, `${t.a.label}_imputed_proba`]);
   }
 
   predict(batch: RecordBatch<InputRecord>, options: PredictOptions): RecordBatch<DataRecord> {
@@ -49,9 +52,7 @@ export class DatawigPredictor implements Predictor {
     const shift = s.labelShift ? this.labelShift(batch.records) : undefined;
     if (shift && csv) options.logger.info('datawig: label shift', shift);
     const records: DataRecord[] = new Array(batch.records.length);
-    // Per target, once per request: output column names and the precision thresholds.
-    const imputedKey = this.targets.map((t) => `${t.a.label}_imputed`);
-    const probaKey = this.targets.map((t) => `${t.a.label}_imputed_proba`);
+    // Per target, once per request: the precision thresholds.
     const thresholds = this.targets.map((t) => (t.a.task === 'classification' ? t.thresholdsFor(s.precision) : undefined));
     // No options.signal check: this loop is synchronous, so no timeout or disconnect can be observed
     // while it runs (and the framework does not call predict once the deadline has passed).
@@ -81,16 +82,17 @@ export class DatawigPredictor implements Predictor {
           if (complete && !present && confident) setKey(work, label, t.a.classes[best]!);
         } else if (complete && !present) setKey(work, label, String(v));
         if (csv) {
+          const [imputedKey, probaKey] = this.outputKeys[ti]!;
           const show = !present || s.imputePresent;
           if (t.a.task === 'classification') {
-            out[imputedKey[ti]!] = show && confident ? t.a.classes[best]! : '';
-            out[probaKey[ti]!] = show ? round(bestP) : '';
+            out[imputedKey] = show && confident ? t.a.classes[best]! : '';
+            out[probaKey] = show ? round(bestP) : '';
           } else {
-            out[imputedKey[ti]!] = show ? round(v) : '';
-            out[probaKey[ti]!] = '';
+            out[imputedKey] = show ? round(v) : '';
+            out[probaKey] = '';
           }
         } else {
-          json.push(this.jsonFor(t, v, s, trace));
+          json.push(this.jsonFor(t, v, s, thresholds[ti], trace));
         }
       }
       if (!csv) {
@@ -101,7 +103,7 @@ export class DatawigPredictor implements Predictor {
       records[i] = out;
     }
     let columns: string[];
-    if (csv) columns = [...batch.columns, ...this.targets.flatMap((t) => [`${t.a.label}_imputed`, `${t.a.label}_imputed_proba`])];
+    if (csv) columns = [...batch.columns, ...this.outputKeys.flat()];
     else {
       // JSON: the keys the records carry, in first-seen order
       const keys = new Set<string>();
@@ -111,13 +113,18 @@ export class DatawigPredictor implements Predictor {
     return { columns, records };
   }
 
-  /** The original container's record shape (run() has just been called for this row). */
-  private jsonFor(t: LoadedTarget, v: number, s: RequestSettings, trace?: { keep: Float32Array[]; tokens: (string | null)[] }): DataRecord {
+  /** The original container's record shape (run() has just been called for this row; `th`: its precision thresholds, classification only). */
+  private jsonFor(
+    t: LoadedTarget,
+    v: number,
+    s: RequestSettings,
+    th: Float64Array | undefined,
+    trace?: { keep: Float32Array[]; tokens: (string | null)[] },
+  ): DataRecord {
     if (t.a.task === 'regression') return { label_column: t.a.label, predicted: round(v) };
     const probs = t.probs;
-    const th = t.thresholdsFor(s.precision);
     const order = topK(probs, s.topK);
-    const predictions = order.filter((k) => s.precision <= 0 || probs[k]! >= th[k]!).map((k) => ({ predicted: t.a.classes[k]!, predicted_probability: round(probs[k]!) }));
+    const predictions = order.filter((k) => s.precision <= 0 || probs[k]! >= th![k]!).map((k) => ({ predicted: t.a.classes[k]!, predicted_probability: round(probs[k]!) }));
     const rec: DataRecord = { label_column: t.a.label, predictions };
     if (trace) {
       const k = order[0]!;

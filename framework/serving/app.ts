@@ -80,8 +80,13 @@ export function createApp(deps: AppDependencies): Hono<Env> {
   let counter = 0;
   const idPrefix = `${process.pid.toString(36)}-`;
 
-  const unexpected = (x: Exchange, error: unknown): Response => {
-    logger.error('unexpected error', { requestId: x.id, error: (error as Error)?.message, stack: (error as Error)?.stack });
+  /** A 500 for an error nobody expected: logged in full under the request id, the client gets no detail. */
+  const unexpected = (x: Exchange, error: unknown, path?: string): Response => {
+    logger.error(path ? `unexpected error while answering ${path}` : 'unexpected error', {
+      requestId: x.id,
+      error: (error as Error)?.message,
+      stack: (error as Error)?.stack,
+    });
     return errorResponse(x, 500, 'internal error; the server log has details under this request id');
   };
 
@@ -112,9 +117,9 @@ export function createApp(deps: AppDependencies): Hono<Env> {
       try {
         result = handler(c, x);
       } catch (error) {
-        return done(unexpected(x, error));
+        return done(unexpected(x, error, c.req.path));
       }
-      return result instanceof Promise ? result.then(done, (error: unknown) => done(unexpected(x, error))) : done(result);
+      return result instanceof Promise ? result.then(done, (error: unknown) => done(unexpected(x, error, c.req.path))) : done(result);
     };
 
   /** One handler per path that dispatches on the method: others get 405 with Allow. */
@@ -168,6 +173,9 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     deps.inflight?.begin();
     const cancellation = new RequestCancellation(timeoutMs, timeoutMessage, c.env.outgoing);
     const started = performance.now();
+    const checkDeadline = (): void => {
+      if (performance.now() - started > timeoutMs) throw new RequestError(timeoutMessage, 504);
+    };
     try {
       const work = (async () => {
         const { decoder, params, encoder } = codecs.negotiate(header(c, 'content-type'), header(c, 'accept'), state.algorithm.contentTypes);
@@ -190,7 +198,7 @@ export function createApp(deps: AppDependencies): Hono<Env> {
         };
         // Also when the timer is overdue but has not run yet (a busy event loop): predict never
         // starts past the deadline, so a synchronous predictor need not watch the signal.
-        if (performance.now() - started > timeoutMs) throw new RequestError(timeoutMessage, 504);
+        checkDeadline();
         const output = await state.predictor.predict({ columns: batch.columns, records: batch.records }, options);
         if (!output || !Array.isArray(output.records) || output.records.length !== batch.records.length) {
           // Never answer with fewer (or more) rows than were sent: that is a plugin defect.
@@ -198,7 +206,7 @@ export function createApp(deps: AppDependencies): Hono<Env> {
             `algorithm "${state.algorithm.name}" returned ${output?.records?.length ?? 'no'} records for ${batch.records.length} input records`,
           );
         }
-        if (performance.now() - started > timeoutMs) throw new RequestError(timeoutMessage, 504);
+        checkDeadline();
         return textResponse(x, 200, encoder.encode(output, batch.shape), encoder.mediaType);
       })();
       work.catch(() => undefined); // the race below reports it; avoid an unhandled rejection after a timeout
@@ -219,12 +227,7 @@ export function createApp(deps: AppDependencies): Hono<Env> {
         logger.info('client closed the connection before the answer; the request was cancelled', { requestId: x.id });
         return errorResponse(x, 499, 'the client closed the connection');
       }
-      logger.error('unexpected error while answering /invocations', {
-        requestId: x.id,
-        error: (error as Error).message,
-        stack: (error as Error).stack,
-      });
-      return errorResponse(x, 500, 'internal error; the server log has details under this request id');
+      return unexpected(x, error, c.req.path);
     } finally {
       cancellation.dispose();
       deps.inflight?.end();
