@@ -5,7 +5,7 @@
  */
 import type { Cell } from '../../framework/contract/index.js';
 import { MissingSpec, parseNumber, type ColumnType } from './columns.js';
-import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, type TokenKind } from './hashing.js';
+import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, ngramsAt, type TokenKind } from './hashing.js';
 
 export interface TextFeature {
   name: string;
@@ -178,6 +178,26 @@ export class SparseEntries {
   }
 }
 
+/**
+ * Where the text entries of one encoded row came from (they come first, in order): the text
+ * column, and the position of the entry's first n-gram in `ngrams()` of that cell (-1 for the
+ * missing-cell marker). Lets an explanation name only the n-grams it reports.
+ */
+export class EntryOrigins {
+  readonly column: number[] = [];
+  readonly position: number[] = [];
+
+  push(column: number, position: number): void {
+    this.column.push(column);
+    this.position.push(position);
+  }
+
+  clear(): void {
+    this.column.length = 0;
+    this.position.length = 0;
+  }
+}
+
 /** Encodings of text cells shared by the models of one row (complete mode). */
 export type EncodingCache = Map<string, [Int32Array, Float32Array]>;
 
@@ -245,14 +265,14 @@ export class Featurizer {
 
   /**
    * Appends the sparse entries of one row to idx/val and writes its dense numeric part into
-   * `num` at `numOffset`. With `tokens`, records which text n-gram produced each entry (for explanations).
+   * `num` at `numOffset`. With `origins`, records which text n-gram produced each text entry (for explanations).
    */
   encodeRow(
     row: Record<string, Cell>,
     out: SparseEntries,
     num: Float32Array,
     numOffset: number,
-    tokens?: (string | null)[],
+    origins?: EntryOrigins,
     cache?: EncodingCache,
   ): void {
     const { spec } = this;
@@ -261,14 +281,14 @@ export class Featurizer {
       const v = this.missing.value(row[t.name]);
       if (v === null) {
         out.push(t.missingRow, 1);
-        tokens?.push(null);
+        origins?.push(ti, -1);
         continue;
       }
       const start = out.length;
       let norm = 0;
       const idf = this.idf[ti];
       // complete mode: the models of one row share the encodings of its text cells
-      const key = cache && !idf && !tokens ? `${t.name}\u0000${t.tokens}\u0000${spec.buckets}\u0000${spec.wordRange}\u0000${spec.charRange}` : undefined;
+      const key = cache && !idf && !origins ? `${t.name}\u0000${t.tokens}\u0000${spec.buckets}\u0000${spec.wordRange}\u0000${spec.charRange}` : undefined;
       const hit = key ? cache!.get(key) : undefined;
       if (hit) {
         for (let i = 0; i < hit[0].length; i++) {
@@ -276,20 +296,19 @@ export class Featurizer {
         }
         continue;
       }
-      // Hash without strings, count duplicates with stamps (cheaper than a Map or a sort). The
-      // explanation path also names each bucket by its first n-gram (same order as the ids).
+      // Hash without strings, count duplicates with stamps (cheaper than a Map or a sort). An
+      // explanation names each bucket by its first n-gram: its position among the ids.
       const ids = this.scratch;
       ids.length = 0;
       hashedNgrams(v, t.tokens, spec.wordRange, spec.charRange, this.seeds[ti]!, spec.buckets, ids);
       const unique = this.countDistinct(ids, spec.buckets);
-      const grams = tokens ? ngrams(v, t.tokens, spec.wordRange, spec.charRange) : undefined;
       const counts = this.counts;
       for (let i = 0; i < unique; i++) {
         const b = this.unique[i]!;
         const w = sublinearTf(counts[b]!) * (idf ? idf[b]! : 1);
         out.push(b, w);
         norm += w * w;
-        if (grams) tokens!.push(grams[this.firstAt[i]!]!);
+        origins?.push(ti, this.firstAt[i]!);
       }
       if (norm > 0) {
         const inv = 1 / Math.sqrt(norm);
@@ -302,7 +321,6 @@ export class Featurizer {
       const v = this.missing.value(row[c.name]);
       const k = v === null ? -2 : (this.vocab[ci]!.get(v) ?? -1);
       out.push(c.offset + 2 + k, 1);
-      tokens?.push(null);
     }
     for (const f of spec.num) {
       const v = this.missing.value(row[f.name]);
@@ -316,6 +334,12 @@ export class Featurizer {
         num[numOffset + f.slot + 1] = 0;
       }
     }
+  }
+
+  /** The n-grams of `row`'s text column `column` at the given positions (from EntryOrigins). */
+  ngramsOf(row: Record<string, Cell>, column: number, positions: readonly number[]): string[] {
+    const t = this.spec.text[column]!;
+    return ngramsAt(this.missing.value(row[t.name]) ?? '', t.tokens, this.spec.wordRange, this.spec.charRange, positions);
   }
 
   encodeTable(rows: Record<string, Cell>[]): EncodedTable {

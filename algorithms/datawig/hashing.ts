@@ -15,7 +15,11 @@ export function bucketOf(salt: string, token: string, buckets: number): number {
 const WORD_RE = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
 export function words(text: string): string[] {
-  return text.toLowerCase().match(WORD_RE) ?? [];
+  const lower = text.toLowerCase();
+  const count = wordSpans(lower);
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = lower.slice(spanScratch[2 * i], spanScratch[2 * i + 1]);
+  return out;
 }
 
 export type TokenKind = 'words' | 'chars' | 'both';
@@ -41,6 +45,44 @@ export function ngrams(text: string, kind: TokenKind, wordRange: [number, number
     }
   }
   return out;
+}
+
+/**
+ * The n-grams at the given positions of `ngrams(text, ...)`, without building the others: an
+ * explanation names only the few n-grams it reports. Positions past the last n-gram throw.
+ */
+export function ngramsAt(text: string, kind: TokenKind, wordRange: [number, number], charRange: [number, number], positions: readonly number[]): string[] {
+  const lower = text.toLowerCase();
+  const count = kind === 'chars' ? 0 : wordSpans(lower);
+  const spans = spanScratch; // not touched again below
+  const wordGrams = (n: number): number => Math.max(0, count - n + 1);
+  let wordTotal = 0;
+  for (let n = wordRange[0]; n <= wordRange[1]; n++) wordTotal += wordGrams(n);
+  let t: string | undefined;
+  return positions.map((position) => {
+    let p = position;
+    if (p >= 0 && p < wordTotal) {
+      for (let n = wordRange[0]; ; n++) {
+        if (p < wordGrams(n)) {
+          let gram = lower.slice(spans[2 * p], spans[2 * p + 1]);
+          for (let k = 1; k < n; k++) gram += ' ' + lower.slice(spans[2 * (p + k)], spans[2 * (p + k) + 1]);
+          return gram;
+        }
+        p -= wordGrams(n);
+      }
+    }
+    p -= wordTotal;
+    if (kind !== 'words' && p >= 0) {
+      t ??= ` ${lower.replace(/\s+/g, ' ').trim()} `;
+      // ngrams() emits, at each position i, the lengths charRange[0].. that fit
+      for (let i = 0; i < t.length; i++) {
+        const here = Math.max(0, Math.min(charRange[1], t.length - i) - charRange[0] + 1);
+        if (p < here) return '#' + t.slice(i, i + charRange[0] + p);
+        p -= here;
+      }
+    }
+    throw new RangeError(`n-gram position ${position} is not among the ${kind} n-grams of the text`);
+  });
 }
 
 /** Final avalanche (murmur3 fmix) so that the low bits used for bucketing are well mixed. */
@@ -86,6 +128,27 @@ function asciiWordSpans(lower: string, spans: Int32Array): number {
 }
 
 let spanScratch = new Int32Array(256);
+
+/**
+ * The words of lowercased text (the tokens of `WORD_RE`) as [start, end) pairs in `spanScratch`,
+ * valid until the next call; returns their number. ASCII text takes the scanner, other text the
+ * Unicode regex.
+ */
+function wordSpans(lower: string): number {
+  // a text has at most length/2 + 1 words
+  if (spanScratch.length < lower.length + 2) spanScratch = new Int32Array(2 * lower.length + 2);
+  const spans = spanScratch;
+  let count = asciiWordSpans(lower, spans);
+  if (count < 0) {
+    count = 0;
+    for (const m of lower.matchAll(WORD_RE)) {
+      spans[2 * count] = m.index;
+      spans[2 * count + 1] = m.index + m[0].length;
+      count++;
+    }
+  }
+  return count;
+}
 let wordStates = new Int32Array(128);
 
 /** FNV-1a steps over s[start, end), from state h (no final mix). */
@@ -128,19 +191,8 @@ export function hashedNgrams(text: string, kind: TokenKind, wordRange: [number, 
   const bucket = bucketer(buckets);
   const lower = text.toLowerCase();
   if (kind === 'words' || kind === 'both') {
-    // Words as spans of `lower`: a text has at most length/2 + 1 words.
-    if (spanScratch.length < lower.length + 2) spanScratch = new Int32Array(2 * lower.length + 2);
+    const count = wordSpans(lower);
     const spans = spanScratch;
-    let count = asciiWordSpans(lower, spans);
-    if (count < 0) {
-      // Non-ASCII text: the same spans from the Unicode regex.
-      count = 0;
-      for (const m of lower.matchAll(WORD_RE)) {
-        spans[2 * count] = m.index;
-        spans[2 * count + 1] = m.index + m[0].length;
-        count++;
-      }
-    }
     // FNV state after each word, computed once: an n-gram starting at word i continues from it.
     if (wordStates.length < count) wordStates = new Int32Array(2 * count);
     const states = wordStates;

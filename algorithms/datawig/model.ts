@@ -5,7 +5,7 @@
 import { TrainingError, type Cell, type InputRecord } from '../../framework/contract/index.js';
 import { classReport, ece, fitTemperature, precisionCurves, softmaxInto, thresholdFor, type ClassReport } from './calibration.js';
 import { parseNumber, type ColumnType } from './columns.js';
-import { Featurizer, fitFeaturizer, SparseEntries, type EncodingCache, type FeaturizerSpec } from './features.js';
+import { EntryOrigins, Featurizer, fitFeaturizer, SparseEntries, type EncodingCache, type FeaturizerSpec } from './features.js';
 import { Net, rng, weightShapes, type NetSpec } from './net.js';
 import type { Tf } from './tf-backend.js';
 import { evaluate, trainNet, type EpochReport, type Split, type Task } from './train.js';
@@ -300,6 +300,10 @@ export class LoadedTarget {
   private readonly logits: Float64Array;
   readonly probs: Float64Array;
   private readonly thresholds = new Map<number, Float64Array>();
+  /** The last run's text entry origins and row, when it was traced (for explanations). */
+  private readonly origins = new EntryOrigins();
+  private traced: Record<string, Cell> | undefined;
+  private scores = new Float64Array(256);
 
   constructor(readonly a: TargetArtifact, weights: Map<string, Float32Array>) {
     this.featurizer = new Featurizer(a.featurizer);
@@ -309,12 +313,18 @@ export class LoadedTarget {
     this.probs = new Float64Array(a.net.outDim);
   }
 
-  /** Runs one row; afterwards `probs` holds calibrated class probabilities. Returns the regression value for numeric targets. */
-  run(row: Record<string, Cell>, keep?: Float32Array[], tokens?: (string | null)[], cache?: EncodingCache): number {
+  /**
+   * Runs one row; afterwards `probs` holds calibrated class probabilities. Returns the regression
+   * value for numeric targets. `traced`: remember where each text entry came from, for
+   * explainLastRun (which must follow before the next run).
+   */
+  run(row: Record<string, Cell>, cache?: EncodingCache, traced = false): number {
     const entries = this.entries;
     entries.length = 0;
-    this.featurizer.encodeRow(row, entries, this.num, 0, tokens, cache);
-    this.net.forward(entries.idx, entries.val, 0, entries.length, this.num, 0, this.logits, keep);
+    this.origins.clear();
+    this.traced = traced ? row : undefined;
+    this.featurizer.encodeRow(row, entries, this.num, 0, traced ? this.origins : undefined, cache);
+    this.net.forward(entries.idx, entries.val, 0, entries.length, this.num, 0, this.logits);
     if (this.a.task === 'regression') return clampTo(this.a.labelRange, this.logits[0]! * this.a.labelStd + this.a.labelMean);
     softmaxInto(this.logits, 0, this.a.net.outDim, this.a.temperature, this.probs);
     return NaN;
@@ -333,37 +343,50 @@ export class LoadedTarget {
 
   /** Text n-grams of a row with their contribution to class k's score relative to the mean class. */
   tokenContributions(row: Record<string, Cell>, k: number): [string, number][] {
-    const keep: Float32Array[] = [];
-    const tokens: (string | null)[] = [];
-    this.run(row, keep, tokens);
-    return this.contributionsOfLastRun(keep, tokens, k);
+    this.run(row, undefined, true);
+    return this.namedContributions(this.scoresOfLastRun(k));
   }
 
   /**
-   * Token contributions to class k from `run(row, keep, tokens)` just before (its activations,
-   * tokens and sparse entries): lets a caller that needs both the prediction and its explanation
-   * encode the row once.
+   * The n text n-grams of the row just run with `traced` that most support class k relative to the
+   * mean class, best first: what `topTokens(tokenContributions(row, k), n)` gives, naming only the
+   * n-grams it reports when the model has one text column.
    */
-  contributionsOfLastRun(keep: Float32Array[], tokens: (string | null)[], k: number): [string, number][] {
-    const K = this.a.net.outDim;
-    const g = this.net.embeddingGradient(k, keep);
-    if (K > 1) {
-      // relative to the mean class: g_k - mean_c(g_c), each class's gradient computed once
-      const mean = new Float32Array(g.length);
-      for (let c = 0; c < K; c++) {
-        const gc = c === k ? g : this.net.embeddingGradient(c, keep);
-        for (let j = 0; j < g.length; j++) mean[j] += gc[j]! / K;
-      }
-      for (let j = 0; j < g.length; j++) g[j]! -= mean[j]!;
+  explainLastRun(k: number, n: number): string[] {
+    const scores = this.scoresOfLastRun(k);
+    // Several text columns may share an n-gram: sum its contributions by name.
+    if (this.featurizer.spec.text.length > 1) return topTokens(this.namedContributions(scores), n);
+    // One text column: its entries are distinct n-grams already (the featurizer merges repeats).
+    const best = bestIndices(scores, this.origins.position.length, n, true);
+    return stripMarkers(this.featurizer.ngramsOf(this.traced!, 0, best.map((i) => this.origins.position[i]!)));
+  }
+
+  /** Contribution of each text entry of the last traced run (-Infinity for a missing cell's marker). */
+  private scoresOfLastRun(k: number): Float64Array {
+    if (!this.traced) throw new Error('explainLastRun needs the row run just before with traced = true');
+    const g = this.net.relativeEmbeddingGradient(k);
+    const { position } = this.origins;
+    if (this.scores.length < position.length) this.scores = new Float64Array(2 * position.length);
+    const scores = this.scores;
+    for (let i = 0; i < position.length; i++) {
+      scores[i] = position[i]! < 0 ? -Infinity : this.net.tokenScore(this.entries.idx[i]!, this.entries.val[i]!, g);
     }
+    return scores;
+  }
+
+  /** (n-gram, contribution) of each named text entry of the last traced run. */
+  private namedContributions(scores: Float64Array): [string, number][] {
+    const row = this.traced!;
+    const { column, position } = this.origins;
     const out: [string, number][] = [];
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i];
-      if (t) out.push([t, this.net.tokenScore(this.entries.idx[i]!, this.entries.val[i]!, g)]);
+    for (let c = 0; c < this.featurizer.spec.text.length; c++) {
+      const at: number[] = [];
+      for (let i = 0; i < position.length; i++) if (column[i] === c && position[i]! >= 0) at.push(i);
+      const names = this.featurizer.ngramsOf(row, c, at.map((i) => position[i]!));
+      at.forEach((i, j) => out.push([names[j]!, scores[i]!]));
     }
     return out;
   }
-
 }
 
 /** v clamped to [lo, hi] when a range is given. */
@@ -406,20 +429,29 @@ export function topTokens(contributions: [string, number][], n: number): string[
     const [t, s] = contributions[i]!;
     totals.set(t, (totals.get(t) ?? 0) + s);
   }
-  // The n best positive totals, best first, ties in first-seen order (what a stable sort gives):
-  // inserted into a short list, n being a handful, instead of sorting every n-gram of the row.
-  const names: string[] = [];
-  const scores: number[] = [];
-  totals.forEach((s, t) => {
-    if (!(s > 0) || (names.length === n && s <= scores[n - 1]!)) return;
-    let at = names.length;
-    while (at > 0 && scores[at - 1]! < s) at--;
-    names.splice(at, 0, t);
-    scores.splice(at, 0, s);
-    if (names.length > n) {
-      names.pop();
-      scores.pop();
-    }
-  });
+  const names = [...totals.keys()];
+  return stripMarkers(bestIndices([...totals.values()], names.length, n, true).map((i) => names[i]!));
+}
+
+/**
+ * Indices of the n largest of values[0..length) (only positive ones with `positiveOnly`), best
+ * first, ties in index order (what a stable sort gives): inserted into a short list, n being a
+ * handful, instead of sorting them all.
+ */
+export function bestIndices(values: ArrayLike<number>, length: number, n: number, positiveOnly: boolean): number[] {
+  const best: number[] = [];
+  for (let i = 0; i < length; i++) {
+    const v = values[i]!;
+    if ((positiveOnly && !(v > 0)) || (best.length === n && !(v > values[best[n - 1]!]!))) continue;
+    let at = best.length;
+    while (at > 0 && values[best[at - 1]!]! < v) at--;
+    best.splice(at, 0, i);
+    if (best.length > n) best.pop();
+  }
+  return best;
+}
+
+/** N-gram names without the char n-gram marker. */
+function stripMarkers(names: string[]): string[] {
   return names.map((t) => (t.startsWith('#') ? t.slice(1) : t));
 }

@@ -83,9 +83,13 @@ export class Net {
   private readonly fc: Dense[];
   private readonly out: Dense;
   readonly concatDim: number;
-  // scratch buffers reused across rows (serving is single-threaded per process)
+  // scratch buffers reused across rows (serving is single-threaded per process); `acts` holds the
+  // activations of the last forward, which relativeEmbeddingGradient reads
   private readonly acts: Float32Array[];
   private readonly acc: Float64Array;
+  private readonly gradOut: Float64Array;
+  private readonly gradFc: Float64Array[];
+  private readonly gradEmb: Float64Array;
 
   constructor(readonly spec: NetSpec, weights: Map<string, Float32Array>) {
     const get = (n: string) => {
@@ -116,13 +120,15 @@ export class Net {
     this.out = dense('out', d, spec.outDim);
     this.acc = new Float64Array(spec.embDim);
     this.acts = [new Float32Array(this.concatDim), ...this.fc.map((l) => new Float32Array(l.outDim)), ...this.num.map((l) => new Float32Array(l.outDim))];
+    this.gradOut = new Float64Array(this.out.inDim);
+    this.gradFc = this.fc.map((l) => new Float64Array(l.inDim));
+    this.gradEmb = new Float64Array(spec.embDim);
   }
 
   /**
    * Logits of one row (sparse entries idx/val[start..end), dense numeric part at num[numOff..]).
-   * When `keep` is given, the activations of every layer are copied there (for explanations).
    */
-  forward(idx: Int32Array, val: Float32Array, start: number, end: number, num: Float32Array, numOff: number, logits: Float32Array | Float64Array, keep?: Float32Array[]): void {
+  forward(idx: Int32Array, val: Float32Array, start: number, end: number, num: Float32Array, numOff: number, logits: Float32Array | Float64Array): void {
     const { spec } = this;
     const D = spec.embDim;
     const h0 = this.acts[0]!;
@@ -152,24 +158,26 @@ export class Net {
       x = y;
     });
     denseRelu(this.out, x, 0, logits, 0, false);
-    if (keep) {
-      keep.length = 0;
-      keep.push(h0.slice(), ...this.fc.map((_, li) => this.acts[1 + li]!.slice()));
-    }
   }
 
   /**
-   * d logit[c] / d(pre-activation of the embedding sum), through the ReLU masks of this row's
-   * activations (`keep` from forward). Dotted with an embedding row times its input weight it
-   * gives that token's contribution to the class score (gradient x input).
+   * d(logit[k] - mean over classes of logit[c]) / d(pre-activation of the embedding sum), through
+   * the ReLU masks of the last forward: class k's score relative to the mean class, in one backward
+   * pass since it is linear in the output weights. Dotted with an embedding row times its input
+   * weight it gives that token's contribution (gradient x input). The buffer is reused by the next call.
    */
-  embeddingGradient(c: number, keep: Float32Array[]): Float32Array {
-    let g = new Float32Array(this.out.inDim);
-    for (let i = 0; i < this.out.inDim; i++) g[i] = this.out.w[i * this.out.outDim + c]!;
+  relativeEmbeddingGradient(k: number): Float64Array {
+    const { w, inDim, outDim } = this.out;
+    let g = this.gradOut;
+    for (let i = 0; i < inDim; i++) {
+      let mean = 0;
+      if (outDim > 1) for (let c = 0; c < outDim; c++) mean += w[i * outDim + c]! / outDim;
+      g[i] = w[i * outDim + k]! - mean;
+    }
     for (let li = this.fc.length - 1; li >= 0; li--) {
       const l = this.fc[li]!;
-      const act = keep[1 + li]!;
-      const prev = new Float32Array(l.inDim);
+      const act = this.acts[1 + li]!;
+      const prev = this.gradFc[li]!;
       for (let i = 0; i < l.inDim; i++) {
         let s = 0;
         for (let j = 0; j < l.outDim; j++) if (act[j]! > 0) s += l.w[i * l.outDim + j]! * g[j]!;
@@ -177,14 +185,13 @@ export class Net {
       }
       g = prev;
     }
-    const D = this.spec.embDim;
-    const h0 = keep[0]!;
-    const out = new Float32Array(D);
-    for (let j = 0; j < D; j++) out[j] = h0[j]! > 0 ? g[j]! : 0;
+    const h0 = this.acts[0]!;
+    const out = this.gradEmb;
+    for (let j = 0; j < out.length; j++) out[j] = h0[j]! > 0 ? g[j]! : 0;
     return out;
   }
 
-  tokenScore(row: number, value: number, grad: Float32Array): number {
+  tokenScore(row: number, value: number, grad: Float64Array): number {
     const D = this.spec.embDim;
     const o = row * D;
     let s = 0;

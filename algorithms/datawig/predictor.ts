@@ -2,7 +2,7 @@
 import { copyRecord, RequestError, setKey, type ArtifactStore, type DataRecord, type InputRecord, type PredictOptions, type Predictor, type RecordBatch } from '../../framework/contract/index.js';
 import { MissingSpec } from './columns.js';
 import type { EncodingCache } from './features.js';
-import { decodeWeights, LoadedTarget, topTokens, type TargetArtifact } from './model.js';
+import { bestIndices, decodeWeights, LoadedTarget, type TargetArtifact } from './model.js';
 import type { ModelManifest } from './training.js';
 
 interface RequestSettings {
@@ -68,10 +68,9 @@ export class DatawigPredictor implements Predictor {
         const label = t.a.label;
         const present = !this.missing.isMissing(input[label]);
         if (complete && !csv && present && !s.imputePresent) continue;
-        // JSON with explanations: encode once, keeping the tokens and activations the explanation needs.
+        // JSON with explanations: encode once, tracing what the explanation needs.
         const explained = !csv && s.explain && t.a.task === 'classification' && t.featurizer.spec.text.length > 0;
-        const trace = explained ? { keep: [] as Float32Array[], tokens: [] as (string | null)[] } : undefined;
-        const v = t.run(work, trace?.keep, trace?.tokens, cache);
+        const v = t.run(work, cache, explained);
         let best = -1;
         let bestP = 0;
         let confident = true;
@@ -92,7 +91,7 @@ export class DatawigPredictor implements Predictor {
             out[probaKey] = '';
           }
         } else {
-          json.push(this.jsonFor(t, v, s, thresholds[ti], trace));
+          json.push(this.jsonFor(t, v, s, thresholds[ti], explained));
         }
       }
       if (!csv) {
@@ -113,23 +112,19 @@ export class DatawigPredictor implements Predictor {
     return { columns, records };
   }
 
-  /** The original container's record shape (run() has just been called for this row; `th`: its precision thresholds, classification only). */
-  private jsonFor(
-    t: LoadedTarget,
-    v: number,
-    s: RequestSettings,
-    th: Float64Array | undefined,
-    trace?: { keep: Float32Array[]; tokens: (string | null)[] },
-  ): DataRecord {
+  /**
+   * The original container's record shape (run() has just been called for this row, traced when
+   * `explained`; `th`: its precision thresholds, classification only).
+   */
+  private jsonFor(t: LoadedTarget, v: number, s: RequestSettings, th: Float64Array | undefined, explained: boolean): DataRecord {
     if (t.a.task === 'regression') return { label_column: t.a.label, predicted: round(v) };
     const probs = t.probs;
-    const order = topK(probs, s.topK);
+    const order = bestIndices(probs, probs.length, s.topK, false);
     const predictions = order.filter((k) => s.precision <= 0 || probs[k]! >= th![k]!).map((k) => ({ predicted: t.a.classes[k]!, predicted_probability: round(probs[k]!) }));
     const rec: DataRecord = { label_column: t.a.label, predictions };
-    if (trace) {
+    if (explained) {
       const k = order[0]!;
-      const tokens = topTokens(t.contributionsOfLastRun(trace.keep, trace.tokens, k), this.manifest.defaults.explain_tokens);
-      rec.prediction_explanations = [{ explained_label: t.a.classes[k]!, tokens }];
+      rec.prediction_explanations = [{ explained_label: t.a.classes[k]!, tokens: t.explainLastRun(k, this.manifest.defaults.explain_tokens) }];
     }
     return rec;
   }
@@ -204,13 +199,6 @@ function argmax(p: Float64Array): number {
   let a = 0;
   for (let k = 1; k < p.length; k++) if (p[k]! > p[a]!) a = k;
   return a;
-}
-
-function topK(p: Float64Array, k: number): number[] {
-  if (k === 1) return [argmax(p)];
-  return Array.from(p, (_, i) => i)
-    .sort((a, b) => p[b]! - p[a]!)
-    .slice(0, k);
 }
 
 function round(x: number): number {

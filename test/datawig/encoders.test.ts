@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, words } from '../../algorithms/datawig/hashing.js';
+import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, ngramsAt, words } from '../../algorithms/datawig/hashing.js';
 import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/columns.js';
 import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/features.js';
-import { topTokens } from '../../algorithms/datawig/model.js';
+import { bestIndices, topTokens } from '../../algorithms/datawig/model.js';
 
 const opts = { tfidf: false, buckets: 32768, tokens: 'auto' as const, wordRange: [1, 2] as [number, number], charRange: [1, 3] as [number, number], maxTokens: 10, missingTokens: ['', 'NA'] };
 
@@ -32,12 +32,46 @@ test('streamed n-gram hashing gives the same buckets as hashing the n-gram strin
 test('the ASCII word scanner finds exactly the words of the Unicode regex (property)', () => {
   // ASCII text takes the scanner; the same text with one non-ASCII letter appended takes the regex.
   const asciiText = fc.string({ unit: fc.constantFrom('a', 'Z', 'q', '0', '9', "'", "''", ' ', '  ', '.', ',', '-', '_', '\t', '\n', "n't", "'s", 'Ab1'), maxLength: 40 });
+  const wordRe = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu; // the tokeniser's definition of a word
   fc.assert(
     fc.property(asciiText, fc.constantFrom<[number, number]>([1, 1], [1, 2], [2, 3]), (text, range) => {
+      assert.deepEqual(words(text), text.toLowerCase().match(wordRe) ?? []);
+      assert.deepEqual(words(`${text} é`), `${text} é`.toLowerCase().match(wordRe) ?? []);
       const fast = new IdList();
       hashedNgrams(text, 'words', range, [1, 1], fnv1a('col'), 1 << 20, fast);
       const slow = ngrams(text, 'words', range, [1, 1]).map((g) => bucketOf('col', g, 1 << 20));
       assert.deepEqual(fast.toArray(), slow);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('ngramsAt names exactly the n-grams at those positions of ngrams() (property)', () => {
+  const text = fc.string({ unit: fc.constantFrom('a', 'B', '1', 'é', ' ', '  ', '\t', ',', "'s", 'xy'), maxLength: 30 });
+  const range = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 })).map(([lo, extra]): [number, number] => [lo, lo + extra]);
+  fc.assert(
+    fc.property(text, fc.constantFrom('words', 'chars', 'both') as fc.Arbitrary<'words' | 'chars' | 'both'>, range, range, (t, kind, wordRange, charRange) => {
+      const all = ngrams(t, kind, wordRange, charRange);
+      const positions = all.map((_, i) => i).reverse(); // any order
+      assert.deepEqual(ngramsAt(t, kind, wordRange, charRange, positions), positions.map((i) => all[i]));
+      assert.throws(() => ngramsAt(t, kind, wordRange, charRange, [all.length]), RangeError);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('bestIndices: the n largest (optionally positive) values, ties in index order (as a stable sort)', () => {
+  const reference = (values: number[], n: number, positiveOnly: boolean): number[] =>
+    values
+      .map((_, i) => i)
+      .filter((i) => !positiveOnly || values[i]! > 0)
+      .sort((a, b) => values[b]! - values[a]!)
+      .slice(0, n);
+  assert.deepEqual(bestIndices([0.1, 0.5, 0.5, 0.2], 4, 2, false), [1, 2]);
+  assert.deepEqual(bestIndices([-1, 0, 2], 3, 5, true), [2]);
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: -3, max: 3 }), { maxLength: 30 }), fc.integer({ min: 1, max: 8 }), fc.boolean(), (values, n, positiveOnly) => {
+      assert.deepEqual(bestIndices(values, values.length, n, positiveOnly), reference(values, n, positiveOnly));
     }),
     { numRuns: 500 },
   );

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createTestLoadContext, createTestPredictOptions, createTestTrainContext, type MemoryArtifactStore } from '../../framework/testing.js';
 import { RequestError, TrainingError, type InputSchema } from '../../framework/contract/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
-import { decodeWeights, type TargetArtifact } from '../../algorithms/datawig/model.js';
+import { decodeWeights, LoadedTarget, topTokens, type TargetArtifact } from '../../algorithms/datawig/model.js';
 import { loadTf, switchBackend } from '../../algorithms/datawig/tf-backend.js';
 import { forwardTf } from '../../algorithms/datawig/train.js';
 import { Net } from '../../algorithms/datawig/net.js';
@@ -53,6 +53,34 @@ test('test data is scored: predictions on fresh rows, CSV shape, present values 
   assert.equal(present.records[0]!.label_imputed, '');
   const asked = await p.predict({ columns: fresh.columns, records: fresh.records.slice(0, 3) }, createTestPredictOptions({ accept: 'text/csv', customAttributes: { impute_present: 'true' } }));
   assert.notEqual(asked.records[0]!.label_imputed, '');
+});
+
+test('explanations that name only the reported n-grams equal naming every n-gram and summing by name', async () => {
+  const m = await textModel();
+  const a = await m.model.readJson<TargetArtifact>('targets/0/target.json');
+  const weights = decodeWeights(a, await m.model.readFile('targets/0/weights.bin'));
+  const t0 = a.featurizer.text[0]!;
+  const one = new LoadedTarget(a, weights);
+  // A second text column (own hash salt, words and chars) sharing words with the first: the
+  // general path sums an n-gram's contributions over the columns.
+  const two = new LoadedTarget({ ...a, featurizer: { ...a.featurizer, text: [t0, { ...t0, name: 'note', tokens: 'both' }] } }, weights);
+  const rows = textTable(40, 7).records.map((r, i) => ({ ...r, note: i % 4 === 0 ? '' : String(r.text).split(' ').slice(0, 6).join(' ') }));
+  let named = 0;
+  for (const target of [one, two]) {
+    for (const row of rows) {
+      for (let k = 0; k < a.classes.length; k++) {
+        for (const n of [1, 5, 100]) {
+          target.run(row, undefined, true);
+          const fast = target.explainLastRun(k, n);
+          assert.deepEqual(fast, topTokens(target.tokenContributions(row, k), n));
+          named += fast.length;
+        }
+      }
+    }
+  }
+  assert.ok(named > 1000, `${named} n-grams named`);
+  one.run(rows[0]!);
+  assert.throws(() => one.explainLastRun(0, 5), /traced/);
 });
 
 test('JSON shape, top_k, explanations naming the planted signal words', async () => {
