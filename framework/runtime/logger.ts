@@ -4,6 +4,7 @@
  */
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { Logger } from '../contract/algorithm.js';
+import { TurnBatchedWriter } from './log-destination.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
@@ -21,9 +22,13 @@ function isoTime(): string {
 }
 
 export class JsonLogger implements Logger {
-  constructor(private readonly sink: PinoLogger) {}
+  constructor(
+    private readonly sink: PinoLogger,
+    private readonly destination: TurnBatchedWriter,
+  ) {}
 
   static create(level: LogLevel, bindings: Record<string, unknown> = {}): JsonLogger {
+    const destination = new TurnBatchedWriter(process.stdout);
     const sink = pino(
       {
         level,
@@ -32,16 +37,14 @@ export class JsonLogger implements Logger {
         formatters: { level: (label) => ({ level: label }) },
         messageKey: 'msg',
       },
-      // Asynchronous stdout: lines that arrive while a write is in flight go out together in the
-      // next one (one syscall per batch instead of one per access-log line under load), and a lone
-      // line is written at once. Every exit path calls flush() (a synchronous drain).
-      pino.destination({ dest: 1, sync: false }),
+      // Every exit path calls flush().
+      destination,
     );
-    return new JsonLogger(sink);
+    return new JsonLogger(sink, destination);
   }
 
   child(bindings: Record<string, unknown>): JsonLogger {
-    return new JsonLogger(this.sink.child(bindings));
+    return new JsonLogger(this.sink.child(bindings), this.destination);
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
@@ -59,12 +62,6 @@ export class JsonLogger implements Logger {
 
   /** Writes buffered lines before the process exits (synchronously: callers exit right after). */
   flush(): void {
-    const stream = (this.sink as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { flushSync?: () => void } | undefined;
-    try {
-      if (stream?.flushSync) stream.flushSync();
-      else this.sink.flush();
-    } catch {
-      // stdout closed (e.g. a pipe whose reader went away): nothing more can be written anyway.
-    }
+    this.destination.flush();
   }
 }
