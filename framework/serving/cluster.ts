@@ -5,6 +5,8 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../contract/algorithm.js';
+import { answerConfigRequests } from '../runtime/config-handoff.js';
+import type { FrameworkConfig } from '../runtime/config.js';
 
 export type WorkerMessage =
   | { type: 'model'; status: 'ready' | 'failed'; loadMs?: number; reason?: string }
@@ -14,6 +16,10 @@ export type WorkerMessage =
 
 export interface PrimaryOptions {
   workers: number;
+  /** Workers forked already (forkWorker), before the configuration was known: supervised from now on. */
+  forked: Worker[];
+  /** The validated configuration, which workers ask for. */
+  config: FrameworkConfig;
   logger: Logger;
   shutdownGraceSeconds: number;
   /** Called when shutdown completes, with the exit code; the caller exits the process. */
@@ -27,8 +33,8 @@ export function runPrimary(options: PrimaryOptions): void {
   let readyCount = 0;
   const recentDeaths: number[] = [];
 
-  const fork = (replacement: boolean): Worker => {
-    const worker = cluster.fork(replacement ? { [REPLACEMENT_ENV]: '1' } : {});
+  const config = Promise.resolve(options.config);
+  const supervise = (worker: Worker): void => {
     const bornAt = Date.now();
     worker.on('message', (message: WorkerMessage) => {
       if (message?.type === 'fatal') {
@@ -48,7 +54,7 @@ export function runPrimary(options: PrimaryOptions): void {
         }
       }
     });
-    worker.once('exit', (code, signal) => {
+    const onExit = (code: number | null, signal: string | null): void => {
       if (shuttingDown) return;
       readyCount = Math.max(0, readyCount - 1);
       const now = Date.now();
@@ -64,13 +70,16 @@ export function runPrimary(options: PrimaryOptions): void {
         deathsLastMinute: recentDeaths.length,
       });
       setTimeout(() => {
-        if (!shuttingDown) fork(true);
+        if (!shuttingDown) supervise(forkWorker(config, true));
       }, delay).unref();
-    });
-    return worker;
+    };
+    // A worker forked early may have died before it was supervised.
+    if (worker.isDead()) onExit(worker.process.exitCode, worker.process.signalCode);
+    else worker.once('exit', onExit);
   };
 
-  for (let i = 0; i < options.workers; i++) fork(false);
+  for (const worker of options.forked) supervise(worker);
+  for (let i = options.forked.length; i < options.workers; i++) supervise(forkWorker(config));
 
   function shutdown(signal: string, exitCode = 0): void {
     if (shuttingDown) return;
@@ -108,6 +117,13 @@ export function runPrimary(options: PrimaryOptions): void {
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Forks a worker; it asks for the configuration, answered once `config` is known. */
+export function forkWorker(config: Promise<FrameworkConfig>, replacement = false): Worker {
+  const worker = cluster.fork(replacement ? { [REPLACEMENT_ENV]: '1' } : {});
+  answerConfigRequests(worker, config);
+  return worker;
 }
 
 /** In a worker: run `shutdown` on the primary's request or on a direct SIGTERM/SIGINT. */

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -314,6 +314,28 @@ describe('serve: baseline model, 2 workers', () => {
     assert.equal((await request(server.port, 'GET', '/ping')).status, 200);
   });
 });
+
+describe('serve: an invalid configuration', () => {
+  it('exits 2 naming the key and the variable; the worker forked before the configuration was read does not linger', async () => {
+    const result = await runByoc(['serve', '--ml-root', baselineRoot, '--workers', '2'], { MODEL_SERVER_TIMEOUT: '-5' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /invalid configuration[\s\S]*server\.timeoutSeconds[\s\S]*MODEL_SERVER_TIMEOUT/);
+    // Its command line names the ml root; it is killed before the primary exits.
+    const lingering = await waitFor(async () => ((await processesNaming(baselineRoot)).length === 0 ? true : undefined), 5_000);
+    assert.equal(lingering, true);
+  });
+});
+
+/** PIDs of running processes whose command line contains `text` (Linux /proc). */
+async function processesNaming(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) pids.push(Number(entry));
+  }
+  return pids;
+}
 
 describe('serve: batch transform settings', () => {
   let server: ServerHandle;

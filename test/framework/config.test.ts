@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +10,7 @@ import {
   ENVIRONMENT_VARIABLES,
   loadConfig,
 } from '../../framework/runtime/config.js';
-import { handOffConfig, inheritedConfig } from '../../framework/runtime/config-handoff.js';
+import { answerConfigRequests, requestConfig } from '../../framework/runtime/config-handoff.js';
 import { payloadLimitBytes, resolveWorkerCount } from '../../framework/runtime/server-settings.js';
 
 let tmp: string;
@@ -191,13 +192,52 @@ describe('loadConfig: BYOC_CONFIG file', () => {
 });
 
 describe('configuration handed from the serving primary to its workers', () => {
-  it('a worker gets exactly the validated configuration, and nothing without a primary', () => {
-    const env: NodeJS.ProcessEnv = { SAGEMAKER_BIND_TO_PORT: '9123', BYOC_MAX_ROWS: '17' };
-    const config = loadConfig({ env });
-    assert.equal(inheritedConfig(env), undefined);
-    handOffConfig(config, env);
-    assert.deepEqual(inheritedConfig(env), config);
-    assert.equal(inheritedConfig(env)?.server.port, 9123);
-    assert.equal(inheritedConfig(env)?.server.maxRows, 17);
+  /** Both ends of a cluster IPC channel, in process: what one end sends, the other end emits. */
+  function channel() {
+    const primarySide = new EventEmitter();
+    const workerSide = new EventEmitter();
+    let connected = true;
+    const worker = Object.assign(primarySide, {
+      isConnected: () => connected,
+      send: (message: unknown) => void setImmediate(() => workerSide.emit('message', message)),
+    });
+    const primary = Object.assign(workerSide, {
+      send: (message: unknown) => void setImmediate(() => primarySide.emit('message', message)),
+    });
+    return { worker, primary, disconnect: () => (connected = false) };
+  }
+
+  it('a worker that asks before the primary has the configuration gets exactly the validated one once it has', async () => {
+    const config = loadConfig({ env: { SAGEMAKER_BIND_TO_PORT: '9123', BYOC_MAX_ROWS: '17' } });
+    const { worker, primary } = channel();
+    let provide!: (c: typeof config) => void;
+    answerConfigRequests(worker, new Promise((resolve) => (provide = resolve)));
+    let answered = false;
+    const asked = requestConfig(primary).finally(() => (answered = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(answered, false, 'no answer before the primary has validated the configuration');
+    provide(config);
+    const received = await asked;
+    assert.deepEqual(received, config);
+    assert.equal(received.server.port, 9123);
+    assert.equal(received.server.maxRows, 17);
+    assert.equal(primary.listenerCount('message'), 0, 'the worker stops listening once answered');
+    // A replacement worker asks later and is answered at once.
+    const later = channel();
+    answerConfigRequests(later.worker, Promise.resolve(config));
+    assert.deepEqual(await requestConfig(later.primary), config);
+  });
+
+  it('nothing is sent to a worker that went away; a process without a primary is told so', async () => {
+    const { worker, primary, disconnect } = channel();
+    let sent = 0;
+    const send = worker.send;
+    worker.send = (message: unknown) => void (sent++, send(message));
+    answerConfigRequests(worker, Promise.resolve(loadConfig({ env: {} })));
+    disconnect();
+    primary.send({ type: 'config-request' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(sent, 0);
+    await assert.rejects(requestConfig(new EventEmitter()), /not started by a serving primary/);
   });
 });
