@@ -172,10 +172,6 @@ export function createApp(deps: AppDependencies): Hono<Env> {
     }
     deps.inflight?.begin();
     const cancellation = new RequestCancellation(timeoutMs, timeoutMessage, c.env.outgoing);
-    const started = performance.now();
-    const checkDeadline = (): void => {
-      if (performance.now() - started > timeoutMs) throw new RequestError(timeoutMessage, 504);
-    };
     try {
       const work = (async () => {
         const { decoder, params, encoder } = codecs.negotiate(header(c, 'content-type'), header(c, 'accept'), state.algorithm.contentTypes);
@@ -196,9 +192,8 @@ export function createApp(deps: AppDependencies): Hono<Env> {
           requestId: x.id,
           logger,
         };
-        // Also when the timer is overdue but has not run yet (a busy event loop): predict never
-        // starts past the deadline, so a synchronous predictor need not watch the signal.
-        checkDeadline();
+        // predict never starts past the deadline, so a synchronous predictor need not watch the signal.
+        cancellation.throwIfOverdue();
         const output = await state.predictor.predict({ columns: batch.columns, records: batch.records }, options);
         if (!output || !Array.isArray(output.records) || output.records.length !== batch.records.length) {
           // Never answer with fewer (or more) rows than were sent: that is a plugin defect.
@@ -206,11 +201,10 @@ export function createApp(deps: AppDependencies): Hono<Env> {
             `algorithm "${state.algorithm.name}" returned ${output?.records?.length ?? 'no'} records for ${batch.records.length} input records`,
           );
         }
-        checkDeadline();
+        cancellation.throwIfOverdue();
         return textResponse(x, 200, encoder.encode(output, batch.shape), encoder.mediaType);
       })();
-      work.catch(() => undefined); // the race below reports it; avoid an unhandled rejection after a timeout
-      return await Promise.race([work, cancellation.expired]);
+      return await cancellation.race(work);
     } catch (error) {
       const incoming = c.env.incoming;
       if (!incoming.readableEnded) {

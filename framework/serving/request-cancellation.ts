@@ -9,28 +9,48 @@ import type { ServerResponse } from 'node:http';
 import { RequestError } from '../contract/errors.js';
 
 export class RequestCancellation {
-  /** Rejects with a 504 RequestError when the deadline passes; never resolves. */
-  readonly expired: Promise<never>;
   private readonly timer: NodeJS.Timeout;
+  private readonly startedAt = performance.now();
   private reason: RequestError | undefined;
   private controller: AbortController | undefined;
   private readonly listeners: (() => void)[] = [];
+  /** Rejects the promise of race() when the deadline passes. */
+  private rejectRace: ((reason: RequestError) => void) | undefined;
 
   constructor(
-    timeoutMs: number,
-    message: string,
+    private readonly timeoutMs: number,
+    private readonly message: string,
     /** The response: closing before it is finished means the client went away. */
     private readonly response: ServerResponse,
   ) {
-    let reject!: (error: RequestError) => void;
-    this.expired = new Promise<never>((_, r) => (reject = r));
-    this.expired.catch(() => undefined); // the caller races it; an unraced rejection is not an error
     this.timer = setTimeout(() => {
       this.reason = new RequestError(message, 504);
       this.controller?.abort(this.reason);
       for (const listener of this.listeners.splice(0)) listener();
-      reject(this.reason);
+      this.rejectRace?.(this.reason);
     }, timeoutMs);
+  }
+
+  /**
+   * `work`'s outcome, or a 504 RequestError as soon as the deadline passes (`work` may still be
+   * running then; its later failure is handled here, not left unhandled). One promise per request,
+   * where Promise.race needed a second, always pending one.
+   */
+  race<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.reason) reject(this.reason);
+      this.rejectRace = reject;
+      work.then(resolve, reject);
+    });
+  }
+
+  /**
+   * Throws the 504 when the deadline has passed, also when the timer is overdue but has not run
+   * yet (a busy event loop): the server checks before and after predict.
+   */
+  throwIfOverdue(): void {
+    if (this.reason) throw this.reason;
+    if (performance.now() - this.startedAt > this.timeoutMs) throw new RequestError(this.message, 504);
   }
 
   /** The client closed the connection before the answer (known only once the signal was read). */

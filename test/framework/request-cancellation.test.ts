@@ -12,6 +12,26 @@ function fakeResponse(): EventEmitter & { writableFinished: boolean } {
 const asResponse = (r: EventEmitter): ServerResponse => r as unknown as ServerResponse;
 
 describe('RequestCancellation', () => {
+  it('race() gives the work\'s own outcome before the deadline; a failure after the deadline is not left unhandled', async () => {
+    const c = new RequestCancellation(60_000, 'x', asResponse(fakeResponse()));
+    assert.equal(await c.race(Promise.resolve(42)), 42);
+    await assert.rejects(c.race(Promise.reject(new Error('plugin failed'))), /plugin failed/);
+    c.throwIfOverdue(); // not overdue: no throw
+    c.dispose();
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const late = new RequestCancellation(10, 'too slow', asResponse(fakeResponse()));
+      let fail!: (e: Error) => void;
+      const raced = late.race(new Promise((_, reject) => (fail = reject)));
+      mock.timers.tick(10);
+      await assert.rejects(raced, /too slow/);
+      fail(new Error('the plugin gave up later')); // handled by race(): no unhandled rejection
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
   it('builds no AbortSignal and watches no connection until a plugin reads the signal', () => {
     const response = fakeResponse();
     const c = new RequestCancellation(1000, 'too slow', asResponse(response));
@@ -34,6 +54,7 @@ describe('RequestCancellation', () => {
       c.addEventListener('abort', removed);
       c.removeEventListener('abort', removed);
       assert.equal(c.aborted, false);
+      const pending = c.race(new Promise(() => undefined));
       mock.timers.tick(999);
       assert.equal(c.aborted, false);
       mock.timers.tick(1);
@@ -41,7 +62,11 @@ describe('RequestCancellation', () => {
       assert.equal(heard, 1);
       assert.equal(early.aborted, true);
       assert.ok(early.reason instanceof RequestError && early.reason.status === 504);
-      await assert.rejects(c.expired, (e: unknown) => e instanceof RequestError && e.status === 504 && /timeout of 1 s/.test(e.message));
+      const is504 = (e: unknown): boolean => e instanceof RequestError && e.status === 504 && /timeout of 1 s/.test(e.message);
+      // Work still running at the deadline, and work started after it: both answered with the 504.
+      await assert.rejects(pending, is504);
+      await assert.rejects(c.race(new Promise(() => undefined)), is504);
+      assert.throws(() => c.throwIfOverdue(), is504);
       // A signal first read after the deadline is born aborted.
       const late = new RequestCancellation(10, 'late', asResponse(fakeResponse()));
       mock.timers.tick(10);
