@@ -14,6 +14,7 @@ export function bucketOf(salt: string, token: string, buckets: number): number {
 
 const WORD_RE = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
+/** The words of `text`, lowercased: the tokens of `WORD_RE` (found by the ASCII scanner when it can). */
 export function words(text: string): string[] {
   const lower = text.toLowerCase();
   const count = wordSpans(lower);
