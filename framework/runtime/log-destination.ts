@@ -9,6 +9,12 @@ import type { Writable } from 'node:stream';
 
 /** A batch above this many characters is written at once instead of at the end of the turn. */
 const MAX_PENDING_CHARS = 1 << 16;
+/**
+ * PIPE_BUF on Linux: a pipe keeps a write of at most this many bytes whole. The cluster's processes
+ * share stdout (under SageMaker a pipe), so each write is cut at a line end within this size, and
+ * lines of different workers never interleave mid-line.
+ */
+const ATOMIC_WRITE_BYTES = 4096;
 
 export class TurnBatchedWriter {
   private pending = '';
@@ -33,9 +39,24 @@ export class TurnBatchedWriter {
   /** Writes what is pending now (also before the process exits: stdout writes are synchronous). */
   flush(): void {
     if (this.pending === '') return;
-    const data = this.pending;
+    const text = this.pending;
     this.pending = '';
-    this.out.write(data);
+    // Most batches fit one atomic write (a UTF-8 byte is at most 3 per UTF-16 unit here).
+    if (text.length * 3 <= ATOMIC_WRITE_BYTES) {
+      this.out.write(text);
+      return;
+    }
+    const data = Buffer.from(text, 'utf8');
+    let start = 0;
+    while (data.length - start > ATOMIC_WRITE_BYTES) {
+      let end = data.lastIndexOf(0x0a, start + ATOMIC_WRITE_BYTES - 1);
+      // A line longer than that goes whole, alone.
+      if (end < start) end = data.indexOf(0x0a, start + ATOMIC_WRITE_BYTES);
+      if (end < 0) break;
+      this.out.write(data.subarray(start, end + 1));
+      start = end + 1;
+    }
+    if (start < data.length) this.out.write(data.subarray(start));
   }
 
   private readonly flushAtTurnEnd = (): void => {

@@ -40,6 +40,21 @@ test('flush writes pending lines at once (exit paths), and a large batch does no
   assert.deepEqual(writes, ['x\n', big]);
 });
 
+test('a batch larger than a pipe keeps whole is written in pieces cut at line ends (workers share stdout)', () => {
+  const { out, writes } = recorder();
+  const writer = new TurnBatchedWriter(out);
+  const lines = Array.from({ length: 200 }, (_, i) => `{"n":${i},"msg":"request é ${'x'.repeat(i % 50)}"}\n`);
+  const long = `{"msg":"${'y'.repeat(9000)}"}\n`;
+  for (const line of [...lines.slice(0, 100), long, ...lines.slice(100)]) writer.write(line);
+  writer.flush();
+  assert.ok(writes.length > 3, `${writes.length} writes`);
+  assert.equal(writes.join(''), [...lines.slice(0, 100), long, ...lines.slice(100)].join(''), 'every line, in order');
+  for (const w of writes) {
+    assert.ok(w.endsWith('\n'), 'each write ends at a line end');
+    assert.ok(Buffer.byteLength(w) <= 4096 || w === long, `a write of ${Buffer.byteLength(w)} bytes`);
+  }
+});
+
 test('a stream error (reader gone) does not surface as an uncaught exception', async () => {
   const out = new Writable({
     write(_chunk, _encoding, done) {
