@@ -79,6 +79,8 @@ export function createApp(deps: AppDependencies): Hono<Env> {
   const timeoutMessage = `request took longer than the timeout of ${config.server.timeoutSeconds} s`;
   let counter = 0;
   const idPrefix = `${process.pid.toString(36)}-`;
+  /** An id for a request that brought none: unique within the server (pid, then a counter). */
+  const newRequestId = (): string => `${idPrefix}${(++counter).toString(36)}`;
 
   /** A 500 for an error nobody expected: logged in full under the request id, the client gets no detail. */
   const unexpected = (x: Exchange, error: unknown, path?: string): Response => {
@@ -101,7 +103,7 @@ export function createApp(deps: AppDependencies): Hono<Env> {
       const started = performance.now();
       // The id comes from SageMaker's inference id when present.
       const given = header(c, 'x-amzn-sagemaker-inference-id') ?? header(c, 'x-request-id');
-      const x: Exchange = { id: given === undefined ? `${idPrefix}${(++counter).toString(36)}` : given.slice(0, 128), bytes: undefined };
+      const x: Exchange = { id: given === undefined ? newRequestId() : given.slice(0, 128), bytes: undefined };
       const done = (res: Response): Response => {
         logger.info('request', {
           method: c.req.method,
@@ -231,7 +233,7 @@ export function createApp(deps: AppDependencies): Hono<Env> {
 
   app.notFound(logged((_c, x) => textResponse(x, 404, '{}', JSON_TYPE)));
   // Handlers catch their own errors (logged()); this only sees a failure inside hono itself.
-  app.onError((error) => unexpected({ id: `${idPrefix}${(++counter).toString(36)}`, bytes: undefined }, error));
+  app.onError((error) => unexpected({ id: newRequestId(), bytes: undefined }, error));
   return app;
 }
 
