@@ -3,9 +3,9 @@
  * the image with `train` or `serve` as the first argument.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import type { AlgorithmProvider } from './di.js';
+import type { AlgorithmProvider } from './contract/services.js';
 import { frameworkInfo } from './runtime/version.js';
-import { defaultMlRoot } from './sagemaker/paths.js';
+import { defaultMlRoot } from './ml-root/paths.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -34,10 +34,8 @@ export function createCli(source: AlgorithmSource): Command {
     .description('list the registered algorithms and their hyperparameters')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { createCommandContext } = await import('./commands/context.js');
-      const { describeAlgorithms } = await import('./commands/algorithms.js');
-      const { registry, config } = await createCommandContext(await algorithms(), 'cli');
-      process.stdout.write(describeAlgorithms(registry, config.algorithm.default, !!opts.json));
+      const { algorithmsCommand } = await import('./commands/algorithms.js');
+      process.stdout.write(await algorithmsCommand(await algorithms(), !!opts.json));
     });
 
   program

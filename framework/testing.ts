@@ -1,18 +1,28 @@
 /**
  * Helpers for testing algorithm plugins without files, HTTP or SageMaker: an in-memory channel
- * reader, a recording metric emitter and logger, and a ready TrainContext / LoadContext.
+ * reader, a recording metric emitter and logger, a ready TrainContext / LoadContext, and
+ * `invokeInProcess`, which runs a batch through the real invocation pipeline (attributes,
+ * predict, present) as the server would, minus the wire format.
  * Exported from the package as `sagemaker-byoc/testing`.
  */
 import type {
+  AnyAlgorithm,
   ChannelReader,
   LoadContext,
   Logger,
   MetricEmitter,
   PredictOptions,
+  Predictor,
   TrainContext,
 } from './contract/algorithm.js';
-import type { InputSchema, Table } from './contract/records.js';
+import type { DataRecord, InputRecord, InputSchema, RecordBatch, Table } from './contract/records.js';
 import { TrainingError } from './contract/errors.js';
+import { CodecRegistry } from './codecs/index.js';
+import { RequestCancellation } from './invocation/cancellation.js';
+import { InvocationPipeline } from './invocation/pipeline.js';
+import { PresenterCatalog } from './invocation/presenters.js';
+import { createManifest } from './model/manifest.js';
+import { loadConfig } from './runtime/config.js';
 import { MemoryArtifactStore } from './storage/artifact-store.js';
 
 export class MemoryChannelReader implements ChannelReader {
@@ -96,11 +106,12 @@ export function createTestLoadContext(model: MemoryArtifactStore, inputSchema: I
   return { model, inputSchema, logger: new RecordingLogger() };
 }
 
-export function createTestPredictOptions(overrides: Partial<PredictOptions> = {}): PredictOptions {
+/** Options for calling `predict` directly (no attributes, no candidates or explanations asked). */
+export function createTestPredictOptions<A = Record<string, unknown>>(overrides: Partial<PredictOptions<A>> = {}): PredictOptions<A> {
   return {
-    accept: 'application/json',
-    customAttributes: {},
+    attributes: {} as A,
     rawCustomAttributes: '',
+    detail: { candidates: false, explanations: false },
     signal: new AbortController().signal,
     requestId: 'test',
     logger: new RecordingLogger(),
@@ -109,3 +120,42 @@ export function createTestPredictOptions(overrides: Partial<PredictOptions> = {}
 }
 
 export { MemoryArtifactStore } from './storage/artifact-store.js';
+
+export interface InProcessRequest {
+  /** The response media type, which picks the output structure (default application/json). */
+  accept?: string;
+  /** Custom attributes: the header text (`k=v,k=v`) or its pairs. */
+  attributes?: string | Readonly<Record<string, string>>;
+  logger?: Logger;
+}
+
+/**
+ * The output records the server would encode for `batch`: custom attributes parsed and validated,
+ * predict, then the presenter the request selects (`output=` or the model's default).
+ */
+export async function invokeInProcess(
+  model: { algorithm: AnyAlgorithm; predictor: Predictor; inputSchema?: InputSchema },
+  batch: RecordBatch<InputRecord>,
+  request: InProcessRequest = {},
+): Promise<RecordBatch<DataRecord>> {
+  const logger = request.logger ?? new RecordingLogger();
+  const pipeline = new InvocationPipeline(new CodecRegistry(), new PresenterCatalog(), loadConfig({ env: {} }), logger);
+  const inputSchema = model.inputSchema ?? { columns: batch.columns.map((name) => ({ name })), requiredColumns: [] };
+  const manifest = createManifest({
+    algorithm: { name: model.algorithm.name, version: model.algorithm.version },
+    framework: { name: 'test', version: '0' },
+    inputSchema,
+    hyperparameters: {},
+  });
+  const attributes =
+    typeof request.attributes === 'string' || request.attributes === undefined
+      ? request.attributes
+      : Object.entries(request.attributes)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(',');
+  const prepared = pipeline.prepare(
+    { algorithm: model.algorithm, predictor: model.predictor, manifest },
+    { contentType: 'application/json', accept: request.accept ?? 'application/json', customAttributes: attributes },
+  );
+  return prepared.run(batch, { requestId: 'test', cancellation: new RequestCancellation(undefined, '') });
+}

@@ -4,18 +4,21 @@
  */
 import type {
   Algorithm,
-  DataRecord,
+  AttributeSchema,
+  AttributesOf,
   HyperparameterSchema,
   HyperparametersOf,
   InputRecord,
   LoadContext,
+  PredictionBatch,
   Predictor,
   PredictOptions,
   RecordBatch,
+  TargetPrediction,
   TrainContext,
   TrainResult,
 } from '../../framework/contract/index.js';
-import { copyRecord, RequestError, TrainingError } from '../../framework/contract/index.js';
+import { DEFAULT_MISSING_VALUES, MissingValues, RequestError, TrainingError } from '../../framework/contract/index.js';
 import { fitColumn, type ColumnFill } from './stats.js';
 
 const MODEL_FILE = 'baseline.json';
@@ -41,36 +44,36 @@ export const baselineHyperparameters = {
   missing_values: {
     type: 'list',
     items: 'string',
-    default: ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'],
+    default: [...DEFAULT_MISSING_VALUES],
     description: 'Cell values that count as missing (after trimming spaces).',
   },
   num_epochs: { type: 'integer', min: 1, description: 'Accepted for compatibility with datawig job definitions; unused.' },
   batch_size: { type: 'integer', min: 1, description: 'Accepted for compatibility with datawig job definitions; unused.' },
 } as const satisfies HyperparameterSchema;
 
+export const baselineAttributes = {
+  impute_present: { type: 'boolean', default: false, description: 'Also give the fill value for cells that are present.' },
+} as const satisfies AttributeSchema;
+
 type Hyperparameters = HyperparametersOf<typeof baselineHyperparameters>;
+type Attributes = AttributesOf<typeof baselineAttributes>;
 
 interface BaselineModel {
   targets: Array<{ column: string; fill: ColumnFill }>;
   missingValues: string[];
 }
 
-export function isMissing(cell: unknown, missing: ReadonlySet<string>): boolean {
-  if (cell === null || cell === undefined) return true;
-  if (typeof cell === 'number') return !Number.isFinite(cell);
-  return missing.has(String(cell).trim());
-}
-
-export class BaselineAlgorithm implements Algorithm {
+export class BaselineAlgorithm implements Algorithm<typeof baselineHyperparameters, typeof baselineAttributes> {
   readonly name = 'baseline';
   readonly version = '1.0.0';
   readonly description = 'Most frequent value (categorical) or mean/median (numeric) per column: the imputation quality floor.';
   readonly hyperparameters = baselineHyperparameters;
+  readonly attributes = baselineAttributes;
 
-  async train(ctx: TrainContext): Promise<TrainResult> {
-    const hp = ctx.hyperparameters as Hyperparameters;
+  async train(ctx: TrainContext<Hyperparameters>): Promise<TrainResult> {
+    const hp = ctx.hyperparameters;
     const table = await ctx.channels.readTable(ctx.channels.has('train') ? 'train' : 'training');
-    const missing = new Set(hp.missing_values);
+    const missing = new MissingValues(hp.missing_values);
     const known = (c: string): boolean => table.columns.includes(c);
     if (hp.label_column !== undefined && !known(hp.label_column)) {
       throw new TrainingError(
@@ -83,7 +86,7 @@ export class BaselineAlgorithm implements Algorithm {
         `feature_columns ${unknownFeatures.map((c) => `"${c}"`).join(', ')} not in the training data; columns: ${table.columns.join(', ')}`,
       );
     }
-    const withGaps = table.columns.filter((c) => table.records.some((r) => isMissing(r[c], missing)));
+    const withGaps = table.columns.filter((c) => table.records.some((r) => missing.isMissing(r[c])));
     if (hp.label_column === undefined && withGaps.length === 0) {
       ctx.logger.warn('no column of the training data has gaps; every column gets a fill value');
     }
@@ -92,7 +95,7 @@ export class BaselineAlgorithm implements Algorithm {
     const targets: BaselineModel['targets'] = [];
     for (const column of targetColumns) {
       ctx.signal.throwIfAborted();
-      const cells = table.records.map((r) => r[column]).filter((v) => !isMissing(v, missing)).map(String);
+      const cells = table.records.map((r) => r[column]).filter((v) => !missing.isMissing(v)).map(String);
       if (cells.length === 0) {
         if (hp.label_column !== undefined) {
           throw new TrainingError(`label_column "${column}" has no known values in ${table.records.length} rows: nothing to learn from`);
@@ -120,52 +123,38 @@ export class BaselineAlgorithm implements Algorithm {
     };
   }
 
-  async load(ctx: LoadContext): Promise<Predictor> {
+  async load(ctx: LoadContext): Promise<Predictor<Attributes>> {
     const model = await ctx.model.readJson<BaselineModel>(MODEL_FILE);
     return new BaselinePredictor(model, ctx.inputSchema.requiredColumns);
   }
 }
 
-class BaselinePredictor implements Predictor {
-  private readonly missing: Set<string>;
-  private readonly outputColumns: string[];
+class BaselinePredictor implements Predictor<Attributes> {
+  readonly targets: readonly string[];
+  private readonly missing: MissingValues;
 
   constructor(
     private readonly model: BaselineModel,
     private readonly requiredColumns: string[],
   ) {
-    this.missing = new Set(model.missingValues);
-    this.outputColumns = model.targets.flatMap((t) => [`${t.column}_imputed`, `${t.column}_imputed_proba`]);
+    this.missing = new MissingValues(model.missingValues);
+    this.targets = model.targets.map((t) => t.column);
   }
 
-  predict(batch: RecordBatch<InputRecord>, options: PredictOptions): RecordBatch<DataRecord> {
+  predict(batch: RecordBatch<InputRecord>, options: PredictOptions<Attributes>): PredictionBatch {
     const absent = this.requiredColumns.filter((c) => !batch.columns.includes(c));
     if (absent.length > 0) {
       throw new RequestError(`request lacks required column(s) ${absent.map((c) => `"${c}"`).join(', ')}`, 400);
     }
-    const imputePresent = parseFlag(options.customAttributes.impute_present, 'impute_present');
-    const records = batch.records.map((record) => {
-      const out: DataRecord = copyRecord(record);
-      for (const { column, fill } of this.model.targets) {
-        const needed = imputePresent || isMissing(record[column], this.missing);
-        out[`${column}_imputed`] = needed ? fill.value : null;
-        out[`${column}_imputed_proba`] = needed && fill.kind === 'categorical' ? round(fill.probability) : null;
-      }
-      return out;
-    });
-    const columns = [...batch.columns, ...this.outputColumns.filter((c) => !batch.columns.includes(c))];
-    return { columns, records };
+    const imputePresent = options.attributes.impute_present;
+    const records = batch.records.map((record) => ({
+      targets: this.model.targets.map(({ column, fill }): TargetPrediction => ({
+        column,
+        status: imputePresent || this.missing.isMissing(record[column]) ? 'imputed' : 'present',
+        value: fill.value,
+        ...(fill.kind === 'categorical' ? { probability: fill.probability } : {}),
+      })),
+    }));
+    return { records };
   }
-}
-
-function parseFlag(value: string | undefined, name: string): boolean {
-  if (value === undefined) return false;
-  const v = value.toLowerCase();
-  if (v === 'true' || v === '1' || v === 'yes') return true;
-  if (v === 'false' || v === '0' || v === 'no') return false;
-  throw new RequestError(`custom attribute ${name}="${value}": expected true or false`, 400);
-}
-
-function round(p: number): number {
-  return Math.round(p * 10000) / 10000;
 }

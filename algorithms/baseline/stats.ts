@@ -1,4 +1,5 @@
 /** Column statistics of the baseline imputer: type detection, mode, mean, median. */
+import { parseNumberText } from '../../framework/contract/index.js';
 
 export interface NumericFill {
   kind: 'numeric';
@@ -18,13 +19,10 @@ export interface CategoricalFill {
 
 export type ColumnFill = NumericFill | CategoricalFill;
 
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
+/** The cell's number, or undefined when it is not one (the framework's rule: plain decimal notation). */
 export function parseNumber(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!NUMBER.test(trimmed)) return undefined;
-  const value = Number(trimmed);
-  return Number.isFinite(value) ? value : undefined;
+  const value = parseNumberText(text);
+  return Number.isNaN(value) ? undefined : value;
 }
 
 export function median(values: number[]): number {

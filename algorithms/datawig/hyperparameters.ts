@@ -1,5 +1,5 @@
 import type { HyperparameterSchema, HyperparametersOf } from '../../framework/contract/index.js';
-import { DEFAULT_MISSING } from './columns.js';
+import { DEFAULT_MISSING } from './core/columns.js';
 
 export const datawigHyperparameters = {
   feature_columns: { type: 'list', items: 'string', aliases: ['input_columns'], description: 'Columns to impute from (comma-separated). Default: every other column.' },

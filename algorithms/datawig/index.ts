@@ -1,7 +1,9 @@
 /**
  * The `datawig` algorithm: DataWig-style deep-learning imputation of table columns.
- * TensorFlow.js is imported lazily inside train/load so that other algorithms sharing the
- * process keep their cold start.
+ * Layout: format/ (the model directory's files), core/ (features, network, calibration), fit/
+ * (TensorFlow.js training) and serve/ (the predictor). train() imports fit/ and load() imports
+ * serve/ lazily, so that other algorithms sharing the process keep their cold start and serving
+ * never loads TensorFlow.js or the trainer.
  */
 import type { Algorithm, LoadContext, Predictor, TrainContext, TrainResult } from '../../framework/contract/index.js';
 import { datawigHyperparameters, type DatawigHyperparameters } from './hyperparameters.js';
@@ -17,12 +19,12 @@ export class DatawigAlgorithm implements Algorithm {
   } as const;
 
   async train(ctx: TrainContext): Promise<TrainResult> {
-    const { train } = await import('./training.js');
+    const { train } = await import('./fit/training-job.js');
     return train(ctx as TrainContext<DatawigHyperparameters>);
   }
 
   async load(ctx: LoadContext): Promise<Predictor> {
-    const { loadPredictor } = await import('./predictor.js');
+    const { loadPredictor } = await import('./serve/predictor.js');
     const p = await loadPredictor(ctx.model);
     ctx.logger.info('datawig: model loaded', { mode: p.manifest.mode, targets: p.manifest.targets.map((t) => t.label), inference: 'typed-array' });
     return p;

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { stringify } from 'csv-stringify/sync';
+import Papa from 'papaparse';
 
 export async function readMovies(): Promise<{ columns: string[]; rows: Array<Record<string, unknown>> }> {
   const require = createRequire(import.meta.url);
@@ -24,8 +24,7 @@ export async function readMovies(): Promise<{ columns: string[]; rows: Array<Rec
 
 /** CSV with a header; null cells become empty cells (the imputer's missing values). */
 export function toCsv(columns: string[], rows: Array<Record<string, unknown>>): string {
-  return stringify(
-    rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c])))),
-    { header: true, columns },
-  );
+  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))));
+  // "\n" after every line, the last one included.
+  return `${Papa.unparse([columns, ...cells], { newline: '\n', quotes: false, escapeFormulae: false })}\n`;
 }

@@ -37,6 +37,20 @@ case "$CONTAINER_ENGINE" in
     ;;
 esac
 
+# For the scripts called as `SCRIPT IMAGE [extra run arguments...]` (train_local.sh,
+# serve_local.sh): with no argument, or with -h/--help, prints the usage (lines 2 to $1 of the
+# script's header comment) and exits (2, or 0 for help). Otherwise sets IMAGE and RUN_ARGS (the
+# extra run arguments).
+parse_image_args() {
+  local usage_end="$1"; shift
+  if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
+    sed -n "2,${usage_end}p" "$0" | sed 's/^# \{0,1\}//'
+    [[ $# -ge 1 ]] && exit 0 || exit 2
+  fi
+  IMAGE="$1"
+  RUN_ARGS=("${@:2}")
+}
+
 # The checked-in tree that mimics /opt/ml.
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SAGEMAKER_FS="${SAGEMAKER_FS:-$REPO_ROOT/test/sagemaker_fs}"

@@ -11,15 +11,10 @@
 #        SAGEMAKER_FS      tree to mount instead of test/sagemaker_fs
 set -euo pipefail
 
-if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
-  [[ $# -ge 1 ]] && exit 0 || exit 2
-fi
-IMAGE="$1"; shift
-
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=common.sh
 source "$HERE/common.sh"
+parse_image_args 11 "$@"
 NAME="${CONTAINER_NAME:-byoc-serve-local}"
 
 if [[ ! -f "$SAGEMAKER_FS/model/manifest.json" ]]; then
@@ -35,4 +30,4 @@ fi
 
 echo "serve_local: ${ENGINE[*]} run $IMAGE serve on http://127.0.0.1:$LOCAL_PORT  (/opt/ml = $SAGEMAKER_FS)"
 exec "${ENGINE[@]}" run --rm --name "$NAME" "${NET_ARGS[@]}" "${PORT_ARGS[@]}" \
-  -v "$SAGEMAKER_FS:/opt/ml" "$@" "$IMAGE" serve
+  -v "$SAGEMAKER_FS:/opt/ml" "${RUN_ARGS[@]}" "$IMAGE" serve

@@ -8,15 +8,10 @@
 #        SAGEMAKER_FS      tree to mount instead of test/sagemaker_fs
 set -euo pipefail
 
-if [[ $# -lt 1 || "$1" == "-h" || "$1" == "--help" ]]; then
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
-  [[ $# -ge 1 ]] && exit 0 || exit 2
-fi
-IMAGE="$1"; shift
-
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=common.sh
 source "$HERE/common.sh"
+parse_image_args 8 "$@"
 
 # Start from an empty model/ and output/, like a fresh SageMaker job (keep the .gitkeep files).
 mkdir -p "$SAGEMAKER_FS/model" "$SAGEMAKER_FS/output"
@@ -24,7 +19,7 @@ find "$SAGEMAKER_FS/model" "$SAGEMAKER_FS/output" -mindepth 1 ! -name .gitkeep -
 
 echo "train_local: ${ENGINE[*]} run $IMAGE train  (/opt/ml = $SAGEMAKER_FS)"
 set +e
-"${ENGINE[@]}" run --rm "${NET_ARGS[@]}" -v "$SAGEMAKER_FS:/opt/ml" "$@" "$IMAGE" train
+"${ENGINE[@]}" run --rm "${NET_ARGS[@]}" -v "$SAGEMAKER_FS:/opt/ml" "${RUN_ARGS[@]}" "$IMAGE" train
 rc=$?
 set -e
 if [[ $rc -ne 0 ]]; then

@@ -4,6 +4,7 @@
  */
 import { setKey, type InputRecord, type InputSchema, type RecordBatch, type DataRecord, type Cell } from '../contract/records.js';
 import { RequestError } from '../contract/errors.js';
+import type { OutputStructure } from '../contract/prediction.js';
 
 /** The layout of a request body; encoders mirror it where that makes sense (CSV header, JSON envelope). */
 export type BatchShape = 'csv-header' | 'csv-headerless' | 'json-instances' | 'json-array' | 'jsonlines';
@@ -23,6 +24,8 @@ export interface DecodeOptions {
 export interface Codec {
   /** Canonical media type: 'text/csv' | 'application/json' | 'application/jsonlines'. */
   readonly mediaType: string;
+  /** What its records can hold: scalar cells in columns (`table`) or nested values (`document`). */
+  readonly structure: OutputStructure;
   /** Other media types that select this codec (e.g. 'application/jsonl'). */
   readonly aliases?: readonly string[];
   decode(body: Uint8Array, options: DecodeOptions): DecodedBatch;

@@ -17,6 +17,7 @@ import {
   makeRecord,
   positionalNames,
 } from './codec.js';
+import { CSV_DIALECT, countLineBreaks, describeCsvError, lineAt, lineBreakOf } from './csv-dialect.js';
 
 /** The parsed rows, and the line each starts on (computed only when an error message needs it). */
 interface ParsedRows {
@@ -24,12 +25,9 @@ interface ParsedRows {
   lineOf(index: number): number;
 }
 
-// Fixed dialect: no delimiter sniffing, no type guessing, blank lines kept as records (dropping one
-// would break "one output line per input line", which batch transform relies on to join by position).
-const DIALECT = { delimiter: ',', quoteChar: '"', escapeChar: '"', header: false, dynamicTyping: false, skipEmptyLines: false } as const;
-
 export class CsvCodec implements Codec {
   readonly mediaType = 'text/csv';
+  readonly structure = 'table';
 
   decode(body: Uint8Array, options: DecodeOptions): DecodedBatch {
     const text = decodeText(body);
@@ -53,7 +51,7 @@ export class CsvCodec implements Codec {
 
   private parseRows(text: string, options: DecodeOptions): ParsedRows {
     // header + maxRows + 1 rows are enough to know the limit is exceeded without parsing a huge body.
-    const result = Papa.parse<string[]>(text, { ...DIALECT, newline: lineBreakOf(text), preview: options.limits.maxRows + 2 });
+    const result = Papa.parse<string[]>(text, { ...CSV_DIALECT, newline: lineBreakOf(text), preview: options.limits.maxRows + 2 });
     const problem = result.errors[0];
     if (problem) {
       const line = lineAt(text, problem.index ?? 0);
@@ -146,7 +144,7 @@ function startLines(text: string, options: DecodeOptions): number[] {
   const starts: number[] = [];
   let next = 0;
   Papa.parse<string[]>(text, {
-    ...DIALECT,
+    ...CSV_DIALECT,
     newline: lineBreakOf(text),
     preview: options.limits.maxRows + 2,
     step: (row) => {
@@ -158,42 +156,11 @@ function startLines(text: string, options: DecodeOptions): number[] {
   let line = 1;
   let offset = 0;
   for (const start of starts) {
-    for (; offset < start; offset++) if (isLineBreakAt(text, offset)) line++;
+    line += countLineBreaks(text, offset, start);
+    offset = start;
     lines.push(line);
   }
   return lines;
-}
-
-/**
- * "\n" when the body holds no "\r" (the usual case: then no other line break is possible), else
- * undefined so that papaparse detects "\r\n" or "\r" itself. Sniffing costs half of a parse.
- */
-function lineBreakOf(text: string): '\n' | undefined {
-  return text.indexOf('\r') === -1 ? '\n' : undefined;
-}
-
-/** The 1-based line of a character offset. */
-function lineAt(text: string, index: number): number {
-  let line = 1;
-  for (let i = 0; i < index && i < text.length; i++) if (isLineBreakAt(text, i)) line++;
-  return line;
-}
-
-/** "\n", or a "\r" not followed by "\n" (a CRLF counts once). */
-function isLineBreakAt(text: string, i: number): boolean {
-  const c = text.charCodeAt(i);
-  return c === 0x0a || (c === 0x0d && text.charCodeAt(i + 1) !== 0x0a);
-}
-
-function describeCsvError(error: Papa.ParseError): string {
-  switch (error.code) {
-    case 'MissingQuotes':
-      return 'a quoted field is never closed (the quote opens here)';
-    case 'InvalidQuotes':
-      return 'a quoted field\'s closing quote is followed by other characters (inside quotes write a quote as "")';
-    default:
-      return error.message;
-  }
 }
 
 function isBlankRow(fields: string[]): boolean {

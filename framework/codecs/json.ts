@@ -24,6 +24,7 @@ const ACCEPTED_SHAPES =
 
 export class JsonCodec implements Codec {
   readonly mediaType = 'application/json';
+  readonly structure = 'document';
 
   decode(body: Uint8Array, options: DecodeOptions): DecodedBatch {
     const text = decodeText(body);

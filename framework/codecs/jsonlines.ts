@@ -6,6 +6,7 @@ import { isPlainObject, objectsToBatch } from './json.js';
 
 export class JsonLinesCodec implements Codec {
   readonly mediaType = 'application/jsonlines';
+  readonly structure = 'document';
   readonly aliases = ['application/jsonl', 'application/x-jsonlines'] as const;
 
   decode(body: Uint8Array, options: DecodeOptions): DecodedBatch {

@@ -1,10 +1,9 @@
 /** `byoc serve`: the inference server (cluster primary + workers) for the model under --ml-root. */
-import type { AlgorithmProvider } from '../di.js';
-import type { CodecRegistry } from '../codecs/index.js';
+import type { AlgorithmProvider } from '../contract/services.js';
 import { requestConfig } from '../runtime/config-handoff.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { resolveWorkerCount } from '../runtime/server-settings.js';
-import { resolvePaths } from '../sagemaker/paths.js';
+import { resolvePaths } from '../ml-root/paths.js';
 import { exitWorkerFatally, forkWorker, isPrimary, isReplacementWorker, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
 import type { RunningWorker } from '../serving/worker.js';
 
@@ -68,21 +67,14 @@ export async function serveCommand(
     shutdownRequested = true;
     void worker?.shutdown();
   });
-  const [validated, { createCommandContext }, { startWorker }, { TOKENS }] = await Promise.all([
+  const [validated, { createCommandContext }, { InferenceWorker }] = await Promise.all([
     requestConfig(),
     import('./context.js'),
     import('../serving/worker.js'),
-    import('../di.js'),
   ]);
-  const context = await createCommandContext(await algorithms(), 'worker', paths, validated);
-  const { config, logger } = context;
+  const { config, logger, container } = await createCommandContext(await algorithms(), 'worker', { paths, modelDir: paths.modelDir, validated });
   try {
-    worker = await startWorker({
-      config,
-      logger,
-      registry: context.registry,
-      codecs: context.container.get<CodecRegistry>(TOKENS.Codecs),
-      modelDir: paths.modelDir,
+    worker = await container.get(InferenceWorker).start({
       workers: resolveWorkerCount(config),
       loadBeforeListening: isReplacementWorker(),
       onDrained: () => {

@@ -1,8 +1,8 @@
 /** `byoc train`: one SageMaker training job on the tree under --ml-root. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { AlgorithmProvider } from '../di.js';
-import { resolvePaths } from '../sagemaker/paths.js';
+import type { AlgorithmProvider } from '../contract/services.js';
+import { resolvePaths } from '../ml-root/paths.js';
 import { EXIT_FAILURE, TrainingRunner, formatFailure } from '../training/runner.js';
 import { createCommandContext } from './context.js';
 
@@ -10,7 +10,7 @@ export async function trainCommand(builtIn: readonly AlgorithmProvider[], mlRoot
   const paths = resolvePaths(mlRoot);
   let context;
   try {
-    context = await createCommandContext(builtIn, 'train', paths);
+    context = await createCommandContext(builtIn, 'train', { paths });
   } catch (error) {
     // Even a broken configuration must leave a reason where SageMaker looks for it.
     const text = `could not start training: ${formatFailure(error)}`;
@@ -19,9 +19,7 @@ export async function trainCommand(builtIn: readonly AlgorithmProvider[], mlRoot
     await writeFile(paths.failureFile, text).catch(() => undefined);
     return EXIT_FAILURE;
   }
-  context.container.bind(TrainingRunner).toSelf();
-  const runner = context.container.get(TrainingRunner);
-  const code = await runner.run();
+  const code = await context.container.get(TrainingRunner).run();
   context.logger.flush();
   return code;
 }

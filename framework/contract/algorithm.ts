@@ -2,10 +2,11 @@
  * The algorithm plugin contract: the only framework types an algorithm needs.
  *
  * It follows the SageMaker handler pattern (train; load model; predict on decoded records), with
- * decoding/encoding, HTTP, file layout and SageMaker specifics kept on the framework's side.
+ * decoding/encoding, presentation, HTTP, file layout and SageMaker specifics on the framework's side.
  */
-import type { HyperparameterSchema } from './hyperparameters.js';
-import type { InputSchema, RecordBatch, Table, DataRecord, InputRecord } from './records.js';
+import type { AttributeSchema, AttributesOf, HyperparameterSchema, HyperparametersOf } from './parameters.js';
+import type { OutputStructure, PredictionBatch, PredictionDetail, Presenter, RecordPrediction } from './prediction.js';
+import type { InputSchema, RecordBatch, Table, InputRecord } from './records.js';
 
 /** Structured logger handed to plugins (JSON lines on stdout in production). */
 export interface Logger {
@@ -79,26 +80,35 @@ export interface TrainResult {
   metrics?: Record<string, number>;
 }
 
-export interface PredictOptions {
-  /** The response media type chosen from the request's Accept header (e.g. `text/csv`). */
-  accept: string;
-  /** `X-Amzn-SageMaker-Custom-Attributes` parsed as `k=v` pairs separated by `,` or `;`. */
-  customAttributes: Readonly<Record<string, string>>;
-  /** The header as received, for algorithms that want free text. */
+export interface PredictOptions<A = Record<string, unknown>> {
+  /**
+   * `X-Amzn-SageMaker-Custom-Attributes`, parsed and validated against `Algorithm.attributes`
+   * (defaults applied; unknown keys were refused with a 400 before predict is called).
+   */
+  attributes: A;
+  /** The header as received. */
   rawCustomAttributes: string;
+  /** What the chosen presenter shows: compute candidates or explanations only when asked. */
+  detail: PredictionDetail;
   /** Aborted when the request times out or the client goes away. */
   signal: AbortSignal;
   requestId: string;
   logger: Logger;
 }
 
-/** The result of loading a model: answers decoded batches. */
-export interface Predictor {
+/** The result of loading a model: answers decoded batches with predictions. */
+export interface Predictor<A = Record<string, unknown>, P extends RecordPrediction = RecordPrediction> {
+  /** The columns this model predicts, in order (presenters lay out their output by it). */
+  readonly targets: readonly string[];
   /**
-   * Returns exactly one output record per input record, in input order. `columns` of the result is
-   * the CSV output column order. Throw `RequestError` (exported by the framework) for bad input.
+   * Returns exactly one prediction per input record, in input order. Throw `RequestError`
+   * (exported by the framework) for bad input, e.g. a missing column.
    */
-  predict(batch: RecordBatch<InputRecord>, options: PredictOptions): Promise<RecordBatch<DataRecord>> | RecordBatch<DataRecord>;
+  predict(batch: RecordBatch<InputRecord>, options: PredictOptions<A>): Promise<PredictionBatch<P>> | PredictionBatch<P>;
+  /** Presenters of this model's own, beside the framework's (`columns`, `fill`). */
+  readonly presenters?: readonly Presenter<A, P>[];
+  /** The presenter a request gets when its `output` attribute names none, per output structure. */
+  readonly defaultPresenters?: Partial<Record<OutputStructure, string>>;
   /** Releases resources (tensors, workers) on shutdown. */
   dispose?(): void | Promise<void>;
 }
@@ -111,15 +121,25 @@ export interface LoadContext {
   logger: Logger;
 }
 
-export interface Algorithm {
+/**
+ * An algorithm plugin, generic in its hyperparameter schema `H` and request attribute schema `A`
+ * (declare both `as const satisfies ...Schema`): `train` and `predict` receive typed values.
+ */
+export interface Algorithm<H extends HyperparameterSchema = HyperparameterSchema, A extends AttributeSchema = AttributeSchema> {
   /** Selected by the `algorithm` hyperparameter; lowercase letters, digits, `-` and `_`. */
   readonly name: string;
   /** Semantic version, recorded in the manifest. */
   readonly version: string;
   readonly description: string;
-  readonly hyperparameters: HyperparameterSchema;
+  readonly hyperparameters: H;
+  /** Custom attributes a request may carry; anything else is refused. Default: none. */
+  readonly attributes?: A;
   /** Media types this algorithm can answer. Defaults: every codec the framework has. */
   readonly contentTypes?: { accepts?: readonly string[]; produces?: readonly string[] };
-  train(ctx: TrainContext): Promise<TrainResult>;
-  load(ctx: LoadContext): Promise<Predictor>;
+  train(ctx: TrainContext<HyperparametersOf<H>>): Promise<TrainResult>;
+  load(ctx: LoadContext): Promise<Predictor<AttributesOf<A>>>;
 }
+
+/** An algorithm of any schema, as the framework holds them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAlgorithm = Algorithm<any, any>;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from './package-root.js';
 import { parse as parseYaml } from 'yaml';
-import type { Environment } from '../sagemaker/paths.js';
+import type { Environment } from '../ml-root/paths.js';
 import * as z from 'zod/mini';
 import { formatIssues } from './schema.js';
 

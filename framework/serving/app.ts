@@ -5,15 +5,15 @@
  */
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import type { Logger, PredictOptions } from '../contract/algorithm.js';
+import type { Logger } from '../contract/algorithm.js';
 import { RequestError } from '../contract/errors.js';
-import type { CodecRegistry } from '../codecs/index.js';
+import { CUSTOM_ATTRIBUTES_HEADER } from '../invocation/attributes.js';
+import { RequestCancellation } from '../invocation/cancellation.js';
+import type { InvocationPipeline } from '../invocation/pipeline.js';
+import type { ModelHost, ModelState } from '../model/host.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { payloadLimitBytes } from '../runtime/server-settings.js';
-import { CUSTOM_ATTRIBUTES_HEADER, parseCustomAttributes } from './custom-attributes.js';
-import type { ModelHost, ModelState } from './model-host.js';
-import { readRequestBody } from './request-body.js';
-import { RequestCancellation } from './request-cancellation.js';
+import { readFetchBody, readRequestBody } from './request-body.js';
 
 type Env = { Bindings: HttpBindings };
 type Result = Response | Promise<Response>;
@@ -30,8 +30,8 @@ type MethodHandler = (c: Context<Env>, x: Exchange) => Result;
 export interface AppDependencies {
   config: FrameworkConfig;
   logger: Logger;
-  codecs: CodecRegistry;
   model: ModelHost;
+  pipeline: InvocationPipeline;
   /** Number of workers, for /execution-parameters. */
   workers: number;
   /** Called around each /invocations request, for graceful shutdown accounting. */
@@ -72,7 +72,7 @@ function header(c: Context<Env>, name: string): string | undefined {
 }
 
 export function createApp(deps: AppDependencies): Hono<Env> {
-  const { config, logger, codecs, model } = deps;
+  const { config, logger, model, pipeline } = deps;
   const app = new Hono<Env>();
   const limit = payloadLimitBytes(config);
   const timeoutMs = config.server.timeoutSeconds * 1000;
@@ -173,43 +173,24 @@ export function createApp(deps: AppDependencies): Hono<Env> {
       return errorResponse(x, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
     }
     deps.inflight?.begin();
-    const cancellation = new RequestCancellation(timeoutMs, timeoutMessage, c.env.outgoing);
+    // Without Node bindings (app.fetch called by an embedding host or a test) the body comes from
+    // the WHATWG request.
+    const incoming = c.env?.incoming;
+    const cancellation = new RequestCancellation(timeoutMs, timeoutMessage, c.env?.outgoing);
     try {
-      const work = (async () => {
-        const { decoder, params, encoder } = codecs.negotiate(header(c, 'content-type'), header(c, 'accept'), state.algorithm.contentTypes);
-        const body = await readRequestBody(c.env.incoming, limit, cancellation);
-        const batch = decoder.decode(body, {
-          schema: state.manifest.inputSchema,
-          mediaParams: params,
-          limits: { maxRows: config.server.maxRows, maxColumns: config.server.maxColumns },
-        });
-        const rawAttributes = header(c, CUSTOM_ATTRIBUTES_HEADER) ?? '';
-        const options: PredictOptions = {
-          accept: encoder.mediaType,
-          customAttributes: parseCustomAttributes(rawAttributes),
-          rawCustomAttributes: rawAttributes,
-          get signal() {
-            return cancellation.signal;
-          },
+      const result = await cancellation.race(
+        pipeline.invoke(state, {
+          contentType: header(c, 'content-type'),
+          accept: header(c, 'accept'),
+          customAttributes: header(c, CUSTOM_ATTRIBUTES_HEADER),
           requestId: x.id,
-          logger,
-        };
-        // predict never starts past the deadline, so a synchronous predictor need not watch the signal.
-        cancellation.throwIfOverdue();
-        const output = await state.predictor.predict({ columns: batch.columns, records: batch.records }, options);
-        if (!output || !Array.isArray(output.records) || output.records.length !== batch.records.length) {
-          // Never answer with fewer (or more) rows than were sent: that is a plugin defect.
-          throw new Error(
-            `algorithm "${state.algorithm.name}" returned ${output?.records?.length ?? 'no'} records for ${batch.records.length} input records`,
-          );
-        }
-        cancellation.throwIfOverdue();
-        return textResponse(x, 200, encoder.encode(output, batch.shape), encoder.mediaType);
-      })();
-      return await cancellation.race(work);
+          cancellation,
+          readBody: () => (incoming ? readRequestBody(incoming, limit, cancellation) : readFetchBody(c.req.raw, limit)),
+        }),
+      );
+      return textResponse(x, 200, result.body, result.mediaType);
     } catch (error) {
-      const incoming = c.env.incoming;
-      if (!incoming.readableEnded) {
+      if (incoming && !incoming.readableEnded) {
         // An unread body would corrupt the next request on this keep-alive connection: drain small
         // ones, but close the connection rather than read an oversized or stalled one.
         if (error instanceof RequestError && (error.status === 413 || error.status === 504)) {

@@ -4,19 +4,16 @@
  */
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
+import { inject, injectable } from 'inversify';
 import type { Logger } from '../contract/algorithm.js';
-import type { AlgorithmRegistry } from '../algorithms/registry.js';
-import type { CodecRegistry } from '../codecs/index.js';
+import { TOKENS } from '../contract/services.js';
+import type { InvocationPipeline } from '../invocation/pipeline.js';
+import type { ModelHost, ModelState } from '../model/host.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { createApp } from './app.js';
-import { ModelHost, type ModelState } from './model-host.js';
 
 export interface WorkerOptions {
-  config: FrameworkConfig;
-  logger: Logger;
-  registry: AlgorithmRegistry;
-  codecs: CodecRegistry;
-  modelDir: string;
+  /** Number of workers, for /execution-parameters. */
   workers: number;
   /** Load the model before accepting connections (replacement workers). */
   loadBeforeListening?: boolean;
@@ -33,17 +30,35 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const { config, logger } = options;
-  const model = new ModelHost(options.modelDir, options.registry, logger);
+@injectable()
+export class InferenceWorker {
+  constructor(
+    @inject(TOKENS.Config) private readonly config: FrameworkConfig,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+    @inject(TOKENS.ModelHost) private readonly model: ModelHost,
+    @inject(TOKENS.InvocationPipeline) private readonly pipeline: InvocationPipeline,
+  ) {}
+
+  start(options: WorkerOptions): Promise<RunningWorker> {
+    return startWorker(this.config, this.logger, this.model, this.pipeline, options);
+  }
+}
+
+async function startWorker(
+  config: FrameworkConfig,
+  logger: Logger,
+  model: ModelHost,
+  pipeline: InvocationPipeline,
+  options: WorkerOptions,
+): Promise<RunningWorker> {
   let inflight = 0;
   let draining = false;
   let drained: (() => void) | undefined;
   const app = createApp({
     config,
     logger,
-    codecs: options.codecs,
     model,
+    pipeline,
     workers: options.workers,
     inflight: {
       begin: () => {

@@ -14,8 +14,8 @@ import type { ChannelReader } from '../contract/algorithm.js';
 import type { InputRecord, Table } from '../contract/records.js';
 import { TrainingError } from '../contract/errors.js';
 import { makeRecord } from '../codecs/codec.js';
-import type { ChannelConfig } from '../sagemaker/job-config.js';
-import type { SageMakerPaths } from '../sagemaker/paths.js';
+import type { ChannelConfig } from '../ml-root/job-config.js';
+import type { SageMakerPaths } from '../ml-root/paths.js';
 
 /** Files that object stores and operating systems leave behind; never data. */
 function isJunkFile(name: string): boolean {

@@ -8,17 +8,17 @@ import path from 'node:path';
 import { inject, injectable } from 'inversify';
 import type { Logger, MetricEmitter, TrainContext } from '../contract/algorithm.js';
 import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
-import { TOKENS } from '../di.js';
+import { TOKENS } from '../contract/services.js';
 import type { AlgorithmRegistry } from '../algorithms/registry.js';
 import { UnknownAlgorithmError } from '../algorithms/registry.js';
 import { createManifest, writeManifest } from '../model/manifest.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { frameworkInfo } from '../runtime/version.js';
-import { readJobConfig } from '../sagemaker/job-config.js';
-import type { SageMakerPaths } from '../sagemaker/paths.js';
+import { readJobConfig } from '../ml-root/job-config.js';
+import type { SageMakerPaths } from '../ml-root/paths.js';
 import { DirectoryArtifactStore } from '../storage/artifact-store.js';
 import { FileChannelReader } from './channels.js';
-import { parseHyperparameters } from './hyperparameters.js';
+import { parseHyperparameters } from '../parameters/parse.js';
 
 export const EXIT_SUCCESS = 0;
 /** The original container exited 255 on failure; kept for compatibility. */

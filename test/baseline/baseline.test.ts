@@ -4,11 +4,11 @@ import { BaselineAlgorithm } from '../../algorithms/baseline/index.js';
 import { fitColumn, median, parseNumber } from '../../algorithms/baseline/stats.js';
 import { RequestError, TrainingError } from '../../framework/contract/errors.js';
 import type { InputRecord, Table } from '../../framework/contract/records.js';
-import { parseHyperparameters } from '../../framework/training/hyperparameters.js';
+import { parseHyperparameters } from '../../framework/parameters/parse.js';
 import {
   createTestLoadContext,
-  createTestPredictOptions,
   createTestTrainContext,
+  invokeInProcess,
 } from '../../framework/testing.js';
 
 const algorithm = new BaselineAlgorithm();
@@ -38,7 +38,7 @@ const predict = async (
   columns: string[],
   records: InputRecord[],
   customAttributes: Record<string, string> = {},
-) => predictor.predict({ columns, records }, createTestPredictOptions({ customAttributes }));
+) => invokeInProcess({ algorithm, predictor }, { columns, records }, { attributes: customAttributes });
 
 describe('baseline: statistics', () => {
   it('fitColumn: numeric mean/median, categorical mode with its probability, ties to the first seen', () => {
@@ -194,7 +194,7 @@ describe('baseline: prediction', () => {
     const { predictor } = await trainAndLoad({ label_column: 'color' });
     await assert.rejects(
       predict(predictor, ['color', 'size', 'note'], [{ color: 'x', size: '1', note: '' }], { impute_present: 'perhaps' }),
-      (e: unknown) => e instanceof RequestError && e.status === 400 && /impute_present="perhaps"/.test(e.message),
+      (e: unknown) => e instanceof RequestError && e.status === 400 && /custom attribute "impute_present" = "perhaps": expected a boolean/.test(e.message),
     );
   });
 

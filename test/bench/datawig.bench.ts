@@ -11,8 +11,8 @@ import os from 'node:os';
 import { createTestLoadContext, createTestPredictOptions, createTestTrainContext } from '../../framework/testing.js';
 import type { InputRecord, Predictor, Table } from '../../framework/contract/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
-import { rng } from '../../algorithms/datawig/net.js';
-import { loadTf } from '../../algorithms/datawig/tf-backend.js';
+import { rng } from '../../algorithms/datawig/core/rng.js';
+import { loadTf } from '../../algorithms/datawig/fit/tf-backend.js';
 import { hp } from '../datawig/helpers.js';
 import { knnImpute, lowRank, mask, meanImpute, swissRoll, textRows, type Mechanism } from './lib/datawig-data.js';
 

@@ -1,6 +1,6 @@
 /**
- * Container end-to-end test (`npm run test:container`): builds the real container/Dockerfile with
- * podman and runs the image exactly as SageMaker does:
+ * Container end-to-end test (`npm run test:container`): builds the real
+ * container/image/Dockerfile with podman and runs the image exactly as SageMaker does:
  *   - `IMAGE train` on a temp copy of test/sagemaker_fs mounted at /opt/ml → model/manifest.json
  *   - `IMAGE serve` with SAGEMAKER_BIND_TO_PORT → /ping, CSV and JSON /invocations,
  *     /execution-parameters, SIGTERM → exit 0
@@ -102,7 +102,7 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
           'build',
           '--network', 'host',
           '--build-arg', `BASE_IMAGE=${BASE_IMAGE}`,
-          '-f', 'container/Dockerfile',
+          '-f', 'container/image/Dockerfile',
           '-t', TEST_IMAGE,
           '.',
         ],
@@ -141,7 +141,7 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
     assert.equal(info.Config.WorkingDir, '/opt/program');
     assert.equal(info.Config.Labels['com.amazonaws.sagemaker.capabilities.accept-bind-to-port'], 'true');
     assert.ok(info.Config.Env.includes('NODE_ENV=production'));
-    const ls = await run(PODMAN[0]!, [...PODMAN.slice(1), 'run', '--rm', '--name', trackContainer(`byoc-test-ls-${id}`), '--entrypoint', 'sh', TEST_IMAGE, '-c', 'ls /opt/program/config /opt/program/dist/container && ls /opt/program/node_modules | wc -l && test ! -e /opt/program/node_modules/typescript && echo no-dev-deps'], { timeoutMs: MIN });
+    const ls = await run(PODMAN[0]!, [...PODMAN.slice(1), 'run', '--rm', '--name', trackContainer(`byoc-test-ls-${id}`), '--entrypoint', 'sh', TEST_IMAGE, '-c', 'ls /opt/program/config /opt/program/dist/container/image && ls /opt/program/node_modules | wc -l && test ! -e /opt/program/node_modules/typescript && echo no-dev-deps'], { timeoutMs: MIN });
     assert.equal(ls.code, 0, ls.stderr);
     assert.match(ls.stdout, /default\.yaml/);
     assert.match(ls.stdout, /main\.js/);

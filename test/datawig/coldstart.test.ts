@@ -13,7 +13,7 @@ test('importing the plugin does not load TensorFlow.js (cold start of shared pro
   assert.deepEqual(Object.keys(cache).filter((k) => k.includes('@tensorflow')), []);
   assert.ok(ms < 500, `import took ${ms} ms`);
   // control: loading the backend does show up in the module cache
-  const { loadTf } = await import('../../algorithms/datawig/tf-backend.js');
+  const { loadTf } = await import('../../algorithms/datawig/fit/tf-backend.js');
   await loadTf();
   assert.ok(Object.keys(cache).some((k) => k.includes('@tensorflow')));
 });

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, ngramsAt, words } from '../../algorithms/datawig/hashing.js';
-import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/columns.js';
-import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/features.js';
-import { bestIndices, topTokens } from '../../algorithms/datawig/model.js';
+import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, ngramsAt, words } from '../../algorithms/datawig/core/hashing.js';
+import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/core/columns.js';
+import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/core/features.js';
+import { bestIndices, topTokens } from '../../algorithms/datawig/core/ranking.js';
 
 const opts = { tfidf: false, buckets: 32768, tokens: 'auto' as const, wordRange: [1, 2] as [number, number], charRange: [1, 3] as [number, number], maxTokens: 10, missingTokens: ['', 'NA'] };
 

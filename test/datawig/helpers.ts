@@ -1,6 +1,6 @@
 /** Small generated tables for the datawig tests (seeded, so every run sees the same data). */
 import type { InputRecord, Table } from '../../framework/contract/index.js';
-import { rng } from '../../algorithms/datawig/net.js';
+import { rng } from '../../algorithms/datawig/core/rng.js';
 import { datawigHyperparameters, type DatawigHyperparameters } from '../../algorithms/datawig/hyperparameters.js';
 
 /** Hyperparameters as the framework would hand them over: defaults applied, then overrides. */

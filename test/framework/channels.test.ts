@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TrainingError } from '../../framework/contract/errors.js';
-import type { ChannelConfig } from '../../framework/sagemaker/job-config.js';
-import { resolvePaths } from '../../framework/sagemaker/paths.js';
+import type { ChannelConfig } from '../../framework/ml-root/job-config.js';
+import { resolvePaths } from '../../framework/ml-root/paths.js';
 import { FileChannelReader } from '../../framework/training/channels.js';
 
 let tmp: string;

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RequestError } from '../../framework/contract/errors.js';
-import { parseCustomAttributes } from '../../framework/serving/custom-attributes.js';
+import { parseCustomAttributes } from '../../framework/invocation/attributes.js';
 
 describe('parseCustomAttributes', () => {
   it('parses k=v pairs separated by , or ; with bare keys as true', () => {

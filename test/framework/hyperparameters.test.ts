@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeHyperparameter, parseHyperparameters } from '../../framework/training/hyperparameters.js';
+import { describeParameter, parseHyperparameters } from '../../framework/parameters/parse.js';
 import { TrainingError } from '../../framework/contract/errors.js';
-import type { HyperparameterSchema } from '../../framework/contract/hyperparameters.js';
+import type { HyperparameterSchema } from '../../framework/contract/parameters.js';
 
 const schema = {
   num_epochs: { type: 'integer', description: 'epochs', min: 1, max: 10000, default: 100 },
@@ -158,13 +158,13 @@ describe('parseHyperparameters', () => {
   });
 });
 
-describe('describeHyperparameter', () => {
+describe('describeParameter', () => {
   it('summarises type, bounds, default, required and aliases', () => {
-    assert.equal(describeHyperparameter(schema.num_epochs), 'integer, 1..10000, default 100');
-    assert.equal(describeHyperparameter({ type: 'number', description: '', min: 0 }), 'number, >= 0');
-    assert.equal(describeHyperparameter(schema.shuffle), 'boolean, default true');
-    assert.equal(describeHyperparameter(schema.optimizer), 'enum (adam | sgd | RMSProp), default adam');
-    assert.equal(describeHyperparameter(schema.label_column), 'string, required, aliases: output_column');
-    assert.equal(describeHyperparameter(schema.layers), 'list of integers, each 1..512, 1..3 items, default [64]');
+    assert.equal(describeParameter(schema.num_epochs), 'integer, 1..10000, default 100');
+    assert.equal(describeParameter({ type: 'number', description: '', min: 0 }), 'number, >= 0');
+    assert.equal(describeParameter(schema.shuffle), 'boolean, default true');
+    assert.equal(describeParameter(schema.optimizer), 'enum (adam | sgd | RMSProp), default adam');
+    assert.equal(describeParameter(schema.label_column), 'string, required, aliases: output_column');
+    assert.equal(describeParameter(schema.layers), 'list of integers, each 1..512, 1..3 items, default [64]');
   });
 });

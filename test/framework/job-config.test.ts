@@ -4,8 +4,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TrainingError } from '../../framework/contract/errors.js';
-import { readJobConfig } from '../../framework/sagemaker/job-config.js';
-import { resolvePaths } from '../../framework/sagemaker/paths.js';
+import { readJobConfig } from '../../framework/ml-root/job-config.js';
+import { resolvePaths } from '../../framework/ml-root/paths.js';
 
 let tmp: string;
 let n = 0;

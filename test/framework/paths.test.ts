@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { defaultMlRoot, resolvePaths } from '../../framework/sagemaker/paths.js';
+import { defaultMlRoot, resolvePaths } from '../../framework/ml-root/paths.js';
 
 describe('resolvePaths', () => {
   it('resolves every SageMaker location from the ml root', () => {

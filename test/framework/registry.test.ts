@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Container } from 'inversify';
+import { Container, inject, injectable } from 'inversify';
 import { AlgorithmRegistry, UnknownAlgorithmError } from '../../framework/algorithms/registry.js';
-import type { Algorithm } from '../../framework/contract/algorithm.js';
-import { TOKENS, bindAlgorithm, createFrameworkContainer, loadPluginAlgorithms } from '../../framework/di.js';
+import type { Algorithm, Logger } from '../../framework/contract/algorithm.js';
+import { bindAlgorithm, createFrameworkContainer, loadPluginAlgorithms } from '../../framework/composition.js';
+import { TOKENS, algorithmFactory, type AlgorithmProvider } from '../../framework/contract/services.js';
 import { loadConfig } from '../../framework/runtime/config.js';
 import { RecordingLogger } from '../../framework/testing.js';
 import { BaselineAlgorithm } from '../../algorithms/baseline/index.js';
@@ -14,7 +15,7 @@ const fake = (name: string): Algorithm => ({
   description: 'fake',
   hyperparameters: {},
   train: async () => ({ inputSchema: { columns: [], requiredColumns: [] } }),
-  load: async () => ({ predict: (b) => ({ columns: b.columns, records: b.records }) }),
+  load: async () => ({ targets: [], predict: (b) => ({ records: b.records.map(() => ({ targets: [] })) }) }),
 });
 
 describe('AlgorithmRegistry', () => {
@@ -51,11 +52,44 @@ describe('dependency injection', () => {
     const container = createFrameworkContainer({
       config: loadConfig({ env: {} }),
       logger: new RecordingLogger(),
-      algorithms: [fake('one'), BaselineAlgorithm, () => fake('three')],
+      algorithms: [fake('one'), BaselineAlgorithm, algorithmFactory(() => fake('three'))],
     });
     const registry = container.get<AlgorithmRegistry>(TOKENS.AlgorithmRegistry);
     assert.deepEqual(registry.names(), ['baseline', 'one', 'three']);
     assert.equal(container.getAll<Algorithm>(TOKENS.Algorithm).length, 3);
+  });
+
+  it('a plugin class gets framework services injected; a factory resolves them by token', () => {
+    const logger = new RecordingLogger();
+    @injectable()
+    class Injected {
+      readonly name = 'injected';
+      readonly version = '1.0.0';
+      readonly description = 'asks for the logger';
+      readonly hyperparameters = {};
+      constructor(@inject(TOKENS.Logger) readonly logger: Logger) {}
+      train = fake('x').train;
+      load = fake('x').load;
+    }
+    let seen: Logger | undefined;
+    const factory = algorithmFactory((services) => {
+      seen = services.get<Logger>(TOKENS.Logger);
+      return fake('made');
+    });
+    const container = createFrameworkContainer({ config: loadConfig({ env: {} }), logger, algorithms: [Injected, factory] });
+    const registry = container.get<AlgorithmRegistry>(TOKENS.AlgorithmRegistry);
+    assert.equal((registry.get('injected') as unknown as Injected).logger, logger);
+    assert.equal(seen, logger);
+  });
+
+  it('an unmarked function is taken for a class, never called as a factory', () => {
+    const container = createFrameworkContainer({ config: loadConfig({ env: {} }), logger: new RecordingLogger(), algorithms: [(() => fake('plain')) as unknown as AlgorithmProvider] });
+    assert.throws(() => container.get(TOKENS.AlgorithmRegistry));
+  });
+
+  it('an algorithm may not declare a custom attribute the framework reserves', () => {
+    const clash = { ...fake('clash'), attributes: { output: { type: 'string', description: 'mine' } } } as const;
+    assert.throws(() => new AlgorithmRegistry([clash]), /declares the custom attribute\(s\) output, which the framework reserves/);
   });
 
   it('bindAlgorithm adds one algorithm to a container', () => {

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { createTestLoadContext, createTestPredictOptions, createTestTrainContext } from '../../framework/testing.js';
 import { RequestError, type Cell, type InputRecord, type Predictor } from '../../framework/contract/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
-import { loadTf, type Tf } from '../../algorithms/datawig/tf-backend.js';
+import { loadTf, type Tf } from '../../algorithms/datawig/fit/tf-backend.js';
 import { hp, textTable } from '../datawig/helpers.js';
 
 const alg = new DatawigAlgorithm();

@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { CodecRegistry, CsvCodec, JsonCodec, JsonLinesCodec, type Codec, type DecodeOptions } from '../../framework/codecs/index.js';
 import { RequestError, TrainingError } from '../../framework/contract/errors.js';
-import type { HyperparameterSchema } from '../../framework/contract/hyperparameters.js';
+import type { HyperparameterSchema } from '../../framework/contract/parameters.js';
 import type { InputSchema } from '../../framework/contract/records.js';
-import { parseHyperparameters } from '../../framework/training/hyperparameters.js';
+import { parseHyperparameters } from '../../framework/parameters/parse.js';
 import { baselineHyperparameters } from '../../algorithms/baseline/index.js';
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);

@@ -267,14 +267,21 @@ describe('security: errors leak nothing, paths are data', () => {
     });
   }
 
-  it('path-like cells, custom attributes and inference ids are data: echoed, never opened or written', async () => {
+  it('path-like cells, custom attributes and inference ids are data: echoed or refused, never opened or written', async () => {
     const filesBefore = await listTree(root);
     const evil = ['../../etc/passwd', '/etc/shadow', '../../../../model/baseline.json', 'file:///etc/passwd', '$(cat /etc/passwd)', '${process.env.HOME}'];
     const body = `review,rating_binary\n${evil.map((e) => `"${e}",`).join('\n')}\n`;
+    // Path-like attribute keys are refused by name (the attribute schema), never looked up.
+    const refused = await request(server.port, 'POST', '/invocations', {
+      headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'model=../../etc/passwd;path=/etc/passwd,impute_present=false' },
+      body,
+    });
+    assert.equal(refused.status, 400, refused.body);
+    assert.match(JSON.parse(refused.body).error, /unknown custom attribute "model" = "\.\.\/\.\.\/etc\/passwd"/);
     const res = await request(server.port, 'POST', '/invocations', {
       headers: {
         'Content-Type': 'text/csv',
-        'X-Amzn-SageMaker-Custom-Attributes': 'model=../../etc/passwd;path=/etc/passwd,impute_present=false',
+        'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=false',
         'X-Amzn-SageMaker-Target-Model': '../../etc/passwd',
         'X-Amzn-SageMaker-Inference-Id': '../../../tmp/evil',
       },

@@ -1,35 +1,20 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateHyperParameterTuningJobCommand,
-  CreateModelCommand,
-  CreateTrainingJobCommand,
-  CreateTransformJobCommand,
-  DeleteEndpointCommand,
-  DeleteEndpointConfigCommand,
-  DeleteModelCommand,
-  DescribeEndpointCommand,
-  DescribeEndpointConfigCommand,
-  DescribeHyperParameterTuningJobCommand,
-  DescribeTrainingJobCommand,
-  DescribeTransformJobCommand,
-} from '@aws-sdk/client-sagemaker';
+import * as SM from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { runCli, type CliDeps } from '../../container/sagemaker/cli.js';
+import { runCli, type CliDeps } from '../../container/sagemaker-client/cli.js';
 import { formatMetricLine } from '../../framework/training/metrics.js';
-import { METRIC_NAMES, metricDefinitions } from '../../container/sagemaker/metrics.js';
-import { FakeClock, IMPUTED_CSV, fakeClients, sampleFiles, sdkBody } from './fakes.js';
+import { METRIC_NAMES, metricDefinitions } from '../../container/sagemaker-client/metrics.js';
+import { FakeClock, IMPUTED_CSV, fakeClients, sdkBody, useSampleFiles } from './fakes.js';
 
 const exec = promisify(execFile);
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'container', 'sagemaker', 'cli.js');
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'container', 'sagemaker-client', 'cli.js');
 
 const ENV = {
   AWS_REGION: 'eu-west-1',
@@ -60,13 +45,7 @@ function harness(env: Record<string, string> = ENV) {
   return { ...f, deps, regions, out: () => out, err: () => err };
 }
 
-let files: Awaited<ReturnType<typeof sampleFiles>>;
-before(async () => {
-  files = await sampleFiles();
-});
-after(async () => {
-  await rm(files.dir, { recursive: true, force: true });
-});
+const files = useSampleFiles();
 
 describe('sagemaker CLI --help', () => {
   const expectations: Record<string, RegExp[]> = {
@@ -101,7 +80,7 @@ describe('sagemaker CLI --help', () => {
     });
   }
 
-  it('the compiled entry prints help as a process (node dist/container/sagemaker/cli.js tune --help)', async () => {
+  it('the compiled entry prints help as a process (node dist/container/sagemaker-client/cli.js tune --help)', async () => {
     const { stdout } = await exec(process.execPath, [CLI, 'tune', '--help'], { timeout: 20_000 });
     assert.match(stdout, /Usage: sagemaker-byoc tune/);
     await assert.rejects(exec(process.execPath, [CLI, 'invoke'], { timeout: 20_000 }), (e: { code?: number; stderr?: string }) => {
@@ -148,16 +127,16 @@ describe('sagemaker CLI sub-commands against fakes', () => {
     const h = harness();
     const job = 'imdb-20261125-043012';
     h.s3.on(PutObjectCommand).resolves({});
-    h.sm.on(CreateTrainingJobCommand).resolves({});
-    h.sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://env-bucket/m.tar.gz' } });
-    h.sm.on(CreateModelCommand).resolves({});
-    h.sm.on(CreateEndpointConfigCommand).resolves({});
-    h.sm.on(CreateEndpointCommand).resolves({});
-    h.sm.on(DescribeEndpointCommand).resolves({ EndpointStatus: 'InService', EndpointConfigName: job } as never);
-    h.sm.on(DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: job }] } as never);
-    h.sm.on(DeleteEndpointCommand).resolves({});
-    h.sm.on(DeleteEndpointConfigCommand).resolves({});
-    h.sm.on(DeleteModelCommand).resolves({});
+    h.sm.on(SM.CreateTrainingJobCommand).resolves({});
+    h.sm.on(SM.DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://env-bucket/m.tar.gz' } });
+    h.sm.on(SM.CreateModelCommand).resolves({});
+    h.sm.on(SM.CreateEndpointConfigCommand).resolves({});
+    h.sm.on(SM.CreateEndpointCommand).resolves({});
+    h.sm.on(SM.DescribeEndpointCommand).resolves({ EndpointStatus: 'InService', EndpointConfigName: job } as never);
+    h.sm.on(SM.DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: job }] } as never);
+    h.sm.on(SM.DeleteEndpointCommand).resolves({});
+    h.sm.on(SM.DeleteEndpointConfigCommand).resolves({});
+    h.sm.on(SM.DeleteModelCommand).resolves({});
     h.rt.on(InvokeEndpointCommand).resolves({ ContentType: 'text/csv', Body: sdkBody(IMPUTED_CSV) });
 
     const code = await runCli(
@@ -180,7 +159,7 @@ describe('sagemaker CLI sub-commands against fakes', () => {
     );
     assert.equal(code, 0, h.err());
     assert.deepEqual(h.regions, ['eu-west-1']);
-    const tj = h.sm.commandCalls(CreateTrainingJobCommand)[0]!.args[0].input;
+    const tj = h.sm.commandCalls(SM.CreateTrainingJobCommand)[0]!.args[0].input;
     assert.equal(tj.TrainingJobName, job);
     assert.equal(tj.RoleArn, 'arn:aws:iam::123456789012:role/FromFlag');
     assert.equal(tj.AlgorithmSpecification?.TrainingImage, ENV.SAGEMAKER_IMAGE);
@@ -189,9 +168,9 @@ describe('sagemaker CLI sub-commands against fakes', () => {
     assert.deepEqual(tj.Tags, [{ Key: 'project', Value: 'byoc' }]);
     assert.equal(h.s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Bucket, 'env-bucket');
     assert.equal(h.s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Key, `byoc/input/${job}/train/train.csv`);
-    assert.deepEqual(h.sm.commandCalls(CreateModelCommand)[0]!.args[0].input.PrimaryContainer?.Environment, { SAGEMAKER_MODEL_SERVER_WORKERS: '2' });
-    assert.equal(h.sm.commandCalls(CreateEndpointConfigCommand)[0]!.args[0].input.ProductionVariants?.[0]?.InstanceType, 'ml.m5.large');
-    assert.equal(h.sm.commandCalls(DeleteEndpointCommand).length, 1);
+    assert.deepEqual(h.sm.commandCalls(SM.CreateModelCommand)[0]!.args[0].input.PrimaryContainer?.Environment, { SAGEMAKER_MODEL_SERVER_WORKERS: '2' });
+    assert.equal(h.sm.commandCalls(SM.CreateEndpointConfigCommand)[0]!.args[0].input.ProductionVariants?.[0]?.InstanceType, 'ml.m5.large');
+    assert.equal(h.sm.commandCalls(SM.DeleteEndpointCommand).length, 1);
 
     const out = h.out();
     assert.match(out, /training job: imdb-20261125-043012/);
@@ -205,8 +184,8 @@ describe('sagemaker CLI sub-commands against fakes', () => {
   it('train-and-deploy: a failed job exits 1 with the FailureReason', async () => {
     const h = harness();
     h.s3.on(PutObjectCommand).resolves({});
-    h.sm.on(CreateTrainingJobCommand).resolves({});
-    h.sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Failed', FailureReason: "unknown hyperparameter 'num_epoch'" });
+    h.sm.on(SM.CreateTrainingJobCommand).resolves({});
+    h.sm.on(SM.DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Failed', FailureReason: "unknown hyperparameter 'num_epoch'" });
     const code = await runCli(['train-and-deploy', '--train', files.train], h.deps);
     assert.equal(code, 1);
     assert.match(h.err(), /error: SageMakerJobError: training job byoc-imputer-20261125-043012 ended with status Failed: unknown hyperparameter 'num_epoch'/);
@@ -215,15 +194,15 @@ describe('sagemaker CLI sub-commands against fakes', () => {
   it('batch-transform --training-job writes the assembled output to --out', async () => {
     const h = harness();
     h.s3.on(PutObjectCommand).resolves({});
-    h.sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://b/m.tar.gz' } });
-    h.sm.on(CreateModelCommand).resolves({});
-    h.sm.on(CreateTransformJobCommand).resolves({});
-    h.sm.on(DescribeTransformJobCommand).resolves({ TransformJobStatus: 'Completed' } as never);
+    h.sm.on(SM.DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: 's3://b/m.tar.gz' } });
+    h.sm.on(SM.CreateModelCommand).resolves({});
+    h.sm.on(SM.CreateTransformJobCommand).resolves({});
+    h.sm.on(SM.DescribeTransformJobCommand).resolves({ TransformJobStatus: 'Completed' } as never);
     h.s3.on(GetObjectCommand).resolves({ Body: sdkBody(IMPUTED_CSV) });
     const out = path.join(files.dir, 'imputed.csv');
     const code = await runCli(['batch-transform', '--training-job', 'job-1', '--input', files.test, '--out', out, '--max-payload-mb', '50'], h.deps);
     assert.equal(code, 0, h.err());
-    const req = h.sm.commandCalls(CreateTransformJobCommand)[0]!.args[0].input;
+    const req = h.sm.commandCalls(SM.CreateTransformJobCommand)[0]!.args[0].input;
     assert.equal(req.TransformInput?.SplitType, 'Line');
     assert.equal(req.TransformInput?.ContentType, 'text/csv');
     assert.equal(req.TransformOutput?.AssembleWith, 'Line');
@@ -234,8 +213,8 @@ describe('sagemaker CLI sub-commands against fakes', () => {
   it('tune: default datawig ranges plus --range overrides, static hyperparameters from the file', async () => {
     const h = harness();
     h.s3.on(PutObjectCommand).resolves({});
-    h.sm.on(CreateHyperParameterTuningJobCommand).resolves({});
-    h.sm.on(DescribeHyperParameterTuningJobCommand).resolves({
+    h.sm.on(SM.CreateHyperParameterTuningJobCommand).resolves({});
+    h.sm.on(SM.DescribeHyperParameterTuningJobCommand).resolves({
       HyperParameterTuningJobStatus: 'Completed',
       BestTrainingJob: {
         TrainingJobName: 'best-1',
@@ -248,7 +227,7 @@ describe('sagemaker CLI sub-commands against fakes', () => {
       h.deps,
     );
     assert.equal(code, 0, h.err());
-    const req = h.sm.commandCalls(CreateHyperParameterTuningJobCommand)[0]!.args[0].input;
+    const req = h.sm.commandCalls(SM.CreateHyperParameterTuningJobCommand)[0]!.args[0].input;
     const ranges = req.HyperParameterTuningJobConfig?.ParameterRanges;
     assert.deepEqual(ranges?.IntegerParameterRanges?.map((r) => r.Name), ['batch_size', 'num_hash_buckets', 'latent_dim', 'num_epochs']);
     assert.deepEqual(ranges?.ContinuousParameterRanges?.map((r) => r.Name), ['learning_rate']);
@@ -270,8 +249,8 @@ describe('sagemaker CLI sub-commands against fakes', () => {
     assert.equal(req.CustomAttributes, 'trace=1');
     assert.equal(h.out(), `${IMPUTED_CSV}\n`);
 
-    h.sm.on(DescribeEndpointCommand).resolves({ EndpointConfigName: 'cfg' } as never);
-    h.sm.on(DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'A', ModelName: 'm' }] } as never);
+    h.sm.on(SM.DescribeEndpointCommand).resolves({ EndpointConfigName: 'cfg' } as never);
+    h.sm.on(SM.DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'A', ModelName: 'm' }] } as never);
     assert.equal(await runCli(['cleanup', '--endpoint', 'ep'], h.deps), 0);
     assert.match(h.out(), /deleted: endpoint ep, endpoint config cfg, model m/);
   });

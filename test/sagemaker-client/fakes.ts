@@ -3,16 +3,17 @@
  * aws-sdk-client-mock (no request leaves the process), a clock whose sleep advances time
  * instantly, and an output sink that records what would be printed.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { after, before } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { AwsClients } from '../../container/sagemaker/clients.js';
-import type { Clock } from '../../container/sagemaker/wait.js';
-import type { Deps, Io } from '../../container/sagemaker/workflows.js';
+import type { AwsClients } from '../../container/sagemaker-client/clients.js';
+import type { Clock } from '../../container/sagemaker-client/wait.js';
+import type { Deps, Io } from '../../container/sagemaker-client/workflows.js';
 
 export const START = Date.parse('2026-11-25T04:30:12.000Z');
 
@@ -62,6 +63,11 @@ export function fakeDeps() {
   return { ...f, clock, io, deps };
 }
 
+/** The class names of the commands a mocked client was sent, in order. */
+export function sentCommands(mock: { calls(): { args: readonly unknown[] }[] }): string[] {
+  return mock.calls().map((call) => (call.args[0] as { constructor: { name: string } }).constructor.name);
+}
+
 /** A response body like the SDK's (Uint8Array with transformToString). */
 export function sdkBody(text: string): never {
   const bytes = new TextEncoder().encode(text);
@@ -88,4 +94,18 @@ export async function sampleFiles(): Promise<{ dir: string; train: string; test:
   // like the original sample: a number among the values, which must reach SageMaker as a string
   await writeFile(hps, JSON.stringify({ feature_columns: 'review', label_column: 'rating_binary', num_epochs: 10 }));
   return { dir, train, test, hps };
+}
+
+export type SampleFiles = Awaited<ReturnType<typeof sampleFiles>>;
+
+/** The sample files for the tests of one file: written before them, removed after them. */
+export function useSampleFiles(): SampleFiles {
+  const files = {} as SampleFiles;
+  before(async () => {
+    Object.assign(files, await sampleFiles());
+  });
+  after(async () => {
+    await rm(files.dir, { recursive: true, force: true });
+  });
+  return files;
 }

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { datawigHyperparameters } from '../../algorithms/datawig/hyperparameters.js';
 import type { HyperparameterSpec } from '../../framework/contract/index.js';
-import { DEFAULT_DATAWIG_RANGES, parseRange } from '../../container/sagemaker/hyperparameters.js';
+import { DEFAULT_DATAWIG_RANGES, parseRange } from '../../container/sagemaker-client/hyperparameters.js';
 
 describe('default tuning ranges vs the datawig hyperparameter schema', () => {
   it('every default range names a datawig hyperparameter and stays inside its bounds / values', () => {

@@ -1,45 +1,23 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import {
-  CreateEndpointCommand,
-  CreateEndpointConfigCommand,
-  CreateHyperParameterTuningJobCommand,
-  CreateModelCommand,
-  CreateTrainingJobCommand,
-  CreateTransformJobCommand,
-  DeleteEndpointCommand,
-  DeleteEndpointConfigCommand,
-  DeleteModelCommand,
-  DescribeEndpointCommand,
-  DescribeEndpointConfigCommand,
-  DescribeHyperParameterTuningJobCommand,
-  DescribeTrainingJobCommand,
-  DescribeTransformJobCommand,
-} from '@aws-sdk/client-sagemaker';
+import * as S3 from '@aws-sdk/client-s3';
+import * as SM from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import { loadHyperparameters, parseRange, DEFAULT_DATAWIG_RANGES } from '../../container/sagemaker/hyperparameters.js';
-import { uploadFile } from '../../container/sagemaker/s3.js';
-import { WaitTimeoutError } from '../../container/sagemaker/wait.js';
+import { loadHyperparameters, parseRange, DEFAULT_DATAWIG_RANGES } from '../../container/sagemaker-client/hyperparameters.js';
+import { uploadFile } from '../../container/sagemaker-client/s3.js';
+import { WaitTimeoutError } from '../../container/sagemaker-client/wait.js';
 import {
   SageMakerJobError,
   batchTransform,
   cleanup,
   trainAndDeploy,
   tune,
-  waitForTrainingJob,
+  waitFor,
   type TrainAndDeployOptions,
-} from '../../container/sagemaker/workflows.js';
-import { IMPUTED_CSV, TEST_CSV, TRAIN_CSV, fakeDeps, sampleFiles, sdkBody } from './fakes.js';
+} from '../../container/sagemaker-client/workflows.js';
+import { IMPUTED_CSV, TEST_CSV, TRAIN_CSV, fakeDeps, sdkBody, sentCommands, useSampleFiles } from './fakes.js';
 
 const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/byoc-imputer:latest';
 const ROLE = 'arn:aws:iam::123456789012:role/SageMakerRole';
@@ -54,13 +32,7 @@ const EXPECTED_METRICS = [
   { Name: 'validation:rmse', Regex: 'METRIC validation:rmse=([-+0-9.eE]+)' },
 ];
 
-let files: Awaited<ReturnType<typeof sampleFiles>>;
-before(async () => {
-  files = await sampleFiles();
-});
-after(async () => {
-  await rm(files.dir, { recursive: true, force: true });
-});
+const files = useSampleFiles();
 
 async function baseOptions(): Promise<TrainAndDeployOptions> {
   return {
@@ -83,10 +55,10 @@ async function baseOptions(): Promise<TrainAndDeployOptions> {
 }
 
 function happyPath(f: ReturnType<typeof fakeDeps>): void {
-  f.s3.on(PutObjectCommand).resolves({ ETag: '"abc"' });
-  f.sm.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:training-job/${JOB}` });
+  f.s3.on(S3.PutObjectCommand).resolves({ ETag: '"abc"' });
+  f.sm.on(SM.CreateTrainingJobCommand).resolves({ TrainingJobArn: `arn:aws:sagemaker:eu-west-1:123456789012:training-job/${JOB}` });
   f.sm
-    .on(DescribeTrainingJobCommand)
+    .on(SM.DescribeTrainingJobCommand)
     .resolvesOnce({ TrainingJobStatus: 'InProgress', SecondaryStatus: 'Starting' })
     .resolvesOnce({
       TrainingJobStatus: 'InProgress',
@@ -102,11 +74,11 @@ function happyPath(f: ReturnType<typeof fakeDeps>): void {
       ModelArtifacts: { S3ModelArtifacts: MODEL_TAR },
       FinalMetricDataList: [{ MetricName: 'validation:accuracy', Value: 0.86, Timestamp: new Date() }],
     });
-  f.sm.on(CreateModelCommand).resolves({ ModelArn: 'arn:model' });
-  f.sm.on(CreateEndpointConfigCommand).resolves({ EndpointConfigArn: 'arn:config' });
-  f.sm.on(CreateEndpointCommand).resolves({ EndpointArn: 'arn:endpoint' });
+  f.sm.on(SM.CreateModelCommand).resolves({ ModelArn: 'arn:model' });
+  f.sm.on(SM.CreateEndpointConfigCommand).resolves({ EndpointConfigArn: 'arn:config' });
+  f.sm.on(SM.CreateEndpointCommand).resolves({ EndpointArn: 'arn:endpoint' });
   f.sm
-    .on(DescribeEndpointCommand)
+    .on(SM.DescribeEndpointCommand)
     .resolvesOnce({ EndpointStatus: 'Creating', EndpointName: JOB } as never)
     .resolves({ EndpointStatus: 'InService', EndpointName: JOB, EndpointConfigName: JOB } as never);
   f.rt.on(InvokeEndpointCommand).resolves({ ContentType: 'text/csv', Body: sdkBody(IMPUTED_CSV) });
@@ -119,7 +91,7 @@ describe('train-and-deploy workflow', () => {
     const result = await trainAndDeploy(f.deps, await baseOptions());
 
     // S3 upload of the training CSV
-    const puts = f.s3.commandCalls(PutObjectCommand);
+    const puts = f.s3.commandCalls(S3.PutObjectCommand);
     assert.equal(puts.length, 1);
     const put = puts[0]!.args[0].input;
     assert.equal(put.Bucket, 'my-bucket');
@@ -128,7 +100,7 @@ describe('train-and-deploy workflow', () => {
     assert.equal(Buffer.from(put.Body as Uint8Array).toString('utf8'), TRAIN_CSV);
 
     // training job
-    const created = f.sm.commandCalls(CreateTrainingJobCommand);
+    const created = f.sm.commandCalls(SM.CreateTrainingJobCommand);
     assert.equal(created.length, 1);
     const tj = created[0]!.args[0].input;
     assert.equal(tj.TrainingJobName, JOB);
@@ -157,19 +129,19 @@ describe('train-and-deploy workflow', () => {
     assert.deepEqual(tj.StoppingCondition, { MaxRuntimeInSeconds: 3600 });
 
     // model, endpoint config, endpoint
-    const model = f.sm.commandCalls(CreateModelCommand)[0]!.args[0].input;
+    const model = f.sm.commandCalls(SM.CreateModelCommand)[0]!.args[0].input;
     assert.deepEqual(model, {
       ModelName: JOB,
       PrimaryContainer: { Image: IMAGE, ModelDataUrl: MODEL_TAR, Environment: undefined },
       ExecutionRoleArn: ROLE,
       Tags: undefined,
     });
-    const config = f.sm.commandCalls(CreateEndpointConfigCommand)[0]!.args[0].input;
+    const config = f.sm.commandCalls(SM.CreateEndpointConfigCommand)[0]!.args[0].input;
     assert.equal(config.EndpointConfigName, JOB);
     assert.deepEqual(config.ProductionVariants, [
       { VariantName: 'AllTraffic', ModelName: JOB, InitialInstanceCount: 1, InstanceType: 'ml.c5.xlarge', InitialVariantWeight: 1 },
     ]);
-    const endpoint = f.sm.commandCalls(CreateEndpointCommand)[0]!.args[0].input;
+    const endpoint = f.sm.commandCalls(SM.CreateEndpointCommand)[0]!.args[0].input;
     assert.equal(endpoint.EndpointName, JOB);
     assert.equal(endpoint.EndpointConfigName, JOB);
 
@@ -184,8 +156,7 @@ describe('train-and-deploy workflow', () => {
     assert.deepEqual(result.prediction, { contentType: 'text/csv', body: IMPUTED_CSV });
 
     // order of the SageMaker calls
-    const order = f.sm.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name);
-    assert.deepEqual(order, [
+    assert.deepEqual(sentCommands(f.sm), [
       'CreateTrainingJobCommand',
       'DescribeTrainingJobCommand',
       'DescribeTrainingJobCommand',
@@ -197,7 +168,7 @@ describe('train-and-deploy workflow', () => {
       'DescribeEndpointCommand',
     ]);
     // no endpoint deleted unless asked
-    assert.equal(f.sm.commandCalls(DeleteEndpointCommand).length, 0);
+    assert.equal(f.sm.commandCalls(SM.DeleteEndpointCommand).length, 0);
   });
 
   it('reports progress: status changes, status messages, final metrics; polls at the configured interval', async () => {
@@ -217,45 +188,56 @@ describe('train-and-deploy workflow', () => {
     assert.deepEqual(f.clock.sleeps, [15_000, 15_000, 20_000]);
   });
 
-  it('a failed training job stops the workflow with its FailureReason, nothing is deployed', async () => {
-    const f = fakeDeps();
-    happyPath(f);
-    f.sm.on(DescribeTrainingJobCommand).resolves({
-      TrainingJobStatus: 'Failed',
-      SecondaryStatus: 'Failed',
-      FailureReason: "AlgorithmError: hyperparameter 'num_epochs': expected an integer >= 1, got 'ten'",
+  // Happy path but for one resource that fails: the workflow stops there with its FailureReason.
+  const failures: { what: string; fail: (f: ReturnType<typeof fakeDeps>) => void; lastCall: string; message: RegExp }[] = [
+    {
+      what: 'training job',
+      fail: (f) =>
+        f.sm.on(SM.DescribeTrainingJobCommand).resolves({
+          TrainingJobStatus: 'Failed',
+          SecondaryStatus: 'Failed',
+          FailureReason: "AlgorithmError: hyperparameter 'num_epochs': expected an integer >= 1, got 'ten'",
+        }),
+      lastCall: 'DescribeTrainingJobCommand',
+      message: /training job byoc-imputer-20261125-043012 ended with status Failed: AlgorithmError: hyperparameter 'num_epochs'/,
+    },
+    {
+      what: 'endpoint',
+      fail: (f) =>
+        f.sm.on(SM.DescribeEndpointCommand).resolves({
+          EndpointStatus: 'Failed',
+          FailureReason: 'The primary container for production variant AllTraffic did not pass the ping health check.',
+        } as never),
+      lastCall: 'DescribeEndpointCommand',
+      message: /endpoint byoc-imputer-20261125-043012 ended with status Failed: The primary container .* ping health check/,
+    },
+  ];
+  for (const c of failures) {
+    it(`a failed ${c.what} stops the workflow with its FailureReason, nothing after it is sent`, async () => {
+      const f = fakeDeps();
+      happyPath(f);
+      c.fail(f);
+      await assert.rejects(trainAndDeploy(f.deps, await baseOptions()), (err: unknown) => {
+        assert.ok(err instanceof SageMakerJobError);
+        assert.equal(err.status, 'Failed');
+        assert.match(err.message, c.message);
+        return true;
+      });
+      // a failed training job: no model, no endpoint; a failed endpoint: no invocation
+      assert.equal(sentCommands(f.sm).at(-1), c.lastCall);
+      assert.equal(f.rt.commandCalls(InvokeEndpointCommand).length, 0);
     });
-    await assert.rejects(trainAndDeploy(f.deps, await baseOptions()), (err: unknown) => {
-      assert.ok(err instanceof SageMakerJobError);
-      assert.equal(err.status, 'Failed');
-      assert.match(err.message, /training job byoc-imputer-20261125-043012 ended with status Failed: AlgorithmError: hyperparameter 'num_epochs'/);
-      return true;
-    });
-    assert.equal(f.sm.commandCalls(CreateModelCommand).length, 0);
-    assert.equal(f.sm.commandCalls(CreateEndpointCommand).length, 0);
-    assert.equal(f.rt.commandCalls(InvokeEndpointCommand).length, 0);
-  });
-
-  it('a failed endpoint reports its FailureReason', async () => {
-    const f = fakeDeps();
-    happyPath(f);
-    f.sm.on(DescribeEndpointCommand).resolves({
-      EndpointStatus: 'Failed',
-      FailureReason: 'The primary container for production variant AllTraffic did not pass the ping health check.',
-    } as never);
-    await assert.rejects(trainAndDeploy(f.deps, await baseOptions()), /endpoint .* ended with status Failed: The primary container .* ping health check/);
-    assert.equal(f.rt.commandCalls(InvokeEndpointCommand).length, 0);
-  });
+  }
 
   it('waiting is bounded: a job that never finishes times out after the configured time', async () => {
     const f = fakeDeps();
-    f.sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'InProgress', SecondaryStatus: 'Training' });
-    await assert.rejects(waitForTrainingJob(f.deps, 'slow-job', { intervalMs: 60_000, timeoutMs: 300_000 }), (err: unknown) => {
+    f.sm.on(SM.DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'InProgress', SecondaryStatus: 'Training' });
+    await assert.rejects(waitFor(f.deps, 'training', 'slow-job', { intervalMs: 60_000, timeoutMs: 300_000 }), (err: unknown) => {
       assert.ok(err instanceof WaitTimeoutError);
       assert.match(err.message, /timed out after 300 s waiting for training job slow-job \(last status: InProgress\/Training\)/);
       return true;
     });
-    const polls = f.sm.commandCalls(DescribeTrainingJobCommand).length;
+    const polls = f.sm.commandCalls(SM.DescribeTrainingJobCommand).length;
     assert.ok(polls >= 5 && polls <= 6, `polled ${polls} times`);
   });
 
@@ -263,14 +245,14 @@ describe('train-and-deploy workflow', () => {
     const f = fakeDeps();
     happyPath(f);
     f.rt.on(InvokeEndpointCommand).rejects(new Error('ModelError: boom'));
-    f.sm.on(DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: JOB }] } as never);
-    f.sm.on(DeleteEndpointCommand).resolves({});
-    f.sm.on(DeleteEndpointConfigCommand).resolves({});
-    f.sm.on(DeleteModelCommand).resolves({});
+    f.sm.on(SM.DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: JOB }] } as never);
+    f.sm.on(SM.DeleteEndpointCommand).resolves({});
+    f.sm.on(SM.DeleteEndpointConfigCommand).resolves({});
+    f.sm.on(SM.DeleteModelCommand).resolves({});
     await assert.rejects(trainAndDeploy(f.deps, { ...(await baseOptions()), deleteEndpoint: true }), /ModelError: boom/);
-    assert.deepEqual(f.sm.commandCalls(DeleteEndpointCommand)[0]!.args[0].input, { EndpointName: JOB });
-    assert.deepEqual(f.sm.commandCalls(DeleteEndpointConfigCommand)[0]!.args[0].input, { EndpointConfigName: JOB });
-    assert.deepEqual(f.sm.commandCalls(DeleteModelCommand)[0]!.args[0].input, { ModelName: JOB });
+    assert.deepEqual(f.sm.commandCalls(SM.DeleteEndpointCommand)[0]!.args[0].input, { EndpointName: JOB });
+    assert.deepEqual(f.sm.commandCalls(SM.DeleteEndpointConfigCommand)[0]!.args[0].input, { EndpointConfigName: JOB });
+    assert.deepEqual(f.sm.commandCalls(SM.DeleteModelCommand)[0]!.args[0].input, { ModelName: JOB });
   });
 
   it('an s3:// training input is used as is (no upload); a validation channel is added', async () => {
@@ -282,8 +264,8 @@ describe('train-and-deploy workflow', () => {
       validation: 's3://data-bucket/imdb/validation/',
       noWait: true,
     });
-    assert.equal(f.s3.commandCalls(PutObjectCommand).length, 0);
-    const tj = f.sm.commandCalls(CreateTrainingJobCommand)[0]!.args[0].input;
+    assert.equal(f.s3.commandCalls(S3.PutObjectCommand).length, 0);
+    const tj = f.sm.commandCalls(SM.CreateTrainingJobCommand)[0]!.args[0].input;
     assert.deepEqual(
       tj.InputDataConfig?.map((c) => [c.ChannelName, c.DataSource?.S3DataSource?.S3Uri]),
       [
@@ -292,22 +274,22 @@ describe('train-and-deploy workflow', () => {
       ],
     );
     // --no-wait: nothing after CreateTrainingJob
-    assert.equal(f.sm.commandCalls(DescribeTrainingJobCommand).length, 0);
+    assert.equal(f.sm.commandCalls(SM.DescribeTrainingJobCommand).length, 0);
   });
 });
 
 describe('batch transform workflow', () => {
   it('creates a model from a training job and a transform job with SplitType=Line, AssembleWith=Line, text/csv', async () => {
     const f = fakeDeps();
-    f.s3.on(PutObjectCommand).resolves({});
-    f.sm.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: MODEL_TAR } });
-    f.sm.on(CreateModelCommand).resolves({});
-    f.sm.on(CreateTransformJobCommand).resolves({ TransformJobArn: 'arn:transform' });
+    f.s3.on(S3.PutObjectCommand).resolves({});
+    f.sm.on(SM.DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Completed', ModelArtifacts: { S3ModelArtifacts: MODEL_TAR } });
+    f.sm.on(SM.CreateModelCommand).resolves({});
+    f.sm.on(SM.CreateTransformJobCommand).resolves({ TransformJobArn: 'arn:transform' });
     f.sm
-      .on(DescribeTransformJobCommand)
+      .on(SM.DescribeTransformJobCommand)
       .resolvesOnce({ TransformJobStatus: 'InProgress' } as never)
       .resolves({ TransformJobStatus: 'Completed' } as never);
-    f.s3.on(GetObjectCommand).resolves({ Body: sdkBody(IMPUTED_CSV) });
+    f.s3.on(S3.GetObjectCommand).resolves({ Body: sdkBody(IMPUTED_CSV) });
 
     const result = await batchTransform(f.deps, {
       baseName: 'byoc-transform',
@@ -322,13 +304,13 @@ describe('batch transform workflow', () => {
       wait: { intervalMs: 1000, timeoutMs: 60_000 },
     });
     const name = 'byoc-transform-20261125-043012';
-    const put = f.s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
+    const put = f.s3.commandCalls(S3.PutObjectCommand)[0]!.args[0].input;
     assert.equal(put.Key, `byoc/transform-input/${name}/test.csv`);
-    const model = f.sm.commandCalls(CreateModelCommand)[0]!.args[0].input;
+    const model = f.sm.commandCalls(SM.CreateModelCommand)[0]!.args[0].input;
     assert.equal(model.PrimaryContainer?.ModelDataUrl, MODEL_TAR);
     assert.equal(model.PrimaryContainer?.Image, IMAGE);
 
-    const tj = f.sm.commandCalls(CreateTransformJobCommand)[0]!.args[0].input;
+    const tj = f.sm.commandCalls(SM.CreateTransformJobCommand)[0]!.args[0].input;
     assert.deepEqual(tj, {
       TransformJobName: name,
       ModelName: name,
@@ -347,7 +329,7 @@ describe('batch transform workflow', () => {
       Tags: undefined,
     });
     // the assembled output of test.csv is test.csv.out
-    assert.deepEqual(f.s3.commandCalls(GetObjectCommand)[0]!.args[0].input, {
+    assert.deepEqual(f.s3.commandCalls(S3.GetObjectCommand)[0]!.args[0].input, {
       Bucket: 'my-bucket',
       Key: `byoc/transform-output/${name}/test.csv.out`,
     });
@@ -356,8 +338,8 @@ describe('batch transform workflow', () => {
 
   it('uses an existing model and S3 input as given; a failed job reports its FailureReason', async () => {
     const f = fakeDeps();
-    f.sm.on(CreateTransformJobCommand).resolves({});
-    f.sm.on(DescribeTransformJobCommand).resolves({
+    f.sm.on(SM.CreateTransformJobCommand).resolves({});
+    f.sm.on(SM.DescribeTransformJobCommand).resolves({
       TransformJobStatus: 'Failed',
       FailureReason: 'ClientError: See job logs for more information',
     } as never);
@@ -377,7 +359,7 @@ describe('batch transform workflow', () => {
       }),
       /transform job t-20261125-043012 ended with status Failed: ClientError: See job logs/,
     );
-    const tj = f.sm.commandCalls(CreateTransformJobCommand)[0]!.args[0].input;
+    const tj = f.sm.commandCalls(SM.CreateTransformJobCommand)[0]!.args[0].input;
     assert.equal(tj.ModelName, 'existing-model');
     assert.equal(tj.TransformInput?.DataSource?.S3DataSource?.S3Uri, 's3://in/data/');
     assert.equal(tj.TransformInput?.SplitType, 'Line');
@@ -385,18 +367,18 @@ describe('batch transform workflow', () => {
     assert.equal(tj.BatchStrategy, 'SingleRecord');
     assert.equal(tj.MaxPayloadInMB, 20);
     assert.equal(tj.MaxConcurrentTransforms, 4);
-    assert.equal(f.sm.commandCalls(CreateModelCommand).length, 0);
-    assert.equal(f.s3.commandCalls(PutObjectCommand).length, 0);
+    assert.equal(f.sm.commandCalls(SM.CreateModelCommand).length, 0);
+    assert.equal(f.s3.commandCalls(S3.PutObjectCommand).length, 0);
   });
 });
 
 describe('tuning workflow', () => {
   it('creates a tuning job with the datawig ranges, the objective and string static hyperparameters', async () => {
     const f = fakeDeps();
-    f.s3.on(PutObjectCommand).resolves({});
-    f.sm.on(CreateHyperParameterTuningJobCommand).resolves({ HyperParameterTuningJobArn: 'arn:tuning' });
+    f.s3.on(S3.PutObjectCommand).resolves({});
+    f.sm.on(SM.CreateHyperParameterTuningJobCommand).resolves({ HyperParameterTuningJobArn: 'arn:tuning' });
     f.sm
-      .on(DescribeHyperParameterTuningJobCommand)
+      .on(SM.DescribeHyperParameterTuningJobCommand)
       .resolvesOnce({ HyperParameterTuningJobStatus: 'InProgress', TrainingJobStatusCounters: { InProgress: 2 } } as never)
       .resolves({
         HyperParameterTuningJobStatus: 'Completed',
@@ -429,7 +411,7 @@ describe('tuning workflow', () => {
       maxRuntimeSeconds: 1800,
       wait: { intervalMs: 30_000, timeoutMs: 3600_000 },
     });
-    const req = f.sm.commandCalls(CreateHyperParameterTuningJobCommand)[0]!.args[0].input;
+    const req = f.sm.commandCalls(SM.CreateHyperParameterTuningJobCommand)[0]!.args[0].input;
     assert.equal(req.HyperParameterTuningJobName, 'byoc-tune-20261125-043012');
     assert.ok(req.HyperParameterTuningJobName!.length <= 32);
     const cfg = req.HyperParameterTuningJobConfig!;
@@ -468,9 +450,9 @@ describe('tuning workflow', () => {
 
   it('minimises loss objectives and fails clearly when the tuning job fails', async () => {
     const f = fakeDeps();
-    f.sm.on(CreateHyperParameterTuningJobCommand).resolves({});
+    f.sm.on(SM.CreateHyperParameterTuningJobCommand).resolves({});
     f.sm
-      .on(DescribeHyperParameterTuningJobCommand)
+      .on(SM.DescribeHyperParameterTuningJobCommand)
       .resolves({ HyperParameterTuningJobStatus: 'Failed', FailureReason: 'All training jobs failed' } as never);
     await assert.rejects(
       tune(f.deps, {
@@ -494,7 +476,7 @@ describe('tuning workflow', () => {
       }),
       /tuning job .* ended with status Failed: All training jobs failed/,
     );
-    const req = f.sm.commandCalls(CreateHyperParameterTuningJobCommand)[0]!.args[0].input;
+    const req = f.sm.commandCalls(SM.CreateHyperParameterTuningJobCommand)[0]!.args[0].input;
     assert.ok(req.HyperParameterTuningJobName!.length <= 32, req.HyperParameterTuningJobName);
     assert.deepEqual(req.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective, { Type: 'Minimize', MetricName: 'validation:loss' });
     assert.equal(req.HyperParameterTuningJobConfig?.TrainingJobEarlyStoppingType, 'Auto');
@@ -504,15 +486,15 @@ describe('tuning workflow', () => {
 describe('cleanup and S3 upload', () => {
   it('cleanup deletes endpoint, its config and its models', async () => {
     const f = fakeDeps();
-    f.sm.on(DescribeEndpointCommand).resolves({ EndpointName: 'ep', EndpointConfigName: 'cfg' } as never);
-    f.sm.on(DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'A', ModelName: 'm1' }, { VariantName: 'B', ModelName: 'm2' }] } as never);
+    f.sm.on(SM.DescribeEndpointCommand).resolves({ EndpointName: 'ep', EndpointConfigName: 'cfg' } as never);
+    f.sm.on(SM.DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'A', ModelName: 'm1' }, { VariantName: 'B', ModelName: 'm2' }] } as never);
     const deleted = await cleanup(f.deps, { endpointName: 'ep' });
     assert.deepEqual(deleted, ['endpoint ep', 'endpoint config cfg', 'model m1', 'model m2']);
     const kept = fakeDeps();
-    kept.sm.on(DescribeEndpointCommand).resolves({ EndpointName: 'ep', EndpointConfigName: 'cfg' } as never);
-    kept.sm.on(DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'A', ModelName: 'm1' }] } as never);
+    kept.sm.on(SM.DescribeEndpointCommand).resolves({ EndpointName: 'ep', EndpointConfigName: 'cfg' } as never);
+    kept.sm.on(SM.DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'A', ModelName: 'm1' }] } as never);
     assert.deepEqual(await cleanup(kept.deps, { endpointName: 'ep', keepModel: true }), ['endpoint ep', 'endpoint config cfg']);
-    assert.equal(kept.sm.commandCalls(DeleteModelCommand).length, 0);
+    assert.equal(kept.sm.commandCalls(SM.DeleteModelCommand).length, 0);
   });
 
   it('large files go up as a multipart upload whose parts join to the file', async () => {
@@ -520,33 +502,33 @@ describe('cleanup and S3 upload', () => {
     const big = path.join(files.dir, 'big.csv');
     const content = Buffer.alloc(12 * 1024 * 1024 + 123, 'a');
     await writeFile(big, content);
-    f.s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+    f.s3.on(S3.CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
     let n = 0;
-    f.s3.on(UploadPartCommand).callsFake(async () => ({ ETag: `"e${++n}"` }));
-    f.s3.on(CompleteMultipartUploadCommand).resolves({});
+    f.s3.on(S3.UploadPartCommand).callsFake(async () => ({ ETag: `"e${++n}"` }));
+    f.s3.on(S3.CompleteMultipartUploadCommand).resolves({});
     const uri = await uploadFile(f.clients.s3, big, { bucket: 'b', key: 'k/big.csv' }, { multipartThreshold: 1024, partSize: 5 * 1024 * 1024 });
     assert.equal(uri, 's3://b/k/big.csv');
-    const parts = f.s3.commandCalls(UploadPartCommand).map((c) => c.args[0].input);
+    const parts = f.s3.commandCalls(S3.UploadPartCommand).map((c) => c.args[0].input);
     assert.deepEqual(parts.map((p) => p.PartNumber), [1, 2, 3]);
     assert.deepEqual(Buffer.concat(parts.map((p) => Buffer.from(p.Body as Uint8Array))), content);
-    const done = f.s3.commandCalls(CompleteMultipartUploadCommand)[0]!.args[0].input;
+    const done = f.s3.commandCalls(S3.CompleteMultipartUploadCommand)[0]!.args[0].input;
     assert.deepEqual(done.MultipartUpload?.Parts, [
       { ETag: '"e1"', PartNumber: 1 },
       { ETag: '"e2"', PartNumber: 2 },
       { ETag: '"e3"', PartNumber: 3 },
     ]);
-    assert.equal(f.s3.commandCalls(PutObjectCommand).length, 0);
+    assert.equal(f.s3.commandCalls(S3.PutObjectCommand).length, 0);
   });
 
   it('a failed part aborts the multipart upload', async () => {
     const f = fakeDeps();
     const big = path.join(files.dir, 'big2.csv');
     await writeFile(big, Buffer.alloc(6 * 1024 * 1024, 'b'));
-    f.s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-2' });
-    f.s3.on(UploadPartCommand).rejects(new Error('SlowDown'));
-    f.s3.on(AbortMultipartUploadCommand).resolves({});
+    f.s3.on(S3.CreateMultipartUploadCommand).resolves({ UploadId: 'up-2' });
+    f.s3.on(S3.UploadPartCommand).rejects(new Error('SlowDown'));
+    f.s3.on(S3.AbortMultipartUploadCommand).resolves({});
     await assert.rejects(uploadFile(f.clients.s3, big, { bucket: 'b', key: 'k' }, { multipartThreshold: 1024 }), /SlowDown/);
-    assert.deepEqual(f.s3.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input, { Bucket: 'b', Key: 'k', UploadId: 'up-2' });
+    assert.deepEqual(f.s3.commandCalls(S3.AbortMultipartUploadCommand)[0]!.args[0].input, { Bucket: 'b', Key: 'k', UploadId: 'up-2' });
   });
 
   it('the checked-in sample hyperparameters load as strings', async () => {

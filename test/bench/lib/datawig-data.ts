@@ -1,5 +1,5 @@
 /** Data generators and reference imputers for the datawig benchmark. */
-import { rng } from '../../../algorithms/datawig/net.js';
+import { rng } from '../../../algorithms/datawig/core/rng.js';
 
 export function gaussian(r: () => number): number {
   const u = Math.max(1e-12, r());

@@ -1,0 +1,202 @@
+/**
+ * One invocation, whoever hosts it (the HTTP route, `byoc impute`, a future Lambda handler):
+ * negotiate → decode → predict → present → encode, with the row limits, the custom attributes and
+ * the deadline checks in this one place.
+ *
+ * `prepare` does what depends only on the request's headers (codecs, attributes, presenter), so
+ * that a bad header is refused before a body is read and a file host prepares once for all its
+ * chunks; `invoke` runs a whole request.
+ */
+import { inject, injectable } from 'inversify';
+import type { Logger, PredictOptions, Predictor } from '../contract/algorithm.js';
+import { RequestError } from '../contract/errors.js';
+import type { AttributeSchema } from '../contract/parameters.js';
+import type { OutputStructure, PredictionDetail, Presenter } from '../contract/prediction.js';
+import type { DataRecord, InputRecord, RecordBatch } from '../contract/records.js';
+import { TOKENS } from '../contract/services.js';
+import type { BatchShape, Codec, CodecRegistry, DecodedBatch } from '../codecs/index.js';
+import type { LoadedModel } from '../model/host.js';
+import { parseAttributes } from '../parameters/parse.js';
+import type { FrameworkConfig } from '../runtime/config.js';
+import { FRAMEWORK_ATTRIBUTES } from '../contract/framework-attributes.js';
+import { parseCustomAttributes } from './attributes.js';
+import type { RequestCancellation } from './cancellation.js';
+import type { PresenterCatalog } from './presenters.js';
+
+/** The headers of a request, as received (undefined when absent). */
+export interface InvocationHeaders {
+  contentType: string | undefined;
+  accept: string | undefined;
+  customAttributes: string | undefined;
+}
+
+export interface InvocationRequest extends InvocationHeaders {
+  requestId: string;
+  /** The deadline and the client's presence. */
+  cancellation: RequestCancellation;
+  /** Reads the body; called only once the headers were accepted. */
+  readBody(): Promise<Uint8Array>;
+}
+
+export interface InvocationResult {
+  body: string;
+  mediaType: string;
+}
+
+/** A request's headers resolved against one model: reused for every batch of the request. */
+export interface PreparedInvocation {
+  readonly decoder: Codec;
+  readonly encoder: Codec;
+  readonly presenter: Presenter;
+  decode(body: Uint8Array): DecodedBatch;
+  /** predict + present, with the one-record-per-record checks. */
+  run(batch: RecordBatch<InputRecord>, context: { requestId: string; cancellation: RequestCancellation }): Promise<RecordBatch<DataRecord>>;
+  encode(output: RecordBatch<DataRecord>, shape: BatchShape): string;
+}
+
+/** Custom-attribute headers remembered per model (clients repeat theirs; most send none). */
+const ATTRIBUTE_MEMO_SIZE = 64;
+
+const NO_DETAIL: PredictionDetail = Object.freeze({ candidates: false, explanations: false });
+
+/** What the pipeline derives once per loaded model. */
+class ModelOutputs {
+  readonly schema: AttributeSchema;
+  private readonly presenters = new Map<string, Presenter>();
+  private readonly details = new WeakMap<Presenter, PredictionDetail>();
+  private readonly attributeMemo = new Map<string, Readonly<Record<string, unknown>>>();
+  private readonly chosen = new Map<string, Presenter>();
+
+  constructor(
+    private readonly model: LoadedModel,
+    catalog: PresenterCatalog,
+  ) {
+    this.schema = { ...(model.algorithm.attributes as AttributeSchema | undefined), ...FRAMEWORK_ATTRIBUTES };
+    for (const p of catalog.list()) this.presenters.set(p.name, p);
+    // A model's own presenter of the same name takes precedence.
+    for (const p of model.predictor.presenters ?? []) this.presenters.set(p.name, p as Presenter);
+  }
+
+  /** The validated, frozen attributes of a header (shared between requests: never mutate). */
+  attributes(raw: string | undefined): Readonly<Record<string, unknown>> {
+    const key = raw ?? '';
+    let parsed = this.attributeMemo.get(key);
+    if (!parsed) {
+      parsed = Object.freeze(parseAttributes(this.schema, parseCustomAttributes(raw)));
+      if (this.attributeMemo.size >= ATTRIBUTE_MEMO_SIZE) this.attributeMemo.clear();
+      this.attributeMemo.set(key, parsed);
+    }
+    return parsed;
+  }
+
+  presenter(requested: string | undefined, structure: OutputStructure, mediaType: string): Presenter {
+    const key = `${structure}\u0000${requested ?? ''}`;
+    let presenter = this.chosen.get(key);
+    if (!presenter) {
+      presenter = this.choose(requested, structure, mediaType);
+      // Only names that exist get here, so the map stays as small as the presenter list.
+      this.chosen.set(key, presenter);
+    }
+    return presenter;
+  }
+
+  private choose(requested: string | undefined, structure: OutputStructure, mediaType: string): Presenter {
+    const name = requested ?? this.model.predictor.defaultPresenters?.[structure] ?? 'columns';
+    const presenter = this.presenters.get(name);
+    const choices = (): string =>
+      [...this.presenters.values()]
+        .filter((p) => p.structures.includes(structure))
+        .map((p) => `${p.name} (${p.description})`)
+        .join('; ');
+    if (!presenter) {
+      if (requested === undefined) throw new Error(`the model's default presenter "${name}" for ${structure} output is not registered`);
+      throw new RequestError(`custom attribute "output" = "${requested}" names no output; for ${mediaType} choose one of: ${choices()}`, 400);
+    }
+    if (!presenter.structures.includes(structure)) {
+      throw new RequestError(`output "${name}" cannot be written as ${mediaType}; for ${mediaType} choose one of: ${choices()}`, 406);
+    }
+    return presenter;
+  }
+
+  detail(presenter: Presenter): PredictionDetail {
+    let detail = this.details.get(presenter);
+    if (!detail) {
+      detail = presenter.detail ? Object.freeze({ ...NO_DETAIL, ...presenter.detail }) : NO_DETAIL;
+      this.details.set(presenter, detail);
+    }
+    return detail;
+  }
+}
+
+@injectable()
+export class InvocationPipeline {
+  private readonly limits: { maxRows: number; maxColumns: number };
+  private readonly outputs = new WeakMap<Predictor, ModelOutputs>();
+
+  constructor(
+    @inject(TOKENS.Codecs) private readonly codecs: CodecRegistry,
+    @inject(TOKENS.Presenters) private readonly catalog: PresenterCatalog,
+    @inject(TOKENS.Config) config: FrameworkConfig,
+    @inject(TOKENS.Logger) private readonly logger: Logger,
+  ) {
+    this.limits = { maxRows: config.server.maxRows, maxColumns: config.server.maxColumns };
+  }
+
+  /** A whole request: the deadline is checked before predict starts and before the answer is encoded. */
+  async invoke(model: LoadedModel, request: InvocationRequest): Promise<InvocationResult> {
+    const prepared = this.prepare(model, request);
+    const batch = prepared.decode(await request.readBody());
+    const output = await prepared.run(batch, request);
+    request.cancellation.throwIfOverdue();
+    return { body: prepared.encode(output, batch.shape), mediaType: prepared.encoder.mediaType };
+  }
+
+  /** Resolves the headers (415, 406 or 400 when they cannot be served). */
+  prepare(model: LoadedModel, headers: InvocationHeaders): PreparedInvocation {
+    const { algorithm, predictor, manifest } = model;
+    let outputs = this.outputs.get(predictor);
+    if (!outputs) this.outputs.set(predictor, (outputs = new ModelOutputs(model, this.catalog)));
+    const { decoder, params, encoder } = this.codecs.negotiate(headers.contentType, headers.accept, algorithm.contentTypes);
+    const attributes = outputs.attributes(headers.customAttributes);
+    const structure = encoder.structure;
+    const presenter = outputs.presenter(attributes['output'] as string | undefined, structure, encoder.mediaType);
+    const detail = outputs.detail(presenter);
+    const limits = this.limits;
+    const logger = this.logger;
+    const rawCustomAttributes = headers.customAttributes ?? '';
+    return {
+      decoder,
+      encoder,
+      presenter,
+      decode: (body) => decoder.decode(body, { schema: manifest.inputSchema, mediaParams: params, limits }),
+      async run(batch, { requestId, cancellation }) {
+        const options: PredictOptions = {
+          attributes,
+          rawCustomAttributes,
+          detail,
+          get signal() {
+            return cancellation.signal;
+          },
+          requestId,
+          logger,
+        };
+        // predict never starts past the deadline, so a synchronous predictor need not watch the signal.
+        cancellation.throwIfOverdue();
+        const input = { columns: batch.columns, records: batch.records };
+        const predictions = await predictor.predict(input, options);
+        // Never answer with fewer (or more) rows than were sent: that is a plugin defect.
+        if (!predictions || !Array.isArray(predictions.records) || predictions.records.length !== batch.records.length) {
+          throw new Error(
+            `algorithm "${algorithm.name}" returned ${predictions?.records?.length ?? 'no'} predictions for ${batch.records.length} input records`,
+          );
+        }
+        const output = presenter.present({ input, predictions, targets: predictor.targets, attributes, structure, logger });
+        if (!output || !Array.isArray(output.records) || output.records.length !== batch.records.length) {
+          throw new Error(`presenter "${presenter.name}" returned ${output?.records?.length ?? 'no'} records for ${batch.records.length} input records`);
+        }
+        return output;
+      },
+      encode: (output, shape) => encoder.encode(output, shape),
+    };
+  }
+}
