@@ -1,5 +1,5 @@
 import type { HyperparameterSchema, HyperparametersOf } from '../../framework/contract/index.js';
-import { DEFAULT_MISSING } from './core/columns.js';
+import { DEFAULT_MISSING_VALUES } from '../../framework/contract/index.js';
 
 export const datawigHyperparameters = {
   feature_columns: { type: 'list', items: 'string', aliases: ['input_columns'], description: 'Columns to impute from (comma-separated). Default: every other column.' },
@@ -29,7 +29,7 @@ export const datawigHyperparameters = {
   explain_tokens: { type: 'integer', default: 5, min: 1, max: 100, description: 'N-grams listed per explanation.' },
   num_evals: { type: 'integer', default: 1, min: 1, max: 500, description: '> 1: random hyper-parameter search with this many candidates; writes hpo_results.csv.' },
   iterations: { type: 'integer', default: 1, min: 1, max: 10, description: 'Complete mode: rounds of re-training on the previous round\'s imputations.' },
-  missing_values: { type: 'list', items: 'string', default: DEFAULT_MISSING, description: 'Cell values read as missing (besides empty cells).' },
+  missing_values: { type: 'list', items: 'string', default: [...DEFAULT_MISSING_VALUES], description: 'Cell values read as missing (besides empty cells).' },
   column_types: { type: 'list', items: 'string', description: 'Type overrides "col:numeric|categorical|text", comma-separated.' },
 } as const satisfies HyperparameterSchema;
 

@@ -6,30 +6,28 @@
  * never loads TensorFlow.js or the trainer.
  */
 import type { Algorithm, LoadContext, Predictor, TrainContext, TrainResult } from '../../framework/contract/index.js';
+import { datawigAttributes, type DatawigAttributes } from './attributes.js';
 import { datawigHyperparameters, type DatawigHyperparameters } from './hyperparameters.js';
 
-export class DatawigAlgorithm implements Algorithm {
+export class DatawigAlgorithm implements Algorithm<typeof datawigHyperparameters, typeof datawigAttributes> {
   readonly name = 'datawig';
   readonly version = '1.0.0';
   readonly description = 'Imputes missing table cells (categorical, numeric; from text, categorical and numeric columns) with hashed n-gram neural models, calibrated, explainable';
   readonly hyperparameters = datawigHyperparameters;
-  readonly contentTypes = {
-    accepts: ['text/csv', 'application/json', 'application/jsonlines'],
-    produces: ['text/csv', 'application/json', 'application/jsonlines'],
-  } as const;
+  readonly attributes = datawigAttributes;
 
-  async train(ctx: TrainContext): Promise<TrainResult> {
+  async train(ctx: TrainContext<DatawigHyperparameters>): Promise<TrainResult> {
     const { train } = await import('./fit/training-job.js');
-    return train(ctx as TrainContext<DatawigHyperparameters>);
+    return train(ctx);
   }
 
-  async load(ctx: LoadContext): Promise<Predictor> {
+  async load(ctx: LoadContext): Promise<Predictor<DatawigAttributes>> {
     const { loadPredictor } = await import('./serve/predictor.js');
     const p = await loadPredictor(ctx.model);
-    ctx.logger.info('datawig: model loaded', { mode: p.manifest.mode, targets: p.manifest.targets.map((t) => t.label), inference: 'typed-array' });
+    ctx.logger.info('datawig: model loaded', { mode: p.index.mode, targets: p.targets, inference: 'typed-array' });
     return p;
   }
 }
 
 export default DatawigAlgorithm;
-export { datawigHyperparameters };
+export { datawigAttributes, datawigHyperparameters };

@@ -7,14 +7,9 @@
 import type { AttributeSchema, AttributesOf, HyperparameterSchema, HyperparametersOf } from './parameters.js';
 import type { OutputStructure, PredictionBatch, PredictionDetail, Presenter, RecordPrediction } from './prediction.js';
 import type { InputSchema, RecordBatch, Table, InputRecord } from './records.js';
+import type { Logger } from './logger.js';
 
-/** Structured logger handed to plugins (JSON lines on stdout in production). */
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+export type { Logger } from './logger.js';
 
 /**
  * Emits one metric line per call in the framework's documented format

@@ -3,7 +3,7 @@
  * `PredictionBatch`; a `Presenter` turns it into output records for the response (the split of the
  * SageMaker inference toolkit's `predict_fn` and `output_fn`). Codecs then encode those records.
  */
-import type { Logger } from './algorithm.js';
+import type { Logger } from './logger.js';
 import type { Cell, DataRecord, InputRecord, RecordBatch } from './records.js';
 
 /**

@@ -6,49 +6,19 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { parse } from 'csv-parse';
 import type { ChannelReader } from '../contract/algorithm.js';
 import type { InputRecord, Table } from '../contract/records.js';
 import { TrainingError } from '../contract/errors.js';
 import { makeRecord } from '../codecs/codec.js';
+import { CsvReadError, readCsv } from '../codecs/csv-stream.js';
 import type { ChannelConfig } from '../ml-root/job-config.js';
 import type { SageMakerPaths } from '../ml-root/paths.js';
 
 /** Files that object stores and operating systems leave behind; never data. */
 function isJunkFile(name: string): boolean {
   return name.startsWith('.') || name.startsWith('_') || name === 'Thumbs.db' || name.endsWith('.crc');
-}
-
-/** Fails on the first byte sequence that is not UTF-8, instead of turning it into U+FFFD silently. */
-class StrictUtf8 extends Transform {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
-  private offset = 0;
-  constructor(private readonly file: string) {
-    super({ decodeStrings: true, readableObjectMode: false });
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null, data?: string) => void): void {
-    try {
-      const text = this.decoder.decode(chunk, { stream: true });
-      this.offset += chunk.length;
-      done(null, text);
-    } catch {
-      done(
-        new TrainingError(
-          `file ${this.file} is not UTF-8 text (invalid bytes within the first ${this.offset + chunk.length} bytes); save it as UTF-8 CSV`,
-        ),
-      );
-    }
-  }
-  override _flush(done: (error?: Error | null, data?: string) => void): void {
-    try {
-      done(null, this.decoder.decode());
-    } catch {
-      done(new TrainingError(`file ${this.file} ends in the middle of a UTF-8 character`));
-    }
-  }
 }
 
 export class FileChannelReader implements ChannelReader {
@@ -154,41 +124,34 @@ function sameColumnSet(a: string[], b: string[]): boolean {
 async function readCsvFile(file: string, label: string, canPeek: boolean): Promise<Table | undefined> {
   // A FIFO (Pipe mode) cannot be peeked at without losing bytes: rely on the extension there.
   const gz = file.endsWith('.gz') || (canPeek && (await hasGzipMagic(file)));
-  const source: Readable = createReadStream(file);
-  const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream> = [source];
-  if (gz) stages.push(createGunzip());
-  stages.push(new StrictUtf8(label));
-  // relax_column_count: ragged rows reach our own check below, whose message names the header.
-  const parser = parse({ bom: true, relax_quotes: false, skip_empty_lines: true, relax_column_count: true });
-  stages.push(parser);
+  // pipeline() destroys both streams on an error in either, and passes it on to whoever reads.
+  const bytes: Readable = gz ? pipeline(createReadStream(file), createGunzip(), () => {}) : createReadStream(file);
   let header: string[] | undefined;
   const records: InputRecord[] = [];
-  const collect = new Transform({
-    objectMode: true,
-    transform(row: string[], _enc, done) {
-      if (!header) {
-        header = row.map((h) => h.trim());
-        const problem = headerProblem(header);
-        if (problem) return done(new TrainingError(`file ${label}: ${problem}`));
-        return done();
-      }
-      if (row.length !== header.length) {
-        return done(
-          new TrainingError(
-            `file ${label}, line ${parser.info.lines}: ${row.length} fields, but the header has ${header.length} (${header.join(', ')})`,
-          ),
-        );
-      }
-      // makeRecord, not assignment: a column named "__proto__" must stay a plain key, not be dropped.
-      records.push(makeRecord(header, row));
-      done();
-    },
-  });
-  stages.push(collect);
   try {
-    await (pipeline as (...streams: unknown[]) => Promise<void>)(...stages);
+    // Blank lines are skipped, also before the header; a line holding only "" is a row.
+    for await (const batch of readCsv(bytes, { source: label, blankLines: 'skip' })) {
+      const rows = batch.rows;
+      let i = 0;
+      if (!header) {
+        header = rows[0]!.map((h) => h.trim());
+        const problem = headerProblem(header);
+        if (problem) throw new TrainingError(`file ${label}: ${problem}`);
+        i = 1;
+      }
+      for (; i < rows.length; i++) {
+        const row = rows[i]!;
+        if (row.length !== header.length) {
+          throw new TrainingError(`file ${label}, line ${batch.lineOf(i)}: ${row.length} fields, but the header has ${header.length} (${header.join(', ')})`);
+        }
+        // makeRecord, not assignment: a column named "__proto__" must stay a plain key, not be dropped.
+        records.push(makeRecord(header, row));
+      }
+    }
   } catch (error) {
+    bytes.destroy();
     if (error instanceof TrainingError) throw error;
+    if (error instanceof CsvReadError) throw csvReadProblem(label, error);
     const message = (error as Error).message;
     if (gz && /unexpected end of file|incorrect header check|invalid/i.test(message)) {
       throw new TrainingError(`file ${label} is not a complete gzip file (${message}); re-upload it`);
@@ -197,6 +160,17 @@ async function readCsvFile(file: string, label: string, canPeek: boolean): Promi
   }
   if (!header) return undefined;
   return { columns: header, records };
+}
+
+function csvReadProblem(label: string, error: CsvReadError): TrainingError {
+  switch (error.problem) {
+    case 'InvalidUtf8':
+      return new TrainingError(`file ${label} is not UTF-8 text (line ${error.line}: ${error.reason}); save it as UTF-8 CSV`);
+    case 'TruncatedUtf8':
+      return new TrainingError(`file ${label} ends in the middle of a UTF-8 character`);
+    default:
+      return new TrainingError(`file ${label} is not valid CSV (${error.title}): line ${error.line}: ${error.reason}`);
+  }
 }
 
 function headerProblem(header: string[]): string | undefined {

@@ -5,7 +5,8 @@
 #   byoc-server.sh stop PORT                    -> SIGTERM, waits (bounded) for the exit
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
+# BYOC_ROOT: another checkout with a build (serve-bench.sh COMPARE_ROOT runs two builds side by side).
+ROOT=${BYOC_ROOT:-$(cd "$HERE/../.." && pwd)}
 RUN_DIR=${BYOC_RUN_DIR:-${TMPDIR:-/tmp}}
 cmd=${1:?usage: byoc-server.sh start PORT WORKERS ML_ROOT | stop PORT}
 PORT=${2:?port}

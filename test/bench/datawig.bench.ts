@@ -8,8 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { createTestLoadContext, createTestPredictOptions, createTestTrainContext } from '../../framework/testing.js';
-import type { InputRecord, Predictor, Table } from '../../framework/contract/index.js';
+import { createTestLoadContext, createTestTrainContext } from '../../framework/testing.js';
+import { invokeInProcess, type InProcessRequest } from '../../framework/testing.js';
+import type { InputRecord, Predictor, RecordBatch, Table } from '../../framework/contract/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
 import { rng } from '../../algorithms/datawig/core/rng.js';
 import { loadTf } from '../../algorithms/datawig/fit/tf-backend.js';
@@ -17,7 +18,8 @@ import { hp } from '../datawig/helpers.js';
 import { knnImpute, lowRank, mask, meanImpute, swissRoll, textRows, type Mechanism } from './lib/datawig-data.js';
 
 const alg = new DatawigAlgorithm();
-const csv = createTestPredictOptions({ accept: 'text/csv' });
+const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) => invokeInProcess({ algorithm: alg, predictor }, batch, request);
+const csv = { accept: 'text/csv' };
 const sections = process.argv.slice(2).length ? process.argv.slice(2) : ['movies', 'numeric', 'text', 'complete'];
 
 function printTable(title: string, rows: Record<string, string | number>[]): void {
@@ -66,18 +68,18 @@ function macroF1(truth: string[], pred: string[]): number {
 }
 
 async function rowsPerSecond(p: Predictor, columns: string[], records: InputRecord[]): Promise<{ batch: number; singleMs: number }> {
-  await p.predict({ columns, records: records.slice(0, 50) }, csv);
+  await invoke(p, { columns, records: records.slice(0, 50) }, csv);
   let n = 0;
   const t0 = performance.now();
   while (performance.now() - t0 < 2000) {
-    await p.predict({ columns, records }, csv);
+    await invoke(p, { columns, records }, csv);
     n += records.length;
   }
   const batch = n / ((performance.now() - t0) / 1000);
   const times: number[] = [];
   for (let i = 0; i < 1000; i++) {
     const s = performance.now();
-    await p.predict({ columns, records: [records[i % records.length]!] }, csv);
+    await invoke(p, { columns, records: [records[i % records.length]!] }, csv);
     times.push(performance.now() - s);
   }
   times.sort((a, b) => a - b);
@@ -102,7 +104,7 @@ async function movies(): Promise<void> {
     const trainS = (performance.now() - t0) / 1000;
     const p = await alg.load(createTestLoadContext(ctx.model, res.inputSchema));
     const blanked = test.map((r) => ({ ...r, [target]: '' }));
-    const o = await p.predict({ columns: table.columns, records: blanked }, csv);
+    const o = await invoke(p, { columns: table.columns, records: blanked }, csv);
     const pred = o.records.map((r) => String(r[`${target}_imputed`]));
     const acc = pred.filter((v, i) => v === truth[i]).length / truth.length;
     const speed = await rowsPerSecond(p, table.columns, blanked);
@@ -158,7 +160,7 @@ async function numeric(): Promise<void> {
         const ctx = createTestTrainContext({ train: { columns, records } }, hp({ column_types: columns.map((c) => `${c}:numeric`) }));
         const res = await alg.train(ctx);
         const p = await alg.load(createTestLoadContext(ctx.model, res.inputSchema));
-        const o = await p.predict({ columns, records }, csv);
+        const o = await invoke(p, { columns, records }, csv);
         const trainS = (performance.now() - t0) / 1000;
         const Y = X.map((row, i) => row.map((v, j) => (M[i]![j] ? Number(o.records[i]![`c${j}_imputed`]) : v)));
         out.push({ data: name, masked: `${rate * 100}%`, mechanism: mech, 'datawig MSE': mse(Y), 'mean MSE': mse(meanImpute(X, M)), 'kNN (k=5) MSE': mse(knnImpute(X, M)), 'datawig s': trainS });
@@ -177,7 +179,7 @@ async function text(): Promise<void> {
   const res = await alg.train(ctx);
   const trainS = (performance.now() - t0) / 1000;
   const p = await alg.load(createTestLoadContext(ctx.model, res.inputSchema));
-  const o = await p.predict({ columns: ['title', 'description'], records: test }, csv);
+  const o = await invoke(p, { columns: ['title', 'description'], records: test }, csv);
   const acc = o.records.filter((r, i) => r.label_imputed === rows[5000 + i]!.label).length / test.length;
   const speed = await rowsPerSecond(p, ['title', 'description'], test);
   const m = res.metrics ?? {};
@@ -202,7 +204,7 @@ async function complete(): Promise<void> {
   const res = await alg.train(ctx);
   const trainS = (performance.now() - t0) / 1000;
   const p = await alg.load(createTestLoadContext(ctx.model, res.inputSchema));
-  const o = await p.predict(table, csv);
+  const o = await invoke(p, table, csv);
   const targets = (await ctx.model.readJson<{ targets: { label: string }[] }>('model.json')).targets.map((t) => t.label);
   let filled = 0;
   let gaps = 0;

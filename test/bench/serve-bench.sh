@@ -9,7 +9,11 @@
 #
 #   npm run bench:serve                      # baseline model (default)
 #   ALGORITHM=datawig npm run bench:serve    # the datawig model
-# Env: WORKERS=2 PORT=18181 PEER_PORT=18182 DURATION=10 ROUNDS=3 REPS=5 OUT_DIR=/tmp/byoc-bench SKIP_PEER=0
+#   COMPARE_ROOT=/tmp/before npm run bench:serve   # also an earlier build (a `git worktree` of an
+#                                            # older commit after `npm run build`), loaded in the same
+#                                            # rounds: the table adds its req/s and the after/before ratio
+# Env: WORKERS=2 PORT=18181 PEER_PORT=18182 COMPARE_PORT=18183 DURATION=10 ROUNDS=3 REPS=5
+#      OUT_DIR=/tmp/byoc-bench SKIP_PEER=0 COMPARE_ROOT=
 # Needs wrk, curl, python3 (stdlib) and, for the peer, Debian's python3-flask gunicorn
 # python3-gevent python3-sklearn python3-pandas python3-joblib nginx-light (see the peer's README).
 set -euo pipefail
@@ -24,6 +28,8 @@ REPS=${REPS:-5}
 ROUNDS=${ROUNDS:-3}
 ENDPOINTS=${ENDPOINTS:-ping csv_1row csv_100rows json_1inst}
 SKIP_PEER=${SKIP_PEER:-0}
+COMPARE_ROOT=${COMPARE_ROOT:-}
+COMPARE_PORT=${COMPARE_PORT:-18183}
 OUT_DIR=${OUT_DIR:-${TMPDIR:-/tmp}/byoc-bench}
 export DURATION=${DURATION:-10}
 mkdir -p "$OUT_DIR"
@@ -33,6 +39,7 @@ SERVER="$HERE/byoc-server.sh"
 PEER_RUN_DIR=${TMPDIR:-/tmp}/pystack-$PEER_PORT
 cleanup() {
   "$SERVER" stop "$PORT" >/dev/null 2>&1 || true
+  "$SERVER" stop "$COMPARE_PORT" >/dev/null 2>&1 || true
   [ -x "${PEER:-}/python_stack/stop.sh" ] && RUN_DIR=$PEER_RUN_DIR "$PEER/python_stack/stop.sh" "$PEER_PORT" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
@@ -75,6 +82,12 @@ wait_ping() {
 echo "== starting byoc serve ($ALGORITHM, $WORKERS workers)" >&2
 PID=$("$SERVER" start "$PORT" "$WORKERS" "$ML")
 wait_ping "$PORT" || { cat "$BYOC_RUN_DIR/byoc-$PORT.log" >&2; exit 1; }
+if [ -n "$COMPARE_ROOT" ]; then
+  [ -f "$COMPARE_ROOT/dist/bundle/byoc.js" ] || { echo "serve-bench: $COMPARE_ROOT has no build (npm run build there)" >&2; exit 2; }
+  echo "== starting the earlier build from $COMPARE_ROOT ($WORKERS workers)" >&2
+  BASE_PID=$(BYOC_ROOT=$COMPARE_ROOT "$SERVER" start "$COMPARE_PORT" "$WORKERS" "$ML")
+  wait_ping "$COMPARE_PORT" || { cat "$BYOC_RUN_DIR/byoc-$COMPARE_PORT.log" >&2; exit 1; }
+fi
 if [ "$SKIP_PEER" != 1 ]; then
   echo "== starting the peer: nginx + gunicorn + Flask ($WORKERS workers)" >&2
   RUN_DIR=$PEER_RUN_DIR "$PEER/python_stack/stop.sh" "$PEER_PORT" >/dev/null 2>&1 || true
@@ -83,12 +96,20 @@ if [ "$SKIP_PEER" != 1 ]; then
   PEER_PIDS=$(awk '{print $2}' "$PEER_RUN_DIR/stack.pids" | tr '\n' ' ')
 fi
 
-rm -f "$OUT_DIR"/byoc.*.txt "$OUT_DIR"/peer.*.txt
+rm -f "$OUT_DIR"/byoc.*.txt "$OUT_DIR"/peer.*.txt "$OUT_DIR"/before.*.txt
+load_before() {
+  [ -n "$COMPARE_ROOT" ] || return 0
+  ENDPOINTS=$1 LABEL="earlier build $COMPARE_ROOT" SERVER_PIDS="$BASE_PID" \
+    "$PEER/run_load.sh" "http://127.0.0.1:$COMPARE_PORT" "$OUT_DIR/before.$1.$2.txt" >/dev/null
+}
 for round in $(seq 1 "$ROUNDS"); do
   for endpoint in $ENDPOINTS; do
-    echo "== round $round/$ROUNDS, $endpoint: byoc, then the peer" >&2
+    echo "== round $round/$ROUNDS, $endpoint: byoc${COMPARE_ROOT:+ and the earlier build}, then the peer" >&2
+    # The two builds take turns going first, so that neither always runs on a warmer machine.
+    if [ $((round % 2)) = 0 ]; then load_before "$endpoint" "$round"; fi
     ENDPOINTS=$endpoint LABEL="byoc serve ($ALGORITHM model, $WORKERS workers, node $(node --version))" SERVER_PIDS="$PID" \
       "$PEER/run_load.sh" "http://127.0.0.1:$PORT" "$OUT_DIR/byoc.$endpoint.$round.txt" >/dev/null
+    if [ $((round % 2)) = 1 ]; then load_before "$endpoint" "$round"; fi
     if [ "$SKIP_PEER" != 1 ]; then
       ENDPOINTS=$endpoint LABEL="nginx + gunicorn + Flask ($WORKERS workers)" SERVER_PIDS="$PEER_PIDS" \
         "$PEER/run_load.sh" "http://127.0.0.1:$PEER_PORT" "$OUT_DIR/peer.$endpoint.$round.txt" >/dev/null
@@ -98,6 +119,10 @@ done
 
 python3 "$PEER/rss.py" "$PID" > "$OUT_DIR/byoc.mem"
 "$SERVER" stop "$PORT"
+if [ -n "$COMPARE_ROOT" ]; then
+  python3 "$PEER/rss.py" "$BASE_PID" > "$OUT_DIR/before.mem"
+  "$SERVER" stop "$COMPARE_PORT"
+fi
 if [ "$SKIP_PEER" != 1 ]; then
   # shellcheck disable=SC2086
   python3 "$PEER/rss.py" $PEER_PIDS > "$OUT_DIR/peer.mem"

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, ngramsAt, words } from '../../algorithms/datawig/core/hashing.js';
-import { columnStats, inferType, MissingSpec } from '../../algorithms/datawig/core/columns.js';
+import { columnStats, inferType } from '../../algorithms/datawig/core/columns.js';
+import { MissingValues } from '../../framework/contract/index.js';
 import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/core/features.js';
 import { bestIndices, topTokens } from '../../algorithms/datawig/core/ranking.js';
 
@@ -111,7 +112,7 @@ test('numeric inputs are z-normalised, missing flagged; unknown categories map t
 });
 
 test('missing tokens and type inference', () => {
-  const m = new MissingSpec(['', 'NA', 'None']);
+  const m = new MissingValues(['', 'NA', 'None']);
   assert.equal(m.isMissing(' NA '), true);
   assert.equal(m.isMissing(null), true);
   assert.equal(m.isMissing('0'), false);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestLoadContext, createTestPredictOptions, createTestTrainContext, type MemoryArtifactStore } from '../../framework/testing.js';
-import { RequestError, TrainingError, type InputSchema } from '../../framework/contract/index.js';
+import { createTestLoadContext, createTestTrainContext, type MemoryArtifactStore } from '../../framework/testing.js';
+import { invokeInProcess, type InProcessRequest } from '../../framework/testing.js';
+import { RequestError, TrainingError, type InputRecord, type InputSchema, type Predictor, type RecordBatch } from '../../framework/contract/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
 import { decodeWeights } from '../../algorithms/datawig/format/weights.js';
 import type { TargetArtifact } from '../../algorithms/datawig/format/target-artifact.js';
@@ -16,8 +17,9 @@ import { rng } from '../../algorithms/datawig/core/rng.js';
 import { hp, mixedTable, SIGNAL, textTable } from './helpers.js';
 
 const alg = new DatawigAlgorithm();
-const csv = createTestPredictOptions({ accept: 'text/csv' });
-const json = createTestPredictOptions();
+const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) => invokeInProcess({ algorithm: alg, predictor }, batch, request);
+const csv = { accept: 'text/csv' };
+const json = {};
 
 // one trained text model shared by several tests (training is the slow part)
 let shared: Promise<{ model: MemoryArtifactStore; schema: InputSchema; metrics: Record<string, number>; outputs: string[] }> | undefined;
@@ -46,16 +48,16 @@ test('test data is scored: predictions on fresh rows, CSV shape, present values 
   const m = await textModel();
   const p = await alg.load(createTestLoadContext(m.model, m.schema));
   const fresh = textTable(300, 99);
-  const out = await p.predict({ columns: fresh.columns, records: fresh.records.map((r) => ({ ...r, label: '' })) }, csv);
+  const out = await invoke(p, { columns: fresh.columns, records: fresh.records.map((r) => ({ ...r, label: '' })) }, csv);
   assert.equal(out.records.length, 300);
   assert.deepEqual(out.columns, ['text', 'color', 'size', 'label', 'label_imputed', 'label_imputed_proba']);
   const right = out.records.filter((r, i) => r.label_imputed === fresh.records[i]!.label).length;
   assert.ok(right / 300 > 0.85, `accuracy ${right / 300}`);
-  const present = await p.predict({ columns: fresh.columns, records: fresh.records.slice(0, 3) }, csv);
+  const present = await invoke(p, { columns: fresh.columns, records: fresh.records.slice(0, 3) }, csv);
   assert.equal(present.records[0]!.label, fresh.records[0]!.label);
-  assert.equal(present.records[0]!.label_imputed, '');
-  const asked = await p.predict({ columns: fresh.columns, records: fresh.records.slice(0, 3) }, createTestPredictOptions({ accept: 'text/csv', customAttributes: { impute_present: 'true' } }));
-  assert.notEqual(asked.records[0]!.label_imputed, '');
+  assert.equal(present.records[0]!.label_imputed, null);
+  const asked = await invoke(p, { columns: fresh.columns, records: fresh.records.slice(0, 3) }, { accept: 'text/csv', attributes: { impute_present: 'true' } });
+  assert.notEqual(asked.records[0]!.label_imputed, null);
 });
 
 test('explanations that name only the reported n-grams equal naming every n-gram and summing by name', async () => {
@@ -90,7 +92,7 @@ test('JSON shape, top_k, explanations naming the planted signal words', async ()
   const m = await textModel();
   const p = await alg.load(createTestLoadContext(m.model, m.schema));
   const rec = { text: 'w1 w2 striker w3 goal w4', color: 'red', size: '3' };
-  const out = await p.predict({ columns: ['text', 'color', 'size'], records: [rec] }, createTestPredictOptions({ customAttributes: { top_k: '2' } }));
+  const out = await invoke(p, { columns: ['text', 'color', 'size'], records: [rec] }, { attributes: { top_k: '2' } });
   const r = out.records[0] as { label_column: string; predictions: { predicted: string; predicted_probability: number }[]; prediction_explanations: { explained_label: string; tokens: string[] }[] };
   assert.equal(r.label_column, 'label');
   assert.equal(r.predictions.length, 2);
@@ -99,7 +101,7 @@ test('JSON shape, top_k, explanations naming the planted signal words', async ()
   assert.equal(r.prediction_explanations[0]!.explained_label, 'sports');
   assert.ok(r.prediction_explanations[0]!.tokens.slice(0, 2).every((t) => ['striker', 'goal'].includes(t)), r.prediction_explanations[0]!.tokens.join());
   // The explained answer and the CSV answer encode the row alike: the same probability.
-  const viaCsv = await p.predict({ columns: ['text', 'color', 'size'], records: [rec] }, createTestPredictOptions({ accept: 'text/csv' }));
+  const viaCsv = await invoke(p, { columns: ['text', 'color', 'size'], records: [rec] }, { accept: 'text/csv' });
   assert.equal(viaCsv.records[0]!.label_imputed, 'sports');
   assert.equal(viaCsv.records[0]!.label_imputed_proba, r.predictions[0]!.predicted_probability);
   const a = await m.model.readJson<TargetArtifact>('targets/0/target.json');
@@ -114,8 +116,8 @@ test('save -> load gives identical predictions; the typed-array path equals the 
   const p1 = await alg.load(createTestLoadContext(m.model, m.schema));
   const p2 = await alg.load(createTestLoadContext(m.model, m.schema));
   const rows = textTable(50, 7).records;
-  const a = await p1.predict({ columns: ['text', 'color', 'size'], records: rows }, json);
-  const b = await p2.predict({ columns: ['text', 'color', 'size'], records: rows }, json);
+  const a = await invoke(p1, { columns: ['text', 'color', 'size'], records: rows }, json);
+  const b = await invoke(p2, { columns: ['text', 'color', 'size'], records: rows }, json);
   assert.deepEqual(a, b);
   const art = await m.model.readJson<TargetArtifact>('targets/0/target.json');
   const w = decodeWeights(art, await m.model.readFile('targets/0/weights.bin'));
@@ -145,24 +147,24 @@ test('precision_threshold: stricter thresholds impute fewer cells, probabilities
   const p = await alg.load(createTestLoadContext(m.model, m.schema));
   const rows = textTable(200, 11, 0.3).records.map((r) => ({ ...r, label: '' }));
   const count = async (t: string) => {
-    const o = await p.predict({ columns: ['text', 'color', 'size', 'label'], records: rows }, createTestPredictOptions({ accept: 'text/csv', customAttributes: { precision_threshold: t } }));
+    const o = await invoke(p, { columns: ['text', 'color', 'size', 'label'], records: rows }, { accept: 'text/csv', attributes: { precision_threshold: t } });
     assert.ok(o.records.every((r) => typeof r.label_imputed_proba === 'number'));
-    return o.records.filter((r) => r.label_imputed !== '').length;
+    return o.records.filter((r) => r.label_imputed !== null).length;
   };
   const none = await count('0');
   const strict = await count('0.999');
   assert.equal(none, 200);
   assert.ok(strict < none, `${strict} < ${none}`);
-  await assert.rejects(async () => p.predict({ columns: ['text', 'color', 'size'], records: rows }, createTestPredictOptions({ customAttributes: { precision_threshold: '1.5' } })), (e: unknown) => e instanceof RequestError && /precision_threshold/.test(e.message));
-  await assert.rejects(async () => p.predict({ columns: ['text', 'color', 'size'], records: rows }, createTestPredictOptions({ customAttributes: { top_k: 'x' } })), /top_k/);
-  await assert.rejects(async () => p.predict({ columns: ['text', 'size'], records: [{ text: 'a', size: '1' }] }, json), (e: unknown) => e instanceof RequestError && e.status === 400 && /"color"/.test(e.message));
+  await assert.rejects(async () => invoke(p, { columns: ['text', 'color', 'size'], records: rows }, { attributes: { precision_threshold: '1.5' } }), (e: unknown) => e instanceof RequestError && /precision_threshold/.test(e.message));
+  await assert.rejects(async () => invoke(p, { columns: ['text', 'color', 'size'], records: rows }, { attributes: { top_k: 'x' } }), /top_k/);
+  await assert.rejects(async () => invoke(p, { columns: ['text', 'size'], records: [{ text: 'a', size: '1' }] }, json), (e: unknown) => e instanceof RequestError && e.status === 400 && /"color"/.test(e.message));
 });
 
 test('label_shift=true reports the estimated label distribution of the batch', async () => {
   const m = await textModel();
   const p = await alg.load(createTestLoadContext(m.model, m.schema));
   const rows = textTable(300, 12).records.filter((r) => r.label === 'tech');
-  const o = await p.predict({ columns: ['text', 'color', 'size'], records: rows }, createTestPredictOptions({ customAttributes: { label_shift: 'true', explain: 'false' } }));
+  const o = await invoke(p, { columns: ['text', 'color', 'size'], records: rows }, { attributes: { label_shift: 'true', explain: 'false' } });
   const shift = (o.records[0]!.label_shift as Record<string, { estimated_distribution: Record<string, number>; shift_detected: boolean }>).label;
   assert.equal(shift!.shift_detected, true);
   assert.ok(shift!.estimated_distribution.tech! > 0.8);
@@ -174,7 +176,7 @@ test('no tensor leaks: tf.memory().numTensors stays flat across many predictions
   const { tf } = await loadTf();
   const p = await alg.load(createTestLoadContext(m.model, m.schema));
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 500; i++) await p.predict({ columns: ['text', 'color', 'size'], records: [{ text: `goal w${i}`, color: 'red', size: '1' }] }, json);
+  for (let i = 0; i < 500; i++) await invoke(p, { columns: ['text', 'color', 'size'], records: [{ text: `goal w${i}`, color: 'red', size: '1' }] }, json);
   assert.equal(tf.memory().numTensors, before);
   const ctx = createTestTrainContext({ train: textTable(200, 3) }, hp({ label_column: 'label', num_epochs: 2 }));
   await alg.train(ctx);
@@ -207,7 +209,7 @@ test('complete mode fills every gap of categorical and numeric columns', async (
   const p = await alg.load(createTestLoadContext(ctx.model, r.inputSchema));
   const test = mixedTable(200, 77, 0.3);
   const truth = mixedTable(200, 77, 0);
-  const out = await p.predict({ columns: test.columns, records: test.records }, csv);
+  const out = await invoke(p, { columns: test.columns, records: test.records }, csv);
   assert.deepEqual(out.columns, ['x', 'kind', 'y', 'shape', 'code', 'kind_imputed', 'kind_imputed_proba', 'y_imputed', 'y_imputed_proba', 'shape_imputed', 'shape_imputed_proba']);
   let gaps = 0;
   let right = 0;
@@ -216,11 +218,11 @@ test('complete mode fills every gap of categorical and numeric columns', async (
   out.records.forEach((o, i) => {
     for (const c of ['kind', 'shape', 'y']) {
       if (test.records[i]![c] !== '') {
-        assert.equal(o[`${c}_imputed`], '');
+        assert.equal(o[`${c}_imputed`], null);
         continue;
       }
       gaps++;
-      assert.notEqual(o[`${c}_imputed`], '', `row ${i} ${c}`);
+      assert.notEqual(o[`${c}_imputed`], null, `row ${i} ${c}`);
       if (c === 'y') {
         se += (Number(o.y_imputed) - Number(truth.records[i]!.y)) ** 2;
         ny++;
@@ -230,7 +232,7 @@ test('complete mode fills every gap of categorical and numeric columns', async (
   assert.ok(gaps > 100);
   assert.ok(right / (gaps - ny) > 0.85, `categorical accuracy ${right / (gaps - ny)}`);
   assert.ok(Math.sqrt(se / ny) < 1.5, `rmse ${Math.sqrt(se / ny)}`);
-  const j = await p.predict({ columns: test.columns, records: [{ ...test.records[0]!, kind: '', y: '' }] }, json);
+  const j = await invoke(p, { columns: test.columns, records: [{ ...test.records[0]!, kind: '', y: '' }] }, json);
   const imp = j.records[0]!.imputations as { label_column: string; predicted?: unknown; predictions?: unknown[] }[];
   assert.deepEqual(imp.map((x) => x.label_column).sort(), [...new Set(['kind', 'y', ...(test.records[0]!.shape === '' ? ['shape'] : [])])].sort());
   assert.equal(typeof imp.find((x) => x.label_column === 'y')!.predicted, 'number');
@@ -304,7 +306,7 @@ test('numeric imputations stay within the training range (clip_numeric_imputatio
     const a = await ctx.model.readJson<TargetArtifact>('targets/0/target.json');
     const p = await alg.load(createTestLoadContext(ctx.model, r.inputSchema));
     // y = 2x + noise was learnt on x in [0, 10]: far outside it the network extrapolates.
-    const out = await p.predict({ columns: table.columns, records: [far('1000'), far('-1000')] }, csv);
+    const out = await invoke(p, { columns: table.columns, records: [far('1000'), far('-1000')] }, csv);
     return { range: a.labelRange, high: Number(out.records[0]!.y_imputed), low: Number(out.records[1]!.y_imputed) };
   };
   const clipped = await served(true);

@@ -1,22 +1,15 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { TrainingError } from '../../framework/contract/errors.js';
 import type { ChannelConfig } from '../../framework/ml-root/job-config.js';
 import { resolvePaths } from '../../framework/ml-root/paths.js';
 import { FileChannelReader } from '../../framework/training/channels.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
-let tmp: string;
-let n = 0;
-before(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'byoc-channels-'));
-});
-after(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const tmp = useTempDir('byoc-channels-');
 
 /** Builds <root>/input/data/<channel>/<files> and opens a reader on it. */
 async function reader(
@@ -24,7 +17,7 @@ async function reader(
   config: Record<string, ChannelConfig> = {},
   env: Record<string, string> = {},
 ): Promise<{ reader: FileChannelReader; root: string }> {
-  const root = path.join(tmp, `r${++n}`);
+  const root = tmp.next('r');
   await mkdir(path.join(root, 'input', 'data'), { recursive: true });
   for (const [channel, files] of Object.entries(channels)) {
     const dir = path.join(root, 'input', 'data', channel);
@@ -129,7 +122,7 @@ describe('FileChannelReader', () => {
 
   it('a ragged row names the file, the record and the counts', async () => {
     const { reader: r } = await reader({ train: { 'r.csv': 'a,b\n1,2\n3,4,5\n' } });
-    // csv-parse reports it (channels.ts's own "record N: k fields" check is never reached).
+    // The line the row starts on, from readCsv.
     await fails(r.readTable('train'), /file r\.csv/, /line 3/, /line 3: 3 fields, but the header has 2/);
   });
 
@@ -146,7 +139,7 @@ describe('FileChannelReader', () => {
   });
 
   it('SM_CHANNEL_TRAIN points the channel elsewhere', async () => {
-    const elsewhere = path.join(tmp, 'elsewhere');
+    const elsewhere = path.join(tmp.path, 'elsewhere');
     await mkdir(elsewhere, { recursive: true });
     await writeFile(path.join(elsewhere, 'x.csv'), 'k\nv\n');
     const { reader: r } = await reader({}, { train: { ContentType: 'text/csv' } }, { SM_CHANNEL_TRAIN: elsewhere });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -12,18 +12,12 @@ import {
 } from '../../framework/runtime/config.js';
 import { answerConfigRequests, requestConfig } from '../../framework/runtime/config-handoff.js';
 import { payloadLimitBytes, resolveWorkerCount } from '../../framework/runtime/server-settings.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
-let tmp: string;
-let n = 0;
-before(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'byoc-config-'));
-});
-after(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const tmp = useTempDir('byoc-config-');
 
 async function yamlFile(text: string): Promise<string> {
-  const file = path.join(tmp, `c${++n}.yaml`);
+  const file = tmp.next('c', '.yaml');
   await writeFile(file, text);
   return file;
 }
@@ -64,7 +58,7 @@ describe('loadConfig: config/default.yaml', () => {
   });
 
   it('a missing or invalid default file is a ConfigError naming it', async () => {
-    const missing = path.join(tmp, 'nope.yaml');
+    const missing = path.join(tmp.path, 'nope.yaml');
     assert.throws(() => loadConfig({ env: {}, defaultFile: missing }), (e: unknown) => e instanceof ConfigError && e.message.includes(missing));
     const bad = await yamlFile('server: [unclosed\n');
     assert.throws(() => loadConfig({ env: {}, defaultFile: bad }), (e: unknown) => e instanceof ConfigError && /not valid YAML/.test(e.message));
@@ -73,10 +67,17 @@ describe('loadConfig: config/default.yaml', () => {
   });
 });
 
+/** Loads the configuration from `env` alone and compares the settings named by their dotted paths. */
+function assertSettings(env: Record<string, string>, expected: Record<string, unknown>): void {
+  const config = loadConfig({ env });
+  const at = (key: string): unknown => key.split('.').reduce<unknown>((value, name) => (value as Record<string, unknown>)[name], config);
+  assert.deepEqual(Object.fromEntries(Object.keys(expected).map((key) => [key, at(key)])), expected);
+}
+
 describe('loadConfig: environment overrides', () => {
   it('SageMaker and BYOC variables override the file', () => {
-    const config = loadConfig({
-      env: {
+    assertSettings(
+      {
         SAGEMAKER_BIND_TO_PORT: '9090',
         MODEL_SERVER_WORKERS: '3',
         MODEL_SERVER_TIMEOUT: '7.5',
@@ -89,37 +90,29 @@ describe('loadConfig: environment overrides', () => {
         SAGEMAKER_BATCH_STRATEGY: 'SINGLE_RECORD',
         SAGEMAKER_MAX_CONCURRENT_TRANSFORMS: '4',
       },
-    });
-    assert.equal(config.server.port, 9090);
-    assert.equal(config.server.workers, 3);
-    assert.equal(config.server.timeoutSeconds, 7.5);
-    assert.equal(config.server.maxPayloadMb, 2);
-    assert.equal(config.logging.level, 'warn');
-    assert.deepEqual(config.plugins, ['@a/one', '/abs/two.js']);
-    assert.equal(config.algorithm.default, 'baseline');
-    assert.equal(config.batch.enabled, true);
-    assert.equal(config.batch.maxPayloadMb, 20);
-    assert.equal(config.batch.strategy, 'SINGLE_RECORD');
-    assert.equal(config.batch.maxConcurrentTransforms, 4);
+      {
+        'server.port': 9090,
+        'server.workers': 3,
+        'server.timeoutSeconds': 7.5,
+        'server.maxPayloadMb': 2,
+        'logging.level': 'warn',
+        plugins: ['@a/one', '/abs/two.js'],
+        'algorithm.default': 'baseline',
+        'batch.enabled': true,
+        'batch.maxPayloadMb': 20,
+        'batch.strategy': 'SINGLE_RECORD',
+        'batch.maxConcurrentTransforms': 4,
+      },
+    );
   });
 
   it('SAGEMAKER_MODEL_SERVER_WORKERS / _TIMEOUT win over MODEL_SERVER_WORKERS / _TIMEOUT', () => {
-    const config = loadConfig({
-      env: {
-        MODEL_SERVER_WORKERS: '3',
-        SAGEMAKER_MODEL_SERVER_WORKERS: '5',
-        MODEL_SERVER_TIMEOUT: '10',
-        SAGEMAKER_MODEL_SERVER_TIMEOUT: '20',
-      },
-    });
-    assert.equal(config.server.workers, 5);
-    assert.equal(config.server.timeoutSeconds, 20);
+    const env = { MODEL_SERVER_WORKERS: '3', SAGEMAKER_MODEL_SERVER_WORKERS: '5', MODEL_SERVER_TIMEOUT: '10', SAGEMAKER_MODEL_SERVER_TIMEOUT: '20' };
+    assertSettings(env, { 'server.workers': 5, 'server.timeoutSeconds': 20 });
   });
 
   it('an empty variable counts as unset', () => {
-    const config = loadConfig({ env: { SAGEMAKER_MODEL_SERVER_WORKERS: '', MODEL_SERVER_WORKERS: '2', SAGEMAKER_BIND_TO_PORT: '' } });
-    assert.equal(config.server.workers, 2);
-    assert.equal(config.server.port, 8080);
+    assertSettings({ SAGEMAKER_MODEL_SERVER_WORKERS: '', MODEL_SERVER_WORKERS: '2', SAGEMAKER_BIND_TO_PORT: '' }, { 'server.workers': 2, 'server.port': 8080 });
   });
 
   it('"auto" workers resolve to the CPU count', () => {
@@ -186,7 +179,7 @@ describe('loadConfig: BYOC_CONFIG file', () => {
   });
 
   it('a missing file is a ConfigError naming it', () => {
-    const missing = path.join(tmp, 'missing.yaml');
+    const missing = path.join(tmp.path, 'missing.yaml');
     configError({ BYOC_CONFIG: missing }, missing);
   });
 });

@@ -1,23 +1,16 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TrainingError } from '../../framework/contract/errors.js';
 import { readJobConfig } from '../../framework/ml-root/job-config.js';
 import { resolvePaths } from '../../framework/ml-root/paths.js';
+import { useTempDir } from '../helpers/temp-dir.js';
 
-let tmp: string;
-let n = 0;
-before(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'byoc-jobcfg-'));
-});
-after(async () => {
-  await rm(tmp, { recursive: true, force: true });
-});
+const tmp = useTempDir('byoc-jobcfg-');
 
 async function root(files: Record<string, string>): Promise<string> {
-  const dir = path.join(tmp, `r${++n}`);
+  const dir = tmp.next('r');
   await mkdir(path.join(dir, 'input', 'config'), { recursive: true });
   for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, 'input', 'config', name), text);
   return dir;
@@ -34,7 +27,7 @@ describe('readJobConfig', () => {
   });
 
   it('a root that does not exist at all is fine too', async () => {
-    const cfg = await readJobConfig(resolvePaths(path.join(tmp, 'nowhere'), {}), {});
+    const cfg = await readJobConfig(resolvePaths(path.join(tmp.path, 'nowhere'), {}), {});
     assert.deepEqual(cfg.hyperparameters, {});
   });
 

@@ -7,13 +7,15 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createTestLoadContext, createTestPredictOptions, createTestTrainContext } from '../../framework/testing.js';
-import { RequestError, type Cell, type InputRecord, type Predictor } from '../../framework/contract/index.js';
+import { createTestLoadContext, createTestTrainContext } from '../../framework/testing.js';
+import { invokeInProcess, type InProcessRequest } from '../../framework/testing.js';
+import { RequestError, type Cell, type InputRecord, type Predictor, type RecordBatch } from '../../framework/contract/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
 import { loadTf, type Tf } from '../../algorithms/datawig/fit/tf-backend.js';
 import { hp, textTable } from '../datawig/helpers.js';
 
 const alg = new DatawigAlgorithm();
+const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) => invokeInProcess({ algorithm: alg, predictor }, batch, request);
 let predictor: Predictor;
 let tf: Tf;
 
@@ -56,9 +58,9 @@ describe('datawig predictor: hostile requests', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 8 }), attributes, fc.constantFrom('text/csv', 'application/json'), async (records, customAttributes, accept) => {
         const batchColumns = [...new Set(records.flatMap((r) => Object.keys(r)))];
-        const options = createTestPredictOptions({ accept, customAttributes });
+        const options = { accept, attributes: customAttributes };
         try {
-          const out = await predictor.predict({ columns: batchColumns, records }, options);
+          const out = await invoke(predictor, { columns: batchColumns, records }, options);
           assert.equal(out.records.length, records.length);
           assert.ok(Array.isArray(out.columns));
           answered += 1;

@@ -5,7 +5,7 @@
  */
 import type { Cell } from '../../../framework/contract/index.js';
 import type { CatFeature, ColumnType, FeaturizerSpec, NumFeature, TextFeature, TokenKind } from '../format/featurizer-spec.js';
-import { MissingSpec, parseNumber } from './columns.js';
+import { MissingValues, parseNumberText } from '../../../framework/contract/index.js';
 import { bucketOf, fnv1a, hashedNgrams, IdList, ngrams, ngramsAt } from './hashing.js';
 
 export interface FeatureOptions {
@@ -39,7 +39,7 @@ export function fitFeaturizer(
   columns: { name: string; type: ColumnType; meanLength: number }[],
   opt: FeatureOptions,
 ): FeaturizerSpec {
-  const missing = new MissingSpec(opt.missingTokens);
+  const missing = new MissingValues(opt.missingTokens);
   let next = opt.buckets;
   const text: TextFeature[] = [];
   const cat: CatFeature[] = [];
@@ -80,7 +80,7 @@ export function fitFeaturizer(
       for (const r of rows) {
         const v = missing.value(r[c.name]);
         if (v === null) continue;
-        const x = parseNumber(v);
+        const x = parseNumberText(v);
         if (Number.isNaN(x)) continue;
         s += x;
         s2 += x * x;
@@ -165,7 +165,7 @@ export type EncodingCache = Map<string, [Int32Array, Float32Array]>;
 
 /** A fitted featurizer ready to encode rows fast (idf tables, vocab maps). */
 export class Featurizer {
-  readonly missing: MissingSpec;
+  readonly missing: MissingValues;
   private readonly idf: (Float32Array | undefined)[];
   private readonly vocab: Map<string, number>[];
   private readonly seeds: number[];
@@ -179,7 +179,7 @@ export class Featurizer {
   private firstAt = new Int32Array(1024);
 
   constructor(readonly spec: FeaturizerSpec) {
-    this.missing = new MissingSpec(spec.missingTokens);
+    this.missing = new MissingValues(spec.missingTokens);
     this.idf = spec.text.map((t) => {
       if (!spec.tfidf) return undefined;
       const a = new Float32Array(spec.buckets).fill(t.idfDefault);
@@ -286,7 +286,7 @@ export class Featurizer {
     }
     for (const f of spec.num) {
       const v = this.missing.value(row[f.name]);
-      const x = v === null ? NaN : parseNumber(v);
+      const x = v === null ? NaN : parseNumberText(v);
       if (Number.isNaN(x)) {
         num[numOffset + f.slot] = 0;
         num[numOffset + f.slot + 1] = 1;

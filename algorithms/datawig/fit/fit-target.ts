@@ -4,7 +4,7 @@
  */
 import { TrainingError, type InputRecord } from '../../../framework/contract/index.js';
 import { classReport, ece, fitTemperature, precisionCurves, softmaxInto } from '../core/calibration.js';
-import { parseNumber } from '../core/columns.js';
+import { parseNumberText } from '../../../framework/contract/index.js';
 import { Featurizer, fitFeaturizer } from '../core/features.js';
 import { Net } from '../core/net.js';
 import { topTokens } from '../core/ranking.js';
@@ -66,7 +66,7 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Pro
       return Float32Array.from(rows, (r) => index.get(miss.value(r[label])!) ?? -1);
     }
     return Float32Array.from(rows, (r) => {
-      const v = parseNumber(miss.value(r[label])!);
+      const v = parseNumberText(miss.value(r[label])!);
       if (Number.isNaN(v)) throw new TrainingError(`label column "${label}" is numeric but has the non-numeric value "${String(r[label])}"; fix the data or declare it categorical with column_types="${label}:categorical"`);
       return (v - labelMean) / labelStd;
     });
@@ -76,7 +76,7 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Pro
     for (const r of labelled) counts.set(miss.value(r[label])!, (counts.get(miss.value(r[label])!) ?? 0) + 1);
     classes = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map((e) => e[0]);
   } else {
-    const vals = labelled.map((r) => parseNumber(miss.value(r[label])!));
+    const vals = labelled.map((r) => parseNumberText(miss.value(r[label])!));
     const bad = labelled.find((_, i) => Number.isNaN(vals[i]!));
     if (bad) toY([bad]);
     labelMean = vals.reduce((a, b) => a + b, 0) / vals.length;
@@ -85,7 +85,7 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Pro
       // every observed label, validation rows included
       let lo = Infinity;
       let hi = -Infinity;
-      for (const v of [...vals, ...valRows.map((r) => parseNumber(miss.value(r[label])!))]) {
+      for (const v of [...vals, ...valRows.map((r) => parseNumberText(miss.value(r[label])!))]) {
         if (v < lo) lo = v;
         if (v > hi) hi = v;
       }

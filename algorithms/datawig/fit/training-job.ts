@@ -7,7 +7,8 @@ import {
   type TrainResult,
   type ColumnSpec,
 } from '../../../framework/contract/index.js';
-import { columnStats, inferType, MissingSpec, parseNumber } from '../core/columns.js';
+import { columnStats, inferType } from '../core/columns.js';
+import { MissingValues, parseNumberText } from '../../../framework/contract/index.js';
 import { TargetModel } from '../core/target-model.js';
 import type { ColumnType } from '../format/featurizer-spec.js';
 import { targetDir, writeModelIndex, writeTarget } from '../format/model-directory.js';
@@ -28,7 +29,7 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
   const valTable = valChannel ? await ctx.channels.readTable(valChannel) : undefined;
   if (valTable && valChannel) ctx.logger.info(`datawig: using the "${valChannel}" channel for validation instead of a split`, { rows: valTable.records.length });
   const missingTokens = [...new Set(['', ...hp.missing_values])];
-  const missing = new MissingSpec(missingTokens);
+  const missing = new MissingValues(missingTokens);
   const types = resolveTypes(table, hp.column_types, missing);
   const { tf, backend } = await loadTf(ctx.logger);
   const hpoRows: string[] = []; // every search's candidates, one table
@@ -165,7 +166,7 @@ interface TypeInfo {
   distinct: number;
 }
 
-function resolveTypes(table: Table, overrides: string[] | undefined, missing: MissingSpec): Map<string, TypeInfo> {
+function resolveTypes(table: Table, overrides: string[] | undefined, missing: MissingValues): Map<string, TypeInfo> {
   const forced = new Map<string, ColumnType>();
   for (const o of overrides ?? []) {
     const at = o.lastIndexOf(':');
@@ -181,7 +182,7 @@ function resolveTypes(table: Table, overrides: string[] | undefined, missing: Mi
     const s = columnStats(values);
     const type = forced.get(c) ?? inferType(s);
     if (forced.get(c) === 'numeric') {
-      const i = values.findIndex((v) => v !== null && Number.isNaN(parseNumber(v)));
+      const i = values.findIndex((v) => v !== null && Number.isNaN(parseNumberText(v)));
       if (i >= 0) throw new TrainingError(`column "${c}" is declared numeric but row ${i + 1} holds the non-numeric text "${values[i]}"; clean the column, add the token to missing_values, or declare it categorical/text`);
     }
     out.set(c, { type, meanLength: s.meanLength, present: s.present, distinct: s.distinct });
@@ -189,7 +190,7 @@ function resolveTypes(table: Table, overrides: string[] | undefined, missing: Mi
   return out;
 }
 
-function checkLabel(rows: InputRecord[], label: string, type: ColumnType, missing: MissingSpec): void {
+function checkLabel(rows: InputRecord[], label: string, type: ColumnType, missing: MissingValues): void {
   const known = rows.filter((r) => !missing.isMissing(r[label]));
   if (known.length === 0) throw new TrainingError(`label column "${label}" has no known values in the ${rows.length} training rows (all are empty or missing-value tokens): nothing to learn from`);
   if (type !== 'numeric') {
@@ -221,7 +222,7 @@ function finalMetrics(ctx: TrainContext<DatawigHyperparameters>, f: Fitted, pref
 }
 
 /** Complete mode, next round: gaps filled with this round's imputations. */
-function fillGaps(rows: InputRecord[], fitted: Fitted[], missing: MissingSpec): InputRecord[] {
+function fillGaps(rows: InputRecord[], fitted: Fitted[], missing: MissingValues): InputRecord[] {
   const models = fitted.map((f) => new TargetModel(f.artifact, f.weights));
   return rows.map((r) => {
     let copy: InputRecord | undefined;

@@ -132,8 +132,8 @@ export function validateTargetArtifact(value: unknown, file: string): TargetArti
   const shapes = weightShapes(a.net);
   const same = shapes.length === a.weightSpecs.length && shapes.every((s, i) => s.name === a.weightSpecs[i]!.name && s.shape.join() === a.weightSpecs[i]!.shape.join());
   if (!same) fail(`"weightSpecs" (${describeShapes(a.weightSpecs)}) are not the tensors "net" implies (${describeShapes(shapes)})`);
-  const perClass: [string, number[][] | undefined][] = [['curves.precision', a.curves?.precision], ['curves.count', a.curves?.count], ['valJoint', a.valJoint]];
-  for (const [name, rows] of perClass) if (rows && rows.length !== K) fail(`"${name}" has ${rows.length} rows for ${K} classes`);
+  const rowPerClass: [string, number[][] | undefined][] = [['curves.precision', a.curves?.precision], ['curves.count', a.curves?.count], ['valJoint', a.valJoint]];
+  for (const [name, rows] of rowPerClass) if (rows && rows.length !== K) fail(`"${name}" has ${rows.length} rows for ${K} classes`);
   if (a.trainPrior && a.trainPrior.length !== K) fail(`"trainPrior" has ${a.trainPrior.length} values for ${K} classes`);
   if (a.valJoint?.some((row) => row.length !== K)) fail(`"valJoint" is not ${K} x ${K}`);
   return a;
