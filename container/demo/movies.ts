@@ -24,6 +24,7 @@ export async function readMovies(): Promise<{ columns: string[]; rows: Array<Rec
 
 /** CSV with a header; null cells become empty cells (the imputer's missing values). */
 export function toCsv(columns: string[], rows: Array<Record<string, unknown>>): string {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- cells of a JSON dataset: strings, numbers, booleans
   const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '' : String(r[c]))));
   // "\n" after every line, the last one included.
   return `${Papa.unparse([columns, ...cells], { newline: '\n', quotes: false, escapeFormulae: false })}\n`;

@@ -1,5 +1,6 @@
 /** The registered algorithms, by name, with validation of each plugin's declaration. */
 import type { AnyAlgorithm } from '../contract/algorithm.js';
+import type { AttributeSchema } from '../contract/parameters.js';
 import { FRAMEWORK_ATTRIBUTES } from '../contract/framework-attributes.js';
 
 const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -19,7 +20,7 @@ export class AlgorithmRegistry {
       if (!NAME.test(algorithm.name)) {
         throw new Error(`algorithm name "${algorithm.name}" is invalid: use lowercase letters, digits, "-" or "_"`);
       }
-      const reserved = Object.keys(algorithm.attributes ?? {}).filter((key) => Object.hasOwn(FRAMEWORK_ATTRIBUTES, key));
+      const reserved = Object.keys((algorithm.attributes as AttributeSchema | undefined) ?? {}).filter((key) => Object.hasOwn(FRAMEWORK_ATTRIBUTES, key));
       if (reserved.length > 0) {
         throw new Error(`algorithm "${algorithm.name}" declares the custom attribute(s) ${reserved.join(', ')}, which the framework reserves`);
       }

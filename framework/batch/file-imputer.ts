@@ -8,10 +8,10 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline as streamPipeline } from 'node:stream/promises';
-import { parse } from 'csv-parse';
+import { finished } from 'node:stream/promises';
 import { inject, injectable } from 'inversify';
 import { makeRecord } from '../codecs/codec.js';
+import { readCsv } from '../codecs/csv-stream.js';
 import type { InputRecord } from '../contract/records.js';
 import { TOKENS } from '../contract/services.js';
 import { RequestCancellation } from '../invocation/cancellation.js';
@@ -51,10 +51,13 @@ export class FileImputer {
       const target = await outputTarget(job.output);
       const temporary = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
       const out = createWriteStream(temporary, { flags: 'wx' });
+      // A write error (disk full) is kept here and thrown by the next write or by finished().
+      let writeError: Error | undefined;
+      out.on('error', (error) => (writeError ??= error));
       try {
-        const rows = await this.copy(job, prepared, out);
+        const rows = await this.copy(job, prepared, out, () => writeError);
         out.end();
-        await once(out, 'finish');
+        await finished(out);
         await rename(temporary, target);
         return rows;
       } catch (error) {
@@ -67,19 +70,16 @@ export class FileImputer {
     }
   }
 
-  private async copy(job: FileImputation, prepared: PreparedInvocation, out: WriteStream): Promise<number> {
+  private async copy(job: FileImputation, prepared: PreparedInvocation, out: WriteStream, failed: () => Error | undefined): Promise<number> {
     const cancellation = new RequestCancellation(undefined, '');
-    const parser = parse({ bom: true, skip_empty_lines: true });
-    // pipeline (not pipe) so that a missing or unreadable input file reaches the caller.
-    const reading = streamPipeline(createReadStream(job.input), parser);
-    reading.catch(() => undefined); // observed through the for-await loop and `await reading` below
     let header: string[] | undefined;
     let chunk: InputRecord[] = [];
     let rows = 0;
-    let line = 1;
     let wroteHeader = false;
 
     const write = async (text: string): Promise<void> => {
+      const error = failed();
+      if (error) throw new FileImputationError(`cannot write ${job.output}: ${error.message}`);
       if (!out.write(text)) await once(out, 'drain');
     };
     const flush = async (): Promise<void> => {
@@ -93,20 +93,22 @@ export class FileImputer {
       job.onProgress?.(rows);
     };
 
-    for await (const row of parser as AsyncIterable<string[]>) {
-      line += 1;
-      if (!header) {
-        header = row.map((h) => h.trim());
-        continue;
+    // The same CSV dialect as request bodies; blank lines are not records in a file.
+    for await (const batch of readCsv(createReadStream(job.input), { source: job.input, blankLines: 'skip', batchRows: job.chunkRows })) {
+      for (let i = 0; i < batch.rows.length; i++) {
+        const row = batch.rows[i]!;
+        if (!header) {
+          header = row.map((h) => h.trim());
+          continue;
+        }
+        if (row.length !== header.length) {
+          throw new FileImputationError(`${job.input} line ${batch.lineOf(i)}: ${row.length} fields, but the header has ${header.length}`);
+        }
+        // makeRecord keeps a column named "__proto__" as a plain key, as the server's decoders do.
+        chunk.push(makeRecord(header, row));
+        if (chunk.length >= job.chunkRows) await flush();
       }
-      if (row.length !== header.length) {
-        throw new FileImputationError(`${job.input} record ${line - 1}: ${row.length} fields, but the header has ${header.length}`);
-      }
-      // makeRecord keeps a column named "__proto__" as a plain key, as the server's decoders do.
-      chunk.push(makeRecord(header, row));
-      if (chunk.length >= job.chunkRows) await flush();
     }
-    await reading;
     if (!header) throw new FileImputationError(`${job.input} is empty: expected a CSV header row`);
     await flush();
     return rows;

@@ -97,7 +97,7 @@ export class CsvCodec implements Codec {
     const count = rows.fields.length - 1;
     if (count === 0) throw new RequestError(`CSV has a header row (line ${headerLine()}) but no data rows`, 400);
     checkRowLimit(count, options.limits, 'CSV body');
-    const records: InputRecord[] = new Array(count);
+    const records: InputRecord[] = new Array<InputRecord>(count);
     for (let i = 1; i <= count; i++) {
       const row = rows.fields[i]!;
       if (row.length !== columns.length) {

@@ -79,7 +79,7 @@ export class CodecRegistry {
    */
   negotiate(contentType: string | undefined, accept: string | undefined, types: ContentTypes = ANY_TYPES): Negotiated {
     let memo = this.negotiated.get(types);
-    if (!memo) this.negotiated.set(types, (memo = new Map()));
+    if (!memo) this.negotiated.set(types, (memo = new Map<string, Negotiated>()));
     // \u0000 cannot occur in a header value, so absent and empty headers stay apart.
     const key = `${contentType ?? '\u0000'}\u0000${accept ?? '\u0000'}`;
     const known = memo.get(key);

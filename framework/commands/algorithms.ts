@@ -1,5 +1,6 @@
 /** `byoc algorithms`: the registered algorithms, their hyperparameters and request attributes. */
 import type { AlgorithmRegistry } from '../algorithms/registry.js';
+import type { Algorithm } from '../contract/algorithm.js';
 import type { ParameterSchema } from '../contract/parameters.js';
 import { TOKENS, type AlgorithmProvider } from '../contract/services.js';
 import { FRAMEWORK_ATTRIBUTES } from '../contract/framework-attributes.js';
@@ -12,7 +13,8 @@ export async function algorithmsCommand(builtIn: readonly AlgorithmProvider[], j
 }
 
 export function describeAlgorithms(registry: AlgorithmRegistry, defaultAlgorithm: string, json: boolean): string {
-  const algorithms = registry.list();
+  // The registry holds plugins of any schema; here only the schemas' shared shape matters.
+  const algorithms: readonly Algorithm[] = registry.list();
   if (json) {
     return `${JSON.stringify(
       algorithms.map((a) => ({

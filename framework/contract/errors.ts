@@ -11,7 +11,10 @@ function brand(target: object, key: symbol): void {
   Object.defineProperty(target, key, { value: true, enumerable: false });
 }
 
-function isInstance(cls: Function, base: Function, key: symbol, value: unknown): boolean {
+/** Any error class (the constructor signatures differ). */
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+function isInstance(cls: ErrorClass, base: ErrorClass, key: symbol, value: unknown): boolean {
   // A subclass keeps the ordinary prototype check.
   if (cls !== base) return Function.prototype[Symbol.hasInstance].call(cls, value);
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[key] === true;

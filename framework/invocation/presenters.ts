@@ -32,7 +32,7 @@ export const columnsPresenter: Presenter = {
     const present = new Set(input.columns);
     const columns = [...input.columns];
     for (const n of names) for (const c of [n.value, n.probability]) if (!present.has(c)) columns.push(c);
-    const records: DataRecord[] = new Array(input.records.length);
+    const records: DataRecord[] = new Array<DataRecord>(input.records.length);
     for (let r = 0; r < input.records.length; r++) {
       const out = copyRecord(input.records[r]!);
       // Every target gets its two cells, also where the model said nothing for this record.
@@ -60,7 +60,7 @@ export const fillPresenter: Presenter = {
     const have = new Set(input.columns);
     // A target the request did not carry is added, so that its imputations are not lost.
     const columns = [...input.columns, ...targets.filter((t) => !have.has(t))];
-    const records: DataRecord[] = new Array(input.records.length);
+    const records: DataRecord[] = new Array<DataRecord>(input.records.length);
     for (let r = 0; r < input.records.length; r++) {
       const out: DataRecord = copyRecord(input.records[r]!);
       for (const t of predictions.records[r]!.targets) {

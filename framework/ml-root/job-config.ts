@@ -9,8 +9,8 @@ import type { Environment, SageMakerPaths } from './paths.js';
 
 export interface ChannelConfig {
   ContentType?: string;
-  TrainingInputMode?: 'File' | 'Pipe' | 'FastFile' | string;
-  S3DistributionType?: 'FullyReplicated' | 'ShardedByS3Key' | string;
+  TrainingInputMode?: 'File' | 'Pipe' | 'FastFile' | (string & {});
+  S3DistributionType?: 'FullyReplicated' | 'ShardedByS3Key' | (string & {});
   [key: string]: unknown;
 }
 
@@ -67,6 +67,7 @@ export async function readJobConfig(paths: SageMakerPaths, env: Environment = pr
   >;
   const resource = await readJsonObject(paths.resourceConfigFile, 'resourceconfig.json');
   const envHosts = parseJsonEnv(env, 'SM_HOSTS');
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JSON scalar (a host name; a number is kept as its digits)
   const current = String(resource?.current_host ?? env.SM_CURRENT_HOST ?? 'algo-1');
   const hostsRaw = resource?.hosts ?? envHosts ?? [current];
   if (!Array.isArray(hostsRaw) || !hostsRaw.every((h) => typeof h === 'string')) {

@@ -123,9 +123,7 @@ function typeCheck(blocks: readonly Block[], dir: string): string[] {
     }
     const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
     if (diagnostics.length === 0) continue;
-    const messages = diagnostics.map(
-      (d) => `  ${readmePosition(block, d)} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n    ')}`,
-    );
+    const messages = diagnostics.map((d) => `  ${readmePosition(block, d)} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n    ')}`);
     failures.push(`the \`\`\`ts block at README.md:${block.fence} (${block.file}) does not compile:\n${messages.join('\n')}`);
   }
   return failures;
@@ -146,8 +144,7 @@ function transpile(block: Block, shim: string): string {
     'node:test': shim,
   };
   // Other bare names (inversify, node:assert) resolve as from this file, inside the repo.
-  const resolve = (name: string): string =>
-    Object.hasOwn(targets, name) ? targets[name]! : name.startsWith('.') ? name : import.meta.resolve(name);
+  const resolve = (name: string): string => (Object.hasOwn(targets, name) ? targets[name]! : name.startsWith('.') ? name : import.meta.resolve(name));
   return outputText.replace(
     /(\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"]+)\2/g,
     (_all, lead: string, quote: string, name: string) => `${lead}${quote}${resolve(name)}${quote}`,

@@ -68,7 +68,9 @@ describe('dependency injection', () => {
       readonly description = 'asks for the logger';
       readonly hyperparameters = {};
       constructor(@inject(TOKENS.Logger) readonly logger: Logger) {}
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- fake() builds them as arrow functions (no `this`)
       train = fake('x').train;
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- as above
       load = fake('x').load;
     }
     let seen: Logger | undefined;
