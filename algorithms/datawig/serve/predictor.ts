@@ -35,6 +35,17 @@ export async function loadPredictor(store: ArtifactStore): Promise<DatawigPredic
   return new DatawigPredictor(index, targets);
 }
 
+/** One request's settings, resolved once for the batch. */
+interface RequestSettings {
+  precision: number;
+  topK: number;
+  imputePresent: boolean;
+  candidates: boolean;
+  explain: boolean;
+  /** Per target: the per-class probability thresholds (classification only). */
+  thresholds: (Float64Array | undefined)[];
+}
+
 export class DatawigPredictor implements Predictor<DatawigAttributes> {
   readonly targets: readonly string[];
   readonly presenters: readonly Presenter<DatawigAttributes>[];
@@ -55,76 +66,85 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
   }
 
   predict(batch: RecordBatch<InputRecord>, options: PredictOptions<DatawigAttributes>): PredictionBatch {
-    const a = options.attributes;
-    const defaults = this.index.defaults;
-    const precision = a.precision_threshold ?? defaults.precision_threshold;
-    const topK = a.top_k ?? defaults.top_k;
     const have = new Set(batch.columns);
     for (const c of this.required) {
       if (!have.has(c)) throw new RequestError(`the request lacks column "${c}", which the model needs (required: ${this.required.join(', ')})`);
     }
-    const complete = this.index.mode === 'complete';
-    const shift = a.label_shift ? this.labelShift(batch.records) : undefined;
+    const request = this.settings(options);
+    const shift = options.attributes.label_shift ? this.labelShift(batch.records) : undefined;
     if (shift) options.logger.info('datawig: label shift', shift);
-    const candidates = options.detail.candidates;
-    const explain = options.detail.explanations && a.explain;
     const records: RecordPrediction[] = new Array(batch.records.length);
-    // Per target, once per request: the precision thresholds.
-    const thresholds = this.loaded.map((t) => (t.a.task === 'classification' ? t.thresholdsFor(precision) : undefined));
     // No options.signal check: this loop is synchronous, so no timeout or disconnect can be observed
     // while it runs (and the framework does not call predict once the deadline has passed).
-    for (let i = 0; i < batch.records.length; i++) {
-      const input = batch.records[i]!;
-      // complete mode fills columns in order, later models seeing earlier imputations
-      const work: InputRecord = complete ? copyRecord(input) : input;
-      const cache = complete ? (new Map() as EncodingCache) : undefined;
-      const predicted: TargetPrediction[] = new Array(this.loaded.length);
-      for (let ti = 0; ti < this.loaded.length; ti++) {
-        const t = this.loaded[ti]!;
-        const label = t.a.label;
-        const present = !this.missing.isMissing(input[label]);
-        // Complete mode imputes gaps: a present cell is neither predicted nor shown.
-        if (complete && present && !a.impute_present) {
-          predicted[ti] = { column: label, status: 'present', value: null };
-          continue;
-        }
-        const asMissing = !present || a.impute_present;
-        // Explanations: encode once, tracing what the explanation needs.
-        const explained = explain && t.a.task === 'classification' && t.featurizer.spec.text.length > 0;
-        const v = t.run(work, cache, explained);
-        if (t.a.task !== 'classification') {
-          if (complete && !present) setKey(work, label, String(v));
-          predicted[ti] = { column: label, status: asMissing ? 'imputed' : 'present', value: round(v) };
-          continue;
-        }
-        const probs = t.probs;
-        const th = thresholds[ti]!;
-        const best = argmax(probs);
-        const confident = probs[best]! >= th[best]!;
-        if (complete && !present && confident) setKey(work, label, t.a.classes[best]!);
-        const prediction: TargetPrediction = {
-          column: label,
-          status: !asMissing ? 'present' : confident ? 'imputed' : 'withheld',
-          value: t.a.classes[best]!,
-          probability: probs[best]!,
-        };
-        if (candidates || explained) {
-          const order = bestIndices(probs, probs.length, topK, false);
-          if (candidates) {
-            prediction.candidates = order
-              .filter((k) => precision <= 0 || probs[k]! >= th[k]!)
-              .map((k) => ({ value: t.a.classes[k]!, probability: probs[k]! }));
-          }
-          if (explained) {
-            const k = order[0]!;
-            prediction.explanation = { label: t.a.classes[k]!, tokens: t.explainLastRun(k, defaults.explain_tokens) } satisfies Explanation;
-          }
-        }
-        predicted[ti] = prediction;
-      }
-      records[i] = { targets: predicted };
-    }
+    for (let i = 0; i < batch.records.length; i++) records[i] = { targets: this.predictRecord(batch.records[i]!, request) };
     return shift ? { records, summary: { label_shift: shift } } : { records };
+  }
+
+  /** What one request asks, resolved once: defaults of the model, thresholds per target. */
+  private settings(options: PredictOptions<DatawigAttributes>): RequestSettings {
+    const a = options.attributes;
+    const precision = a.precision_threshold ?? this.index.defaults.precision_threshold;
+    return {
+      precision,
+      topK: a.top_k ?? this.index.defaults.top_k,
+      imputePresent: a.impute_present,
+      candidates: options.detail.candidates,
+      explain: options.detail.explanations && a.explain,
+      thresholds: this.loaded.map((t) => (t.a.task === 'classification' ? t.thresholdsFor(precision) : undefined)),
+    };
+  }
+
+  private predictRecord(input: InputRecord, s: RequestSettings): TargetPrediction[] {
+    const complete = this.index.mode === 'complete';
+    // complete mode fills columns in order, later models seeing earlier imputations
+    const work: InputRecord = complete ? copyRecord(input) : input;
+    const cache = complete ? (new Map() as EncodingCache) : undefined;
+    const predicted: TargetPrediction[] = new Array(this.loaded.length);
+    for (let ti = 0; ti < this.loaded.length; ti++) {
+      const t = this.loaded[ti]!;
+      const label = t.a.label;
+      const present = !this.missing.isMissing(input[label]);
+      // Complete mode imputes gaps: a present cell is neither predicted nor shown.
+      if (complete && present && !s.imputePresent) {
+        predicted[ti] = { column: label, status: 'present', value: null };
+        continue;
+      }
+      const asMissing = !present || s.imputePresent;
+      // Explanations: encode once, tracing what the explanation needs.
+      const explained = s.explain && t.a.task === 'classification' && t.featurizer.spec.text.length > 0;
+      const v = t.run(work, cache, explained);
+      if (t.a.task === 'classification') {
+        predicted[ti] = this.classPrediction(t, s, s.thresholds[ti]!, asMissing, explained);
+        if (complete && !present && predicted[ti]!.status === 'imputed') setKey(work, label, predicted[ti]!.value);
+      } else {
+        if (complete && !present) setKey(work, label, String(v));
+        predicted[ti] = { column: label, status: asMissing ? 'imputed' : 'present', value: round(v) };
+      }
+    }
+    return predicted;
+  }
+
+  /** A class target's prediction from its last run: the best class, top-k candidates, explanation. */
+  private classPrediction(t: LoadedTarget, s: RequestSettings, th: Float64Array, asMissing: boolean, explained: boolean): TargetPrediction {
+    const probs = t.probs;
+    const best = argmax(probs);
+    const confident = probs[best]! >= th[best]!;
+    const prediction: TargetPrediction = {
+      column: t.a.label,
+      status: !asMissing ? 'present' : confident ? 'imputed' : 'withheld',
+      value: t.a.classes[best]!,
+      probability: probs[best]!,
+    };
+    if (!s.candidates && !explained) return prediction;
+    const order = bestIndices(probs, probs.length, s.topK, false);
+    if (s.candidates) {
+      prediction.candidates = order.filter((k) => s.precision <= 0 || probs[k]! >= th[k]!).map((k) => ({ value: t.a.classes[k]!, probability: probs[k]! }));
+    }
+    if (explained) {
+      const k = order[0]!;
+      prediction.explanation = { label: t.a.classes[k]!, tokens: t.explainLastRun(k, this.index.defaults.explain_tokens) } satisfies Explanation;
+    }
+    return prediction;
   }
 
   /**
