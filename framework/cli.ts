@@ -18,17 +18,27 @@ function positiveInt(name: string) {
 /** The algorithms, or a loader for them: a loader keeps the serving primary from importing them. */
 export type AlgorithmSource = readonly AlgorithmProvider[] | (() => Promise<readonly AlgorithmProvider[]>);
 
+/** Resolves to the algorithms; a command calls it only when it runs. */
+type LoadAlgorithms = () => Promise<readonly AlgorithmProvider[]>;
+
+const ML_ROOT_HELP = 'SageMaker root folder (default: $ML_ROOT, else /opt/ml)';
+
 // Commands are imported when run, so that each process (notably the serving primary, which only
 // forks workers) loads just the modules it needs: that is most of the cold start.
 export function createCli(source: AlgorithmSource): Command {
-  const algorithms = (): Promise<readonly AlgorithmProvider[]> =>
-    typeof source === 'function' ? source() : Promise.resolve(source);
+  const algorithms: LoadAlgorithms = () => (typeof source === 'function' ? source() : Promise.resolve(source));
   const program = new Command('byoc')
     .description('SageMaker bring-your-own-container framework: train and serve pluggable algorithms')
     .version(frameworkInfo().version)
     .showHelpAfterError();
-  const mlRootHelp = 'SageMaker root folder (default: $ML_ROOT, else /opt/ml)';
+  addAlgorithmsCommand(program, algorithms);
+  addTrainCommand(program, algorithms);
+  addServeCommand(program, algorithms);
+  addImputeCommand(program, algorithms);
+  return program;
+}
 
+function addAlgorithmsCommand(program: Command, algorithms: LoadAlgorithms): void {
   program
     .command('algorithms')
     .description('list the registered algorithms and their hyperparameters')
@@ -37,27 +47,34 @@ export function createCli(source: AlgorithmSource): Command {
       const { algorithmsCommand } = await import('./commands/algorithms.js');
       process.stdout.write(await algorithmsCommand(await algorithms(), !!opts.json));
     });
+}
 
+function addTrainCommand(program: Command, algorithms: LoadAlgorithms): void {
   program
     .command('train')
     .description('run a training job on <ml-root> (what `docker run IMAGE train` runs)')
-    .option('--ml-root <dir>', mlRootHelp)
+    .option('--ml-root <dir>', ML_ROOT_HELP)
     .action(async (opts: { mlRoot?: string }) => {
       const { trainCommand } = await import('./commands/train.js');
       process.exitCode = await trainCommand(await algorithms(), opts.mlRoot ?? defaultMlRoot());
     });
+}
 
+function addServeCommand(program: Command, algorithms: LoadAlgorithms): void {
   program
     .command('serve')
     .description('serve the model in <ml-root>/model over HTTP (what `docker run IMAGE serve` runs)')
-    .option('--ml-root <dir>', mlRootHelp)
+    .option('--ml-root <dir>', ML_ROOT_HELP)
     .option('--port <n>', 'port (default: $SAGEMAKER_BIND_TO_PORT, else 8080)', positiveInt('--port'))
     .option('--workers <n>', 'worker processes (default: $SAGEMAKER_MODEL_SERVER_WORKERS / $MODEL_SERVER_WORKERS, else CPUs)', positiveInt('--workers'))
     .action(async (opts: { mlRoot?: string; port?: number; workers?: number }) => {
       const { serveCommand } = await import('./commands/serve.js');
+      // The loader itself: the primary forks workers without importing the algorithms.
       await serveCommand(algorithms, { mlRoot: opts.mlRoot ?? defaultMlRoot(), port: opts.port, workers: opts.workers });
     });
+}
 
+function addImputeCommand(program: Command, algorithms: LoadAlgorithms): void {
   program
     .command('impute')
     .description('impute a CSV file offline with a trained model (streams large files)')
@@ -70,8 +87,6 @@ export function createCli(source: AlgorithmSource): Command {
       const { imputeCommand } = await import('./commands/impute.js');
       process.exitCode = await imputeCommand(await algorithms(), opts);
     });
-
-  return program;
 }
 
 /** Parses argv and runs; configuration and plugin errors end with a message and exit code 2. */

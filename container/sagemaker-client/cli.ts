@@ -226,53 +226,140 @@ Example:
 `,
 };
 
-export function buildProgram(deps: CliDeps): Command {
-  const program = new Command('sagemaker-byoc');
-  program
-    .description(
-      'Drive Amazon SageMaker with a byoc container image: train and deploy, batch transform, tune, invoke, clean up.\n' +
-        'Credentials come from the AWS SDK default chain (environment, AWS_PROFILE, SSO, instance role).',
-    )
-    .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
-    .exitOverride();
+// Flags as commander hands them to the actions (camel case; `--no-x` is `x: boolean`) -----------
 
-  const withClients = async <T>(region: string, fn: (d: Deps) => Promise<T>): Promise<T> => {
-    const clients = deps.makeClients(region);
-    const io = { info: (m: string) => deps.stderr(`${m}\n`), result: (t: string) => deps.stdout(`${t}\n`) };
-    try {
-      return await fn({ clients, io, clock: deps.clock });
-    } finally {
-      destroyAwsClients(clients);
-    }
-  };
-  const prefixOf = (o: { prefix?: string }): string => optionalSetting(deps.env, o.prefix, ENV.prefix) ?? 'byoc';
-  const instanceTypeOf = (flagValue: string | undefined, envNames: readonly string[]): string =>
-    optionalSetting(deps.env, flagValue, envNames) ?? DEFAULT_INSTANCE_TYPE;
-  // What train-and-deploy and tune both need to start training jobs (same flags, same checks, same order).
-  const trainingJobBase = (o: {
-    name: string;
-    bucket?: string;
-    prefix?: string;
-    role?: string;
-    image?: string;
-    train: string;
-    validation?: string;
-  }) => ({
+interface RegionFlags {
+  region?: string;
+}
+
+/** addPlacement() */
+interface PlacementFlags extends RegionFlags {
+  bucket?: string;
+  prefix?: string;
+  role?: string;
+  image?: string;
+}
+
+/** addTrainingJob() */
+interface TrainingJobFlags {
+  hyperparameters?: string;
+  hp?: string[];
+  algorithm?: string;
+  trainingInstanceType?: string;
+  trainingInstanceCount: number;
+  volumeSize: number;
+  maxRuntime: number;
+}
+
+/** addWaitAndTags() */
+interface WaitAndTagsFlags {
+  wait: boolean;
+  pollSeconds?: number;
+  timeoutMinutes?: number;
+  tag?: string[];
+}
+
+interface TrainAndDeployFlags extends PlacementFlags, TrainingJobFlags, WaitAndTagsFlags {
+  train: string;
+  validation?: string;
+  test?: string;
+  name: string;
+  endpointInstanceType?: string;
+  endpointInstanceCount: number;
+  env?: string[];
+  accept: string;
+  raw?: boolean;
+  deleteEndpoint?: boolean;
+}
+
+interface BatchTransformFlags extends PlacementFlags, WaitAndTagsFlags {
+  input: string;
+  modelName?: string;
+  trainingJob?: string;
+  output?: string;
+  out?: string;
+  name: string;
+  instanceType?: string;
+  instanceCount: number;
+  contentType?: string;
+  accept?: string;
+  strategy: 'MultiRecord' | 'SingleRecord';
+  maxPayloadMb?: number;
+  maxConcurrent?: number;
+  env?: string[];
+  raw?: boolean;
+}
+
+interface TuneFlags extends PlacementFlags, TrainingJobFlags, WaitAndTagsFlags {
+  train: string;
+  validation?: string;
+  objective: string;
+  strategy: 'Bayesian' | 'Random' | 'Hyperband' | 'Grid';
+  maxJobs: number;
+  maxParallel: number;
+  earlyStopping: 'Off' | 'Auto';
+  range?: string[];
+  defaultRanges: boolean;
+  name: string;
+}
+
+interface InvokeFlags extends RegionFlags {
+  endpoint: string;
+  input: string;
+  contentType?: string;
+  accept?: string;
+  customAttributes?: string;
+  raw?: boolean;
+}
+
+interface CleanupFlags extends RegionFlags {
+  endpoint: string;
+  keepModel?: boolean;
+  keepEndpointConfig?: boolean;
+}
+
+// What the actions share -----------------------------------------------------------------------
+
+/** Runs `fn` with AWS clients for `region` (destroyed afterwards); progress to stderr, results to stdout. */
+async function withClients<T>(deps: CliDeps, region: string, fn: (d: Deps) => Promise<T>): Promise<T> {
+  const clients = deps.makeClients(region);
+  const io = { info: (m: string) => deps.stderr(`${m}\n`), result: (t: string) => deps.stdout(`${t}\n`) };
+  try {
+    return await fn({ clients, io, clock: deps.clock });
+  } finally {
+    destroyAwsClients(clients);
+  }
+}
+
+function prefixOf(env: Env, o: { prefix?: string }): string {
+  return optionalSetting(env, o.prefix, ENV.prefix) ?? 'byoc';
+}
+
+function instanceTypeOf(env: Env, flagValue: string | undefined, envNames: readonly string[]): string {
+  return optionalSetting(env, flagValue, envNames) ?? DEFAULT_INSTANCE_TYPE;
+}
+
+/** What train-and-deploy and tune both need to start training jobs (same flags, same checks, same order). */
+function trainingJobBase(env: Env, o: PlacementFlags & { name: string; train: string; validation?: string }) {
+  return {
     baseName: o.name,
-    bucket: setting(deps.env, o.bucket, '--bucket', ENV.bucket),
-    prefix: prefixOf(o),
-    role: setting(deps.env, o.role, '--role', ENV.role),
-    image: setting(deps.env, o.image, '--image', ENV.image),
+    bucket: setting(env, o.bucket, '--bucket', ENV.bucket),
+    prefix: prefixOf(env, o),
+    role: setting(env, o.role, '--role', ENV.role),
+    image: setting(env, o.image, '--image', ENV.image),
     train: o.train,
     ...(o.validation ? { validation: o.validation } : {}),
-  });
-  const printPrediction = (p: { contentType: string; body: string }, raw: boolean): void => {
-    const csv = /csv/i.test(p.contentType);
-    deps.stdout(`${raw || !csv ? p.body : formatCsvTable(p.body)}\n`);
   };
+}
 
-  // train-and-deploy ---------------------------------------------------------------------------
+function printPrediction(deps: CliDeps, p: { contentType: string; body: string }, raw: boolean): void {
+  const csv = /csv/i.test(p.contentType);
+  deps.stdout(`${raw || !csv ? p.body : formatCsvTable(p.body)}\n`);
+}
+
+// The sub-commands -----------------------------------------------------------------------------
+
+function addTrainAndDeployCommand(program: Command, deps: CliDeps): void {
   const trainCmd = program
     .command('train-and-deploy')
     .summary('train on SageMaker, deploy an endpoint, invoke it with a test CSV')
@@ -295,22 +382,22 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--delete-endpoint', 'delete endpoint, endpoint config and model after the test invocation');
   addWaitAndTags(trainCmd, 'training');
   trainCmd.addHelpText('after', EXAMPLES.trainAndDeploy);
-  trainCmd.action(async (o) => {
+  trainCmd.action(async (o: TrainAndDeployFlags) => {
     const region = setting(deps.env, o.region, '--region', ENV.region);
     const hyperparameters = await hyperparametersFrom(o);
     const wait = waitSettings(o, 'training');
     const environment = keyValuesAs('environment', o.env, 'environment variable');
     const tags = keyValuesAs('tags', o.tag, 'tag');
-    const result = await withClients(region, (d) =>
+    const result = await withClients(deps, region, (d) =>
       trainAndDeploy(d, {
-        ...trainingJobBase(o),
+        ...trainingJobBase(deps.env, o),
         ...(o.test ? { testFile: o.test } : {}),
         hyperparameters,
-        trainingInstanceType: instanceTypeOf(o.trainingInstanceType, ENV.trainingInstanceType),
+        trainingInstanceType: instanceTypeOf(deps.env, o.trainingInstanceType, ENV.trainingInstanceType),
         trainingInstanceCount: o.trainingInstanceCount,
         volumeSizeGb: o.volumeSize,
         maxRuntimeSeconds: o.maxRuntime,
-        endpointInstanceType: instanceTypeOf(o.endpointInstanceType, ENV.endpointInstanceType),
+        endpointInstanceType: instanceTypeOf(deps.env, o.endpointInstanceType, ENV.endpointInstanceType),
         endpointInstanceCount: o.endpointInstanceCount,
         ...environment,
         accept: o.accept,
@@ -323,10 +410,11 @@ export function buildProgram(deps: CliDeps): Command {
     );
     deps.stdout(`training job: ${result.trainingJobName}\n`);
     if (result.endpointName) deps.stdout(`endpoint: ${result.endpointName}${o.deleteEndpoint ? ' (deleted)' : ''}\n`);
-    if (result.prediction) printPrediction(result.prediction, !!o.raw);
+    if (result.prediction) printPrediction(deps, result.prediction, !!o.raw);
   });
+}
 
-  // batch-transform ----------------------------------------------------------------------------
+function addBatchTransformCommand(program: Command, deps: CliDeps): void {
   const batchCmd = program
     .command('batch-transform')
     .summary('batch transform a CSV (SplitType=Line, AssembleWith=Line)')
@@ -353,14 +441,14 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--raw', 'print the output as received instead of a table');
   addWaitAndTags(batchCmd, 'transform');
   batchCmd.addHelpText('after', EXAMPLES.batch);
-  batchCmd.action(async (o) => {
+  batchCmd.action(async (o: BatchTransformFlags) => {
     if (!o.modelName && !o.trainingJob) throw new UsageError('batch-transform needs --model-name or --training-job');
     const region = setting(deps.env, o.region, '--region', ENV.region);
-    const result = await withClients(region, (d) =>
+    const result = await withClients(deps, region, (d) =>
       batchTransform(d, {
         baseName: o.name,
         bucket: setting(deps.env, o.bucket, '--bucket', ENV.bucket),
-        prefix: prefixOf(o),
+        prefix: prefixOf(deps.env, o),
         ...(o.modelName ? { modelName: o.modelName } : {}),
         ...(o.trainingJob
           ? {
@@ -371,7 +459,7 @@ export function buildProgram(deps: CliDeps): Command {
           : {}),
         input: o.input,
         ...(o.output ? { outputS3Uri: o.output } : {}),
-        instanceType: instanceTypeOf(o.instanceType, ENV.transformInstanceType),
+        instanceType: instanceTypeOf(deps.env, o.instanceType, ENV.transformInstanceType),
         instanceCount: o.instanceCount,
         ...(o.contentType ? { contentType: o.contentType } : {}),
         ...(o.accept ? { accept: o.accept } : {}),
@@ -390,12 +478,13 @@ export function buildProgram(deps: CliDeps): Command {
         await writeFile(o.out, result.output);
         deps.stdout(`wrote ${o.out}\n`);
       } else {
-        printPrediction({ contentType: o.accept ?? o.contentType ?? contentTypeOf(o.input), body: result.output }, !!o.raw);
+        printPrediction(deps, { contentType: o.accept ?? o.contentType ?? contentTypeOf(o.input), body: result.output }, !!o.raw);
       }
     }
   });
+}
 
-  // tune ---------------------------------------------------------------------------------------
+function addTuneCommand(program: Command, deps: CliDeps): void {
   const tuneCmd = program
     .command('tune')
     .summary('automatic model tuning over the datawig hyperparameters')
@@ -417,19 +506,19 @@ export function buildProgram(deps: CliDeps): Command {
   addTrainingJob(tuneCmd);
   addWaitAndTags(tuneCmd, 'tuning');
   tuneCmd.addHelpText('after', EXAMPLES.tune);
-  tuneCmd.action(async (o) => {
+  tuneCmd.action(async (o: TuneFlags) => {
     const region = setting(deps.env, o.region, '--region', ENV.region);
     let ranges;
     try {
-      ranges = mergeRanges([...(o.defaultRanges === false ? [] : DEFAULT_DATAWIG_RANGES), ...((o.range as string[] | undefined) ?? [])].map(parseRange));
+      ranges = mergeRanges([...(o.defaultRanges === false ? [] : DEFAULT_DATAWIG_RANGES), ...(o.range ?? [])].map(parseRange));
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
     if (ranges.length === 0) throw new UsageError('tune needs at least one --range (or keep the default ranges)');
     const staticHyperparameters = await hyperparametersFrom(o);
-    const result = await withClients(region, (d) =>
+    const result = await withClients(deps, region, (d) =>
       tune(d, {
-        ...trainingJobBase(o),
+        ...trainingJobBase(deps.env, o),
         objective: o.objective,
         strategy: o.strategy,
         maxJobs: o.maxJobs,
@@ -437,7 +526,7 @@ export function buildProgram(deps: CliDeps): Command {
         earlyStopping: o.earlyStopping,
         ranges,
         staticHyperparameters,
-        instanceType: instanceTypeOf(o.trainingInstanceType, ENV.trainingInstanceType),
+        instanceType: instanceTypeOf(deps.env, o.trainingInstanceType, ENV.trainingInstanceType),
         instanceCount: o.trainingInstanceCount,
         volumeSizeGb: o.volumeSize,
         maxRuntimeSeconds: o.maxRuntime,
@@ -454,8 +543,9 @@ export function buildProgram(deps: CliDeps): Command {
       deps.stdout(`deploy it with: batch-transform --training-job ${result.bestTrainingJob} ...\n`);
     }
   });
+}
 
-  // invoke -------------------------------------------------------------------------------------
+function addInvokeCommand(program: Command, deps: CliDeps): void {
   const invokeCmd = program
     .command('invoke')
     .summary('send a file to an endpoint and print the response')
@@ -467,11 +557,11 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--custom-attributes <text>', 'X-Amzn-SageMaker-Custom-Attributes')
     .option('--raw', 'print the body as received');
   addRegion(invokeCmd);
-  invokeCmd.action(async (o) => {
+  invokeCmd.action(async (o: InvokeFlags) => {
     const region = setting(deps.env, o.region, '--region', ENV.region);
     const body = await readFile(o.input);
     const contentType = o.contentType ?? contentTypeOf(o.input);
-    const res = await withClients(region, (d) =>
+    const res = await withClients(deps, region, (d) =>
       invokeEndpoint(d, {
         endpointName: o.endpoint,
         body,
@@ -480,10 +570,11 @@ export function buildProgram(deps: CliDeps): Command {
         ...(o.customAttributes ? { customAttributes: o.customAttributes } : {}),
       }),
     );
-    printPrediction(res, !!o.raw);
+    printPrediction(deps, res, !!o.raw);
   });
+}
 
-  // cleanup ------------------------------------------------------------------------------------
+function addCleanupCommand(program: Command, deps: CliDeps): void {
   const cleanupCmd = program
     .command('cleanup')
     .summary('delete an endpoint, its endpoint config and models')
@@ -492,14 +583,30 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--keep-model', 'keep the model(s)')
     .option('--keep-endpoint-config', 'keep the endpoint config');
   addRegion(cleanupCmd);
-  cleanupCmd.action(async (o) => {
+  cleanupCmd.action(async (o: CleanupFlags) => {
     const region = setting(deps.env, o.region, '--region', ENV.region);
-    const deleted = await withClients(region, (d) =>
+    const deleted = await withClients(deps, region, (d) =>
       cleanup(d, { endpointName: o.endpoint, keepModel: !!o.keepModel, keepEndpointConfig: !!o.keepEndpointConfig }),
     );
     deps.stdout(`deleted: ${deleted.join(', ')}\n`);
   });
+}
 
+export function buildProgram(deps: CliDeps): Command {
+  const program = new Command('sagemaker-byoc');
+  program
+    .description(
+      'Drive Amazon SageMaker with a byoc container image: train and deploy, batch transform, tune, invoke, clean up.\n' +
+        'Credentials come from the AWS SDK default chain (environment, AWS_PROFILE, SSO, instance role).',
+    )
+    .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr })
+    .exitOverride();
+  addTrainAndDeployCommand(program, deps);
+  addBatchTransformCommand(program, deps);
+  addTuneCommand(program, deps);
+  addInvokeCommand(program, deps);
+  addCleanupCommand(program, deps);
   // every sub-command reports bad options through the program's output and exit override
   for (const cmd of program.commands) {
     cmd.configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr }).exitOverride().showHelpAfterError('(add --help for usage)');

@@ -71,34 +71,34 @@ function header(c: Context<Env>, name: string): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-export function createApp(deps: AppDependencies): Hono<Env> {
-  const { config, logger, model, pipeline } = deps;
-  const app = new Hono<Env>();
-  const limit = payloadLimitBytes(config);
-  const timeoutMs = config.server.timeoutSeconds * 1000;
-  const timeoutMessage = `request took longer than the timeout of ${config.server.timeoutSeconds} s`;
+/** A hono handler of the API: one per path, wrapped by logged(). */
+type Handler = (c: Context<Env>) => Result;
+
+/** Ids for requests that brought none: unique within the server (pid, then a counter). */
+function requestIdSource(): () => string {
   let counter = 0;
   const idPrefix = `${process.pid.toString(36)}-`;
-  /** An id for a request that brought none: unique within the server (pid, then a counter). */
-  const newRequestId = (): string => `${idPrefix}${(++counter).toString(36)}`;
+  return (): string => `${idPrefix}${(++counter).toString(36)}`;
+}
 
-  /** A 500 for an error nobody expected: logged in full under the request id, the client gets no detail. */
-  const unexpected = (x: Exchange, error: unknown, path?: string): Response => {
-    logger.error(path ? `unexpected error while answering ${path}` : 'unexpected error', {
-      requestId: x.id,
-      error: (error as Error)?.message,
-      stack: (error as Error)?.stack,
-    });
-    return errorResponse(x, 500, 'internal error; the server log has details under this request id');
-  };
+/** A 500 for an error nobody expected: logged in full under the request id, the client gets no detail. */
+function unexpected(logger: Logger, x: Exchange, error: unknown, path?: string): Response {
+  logger.error(path ? `unexpected error while answering ${path}` : 'unexpected error', {
+    requestId: x.id,
+    error: (error as Error)?.message,
+    stack: (error as Error)?.stack,
+  });
+  return errorResponse(x, 500, 'internal error; the server log has details under this request id');
+}
 
-  /**
-   * Request id, access log line and last-resort error handling around a handler. The routes use
-   * this instead of a hono middleware: with exactly one handler per route, hono calls it directly
-   * and a synchronous answer (/ping) is written without a round of promises.
-   */
-  const logged =
-    (handler: MethodHandler) =>
+/**
+ * The wrapper that puts request id, access log line and last-resort error handling around a
+ * handler. The routes use it instead of a hono middleware: with exactly one handler per route,
+ * hono calls it directly and a synchronous answer (/ping) is written without a round of promises.
+ * Called once per route when the app is built; per request only the Exchange and `done` are created.
+ */
+function loggedWith(logger: Logger, newRequestId: () => string): (handler: MethodHandler) => Handler {
+  return (handler) =>
     (c: Context<Env>): Result => {
       const started = performance.now();
       // The id comes from SageMaker's inference id when present.
@@ -119,53 +119,56 @@ export function createApp(deps: AppDependencies): Hono<Env> {
       try {
         result = handler(c, x);
       } catch (error) {
-        return done(unexpected(x, error, c.req.path));
+        return done(unexpected(logger, x, error, c.req.path));
       }
-      return result instanceof Promise ? result.then(done, (error: unknown) => done(unexpected(x, error, c.req.path))) : done(result);
+      return result instanceof Promise ? result.then(done, (error: unknown) => done(unexpected(logger, x, error, c.req.path))) : done(result);
     };
+}
 
-  /** One handler per path that dispatches on the method: others get 405 with Allow. */
-  const route = (methods: { GET?: MethodHandler; POST?: MethodHandler }): ((c: Context<Env>) => Result) => {
-    const allow = Object.keys(methods).join(', ');
-    return logged((c, x) => {
-      const method = c.req.method;
-      // hono routes HEAD as GET (and drops the body).
-      const handler = method === 'POST' ? methods.POST : method === 'GET' || method === 'HEAD' ? methods.GET : undefined;
-      if (handler) return handler(c, x);
-      return errorResponse(x, 405, `method ${method} is not allowed on ${c.req.path}; use ${allow}`, { Allow: allow });
-    });
+/** One handler per path that dispatches on the method: others get 405 with Allow. */
+function route(logged: (handler: MethodHandler) => Handler, methods: { GET?: MethodHandler; POST?: MethodHandler }): Handler {
+  const allow = Object.keys(methods).join(', ');
+  return logged((c, x) => {
+    const method = c.req.method;
+    // hono routes HEAD as GET (and drops the body).
+    const handler = method === 'POST' ? methods.POST : method === 'GET' || method === 'HEAD' ? methods.GET : undefined;
+    if (handler) return handler(c, x);
+    return errorResponse(x, 405, `method ${method} is not allowed on ${c.req.path}; use ${allow}`, { Allow: allow });
+  });
+}
+
+/** GET /ping: 200 once the model is loaded, 503 while it loads or when it failed to load. */
+function ping(model: ModelHost): MethodHandler {
+  return (_c, x) => {
+    const state = model.state;
+    if (state.status === 'ready') return textResponse(x, 200, '');
+    return errorResponse(x, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
   };
+}
 
-  app.all(
-    '/ping',
-    route({
-      GET: (_c, x) => {
-        const state = model.state;
-        if (state.status === 'ready') return textResponse(x, 200, '');
-        return errorResponse(x, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
-      },
-    }),
-  );
+/** GET /execution-parameters: what batch transform asks before it sends data. */
+function executionParameters(deps: AppDependencies): MethodHandler {
+  const { config } = deps;
+  return (_c, x) =>
+    textResponse(
+      x,
+      200,
+      JSON.stringify({
+        MaxConcurrentTransforms: config.batch.maxConcurrentTransforms === 'auto' ? deps.workers : config.batch.maxConcurrentTransforms,
+        BatchStrategy: config.batch.strategy,
+        MaxPayloadInMB: Math.floor(config.batch.maxPayloadMb),
+      }),
+      JSON_TYPE,
+    );
+}
 
-  app.all(
-    '/execution-parameters',
-    route({
-      GET: (_c, x) =>
-        textResponse(
-          x,
-          200,
-          JSON.stringify({
-            MaxConcurrentTransforms:
-              config.batch.maxConcurrentTransforms === 'auto' ? deps.workers : config.batch.maxConcurrentTransforms,
-            BatchStrategy: config.batch.strategy,
-            MaxPayloadInMB: Math.floor(config.batch.maxPayloadMb),
-          }),
-          JSON_TYPE,
-        ),
-    }),
-  );
-
-  const invocations = async (c: Context<Env>, x: Exchange): Promise<Response> => {
+/** POST /invocations: the request through the invocation pipeline, under the request timeout. */
+function invocations(deps: AppDependencies): MethodHandler {
+  const { config, logger, model, pipeline } = deps;
+  const limit = payloadLimitBytes(config);
+  const timeoutMs = config.server.timeoutSeconds * 1000;
+  const timeoutMessage = `request took longer than the timeout of ${config.server.timeoutSeconds} s`;
+  return async (c, x) => {
     // /ping of a loading worker says 503, but cluster may still route a request here while another
     // worker already said 200: wait for this worker's load rather than fail the request.
     const state = model.state.status === 'loading' ? await settledWithin(model, timeoutMs) : model.state;
@@ -190,31 +193,52 @@ export function createApp(deps: AppDependencies): Hono<Env> {
       );
       return textResponse(x, 200, result.body, result.mediaType);
     } catch (error) {
-      if (incoming && !incoming.readableEnded) {
-        // An unread body would corrupt the next request on this keep-alive connection: drain small
-        // ones, but close the connection rather than read an oversized or stalled one.
-        if (error instanceof RequestError && (error.status === 413 || error.status === 504)) {
-          return errorResponse(x, error.status, error.message, { Connection: 'close' });
-        }
-        incoming.resume();
-      }
-      if (error instanceof RequestError) return errorResponse(x, error.status, error.message);
-      if (cancellation.clientClosed) {
-        // The plugin stopped because nobody is waiting: not a server fault. 499 as in nginx's log.
-        logger.info('client closed the connection before the answer; the request was cancelled', { requestId: x.id });
-        return errorResponse(x, 499, 'the client closed the connection');
-      }
-      return unexpected(x, error, c.req.path);
+      return invocationFailure(logger, c, x, error, incoming, cancellation);
     } finally {
       cancellation.dispose();
       deps.inflight?.end();
     }
   };
-  app.all('/invocations', route({ POST: invocations }));
+}
 
+/** The answer to a failed /invocations request, and what becomes of its unread body. */
+function invocationFailure(
+  logger: Logger,
+  c: Context<Env>,
+  x: Exchange,
+  error: unknown,
+  incoming: HttpBindings['incoming'] | undefined,
+  cancellation: RequestCancellation,
+): Response {
+  if (incoming && !incoming.readableEnded) {
+    // An unread body would corrupt the next request on this keep-alive connection: drain small
+    // ones, but close the connection rather than read an oversized or stalled one.
+    if (error instanceof RequestError && (error.status === 413 || error.status === 504)) {
+      return errorResponse(x, error.status, error.message, { Connection: 'close' });
+    }
+    incoming.resume();
+  }
+  if (error instanceof RequestError) return errorResponse(x, error.status, error.message);
+  if (cancellation.clientClosed) {
+    // The plugin stopped because nobody is waiting: not a server fault. 499 as in nginx's log.
+    logger.info('client closed the connection before the answer; the request was cancelled', { requestId: x.id });
+    return errorResponse(x, 499, 'the client closed the connection');
+  }
+  return unexpected(logger, x, error, c.req.path);
+}
+
+export function createApp(deps: AppDependencies): Hono<Env> {
+  const app = new Hono<Env>();
+  const newRequestId = requestIdSource();
+  // Handlers and wrappers are built here, once per app; a request allocates no more than before
+  // (its Exchange and the access-log callback).
+  const logged = loggedWith(deps.logger, newRequestId);
+  app.all('/ping', route(logged, { GET: ping(deps.model) }));
+  app.all('/execution-parameters', route(logged, { GET: executionParameters(deps) }));
+  app.all('/invocations', route(logged, { POST: invocations(deps) }));
   app.notFound(logged((_c, x) => textResponse(x, 404, '{}', JSON_TYPE)));
   // Handlers catch their own errors (logged()); this only sees a failure inside hono itself.
-  app.onError((error) => unexpected({ id: newRequestId(), bytes: undefined }, error));
+  app.onError((error) => unexpected(deps.logger, { id: newRequestId(), bytes: undefined }, error));
   return app;
 }
 

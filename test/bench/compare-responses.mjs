@@ -9,7 +9,7 @@
 // (a small mixed table: class, number, text). Requests: CSV with and without a header, JSON
 // (instances, arrays, positional rows), JSON Lines, Accept variants and custom attributes.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +120,7 @@ try {
           }),
         );
         compared += 1;
+        // eslint-disable-next-line max-depth -- models x requests, each level inside the try/finally that owns its resources
         if (a.status !== b.status || a.body !== b.body || a.type !== b.type) differences.push({ model: name, request: label, a, b });
       }
     } finally {

@@ -3,7 +3,7 @@
  * container and child process started so that `after` can stop them, pick free ports, poll HTTP.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
+import { request, type HttpResult } from '../helpers/e2e.js';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,34 +133,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface HttpResult {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-export function request(
-  port: number,
-  method: string,
-  urlPath: string,
-  opts: { body?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path: urlPath, headers: opts.headers, timeout: opts.timeoutMs ?? 10_000, agent: false },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+// One HTTP request on a fresh connection: the same helper as the e2e tests'.
+export { request, type HttpResult };
 
 /** Polls GET /ping until 200; bounded by timeoutMs (and by the process exiting). */
 export async function waitForPing(port: number, timeoutMs: number, exited?: Promise<unknown>): Promise<number> {

@@ -250,7 +250,7 @@ export class Featurizer {
       let norm = 0;
       const idf = this.idf[ti];
       // complete mode: the models of one row share the encodings of its text cells
-      const key = cache && !idf && !origins ? `${t.name}\u0000${t.tokens}\u0000${spec.buckets}\u0000${spec.wordRange}\u0000${spec.charRange}` : undefined;
+      const key = cache && !idf && !origins ? `${t.name}\u0000${t.tokens}\u0000${spec.buckets}\u0000${spec.wordRange.join(',')}\u0000${spec.charRange.join(',')}` : undefined;
       const hit = key ? cache!.get(key) : undefined;
       if (hit) {
         for (let i = 0; i < hit[0].length; i++) {

@@ -109,5 +109,5 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v)}`;
-  return `the ${typeof v} ${String(v)}`;
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `the ${typeof v} ${String(v)}` : `a ${typeof v}`;
 }

@@ -73,7 +73,7 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
     const request = this.settings(options);
     const shift = options.attributes.label_shift ? this.labelShift(batch.records) : undefined;
     if (shift) options.logger.info('datawig: label shift', shift);
-    const records: RecordPrediction[] = new Array(batch.records.length);
+    const records = new Array<RecordPrediction>(batch.records.length);
     // No options.signal check: this loop is synchronous, so no timeout or disconnect can be observed
     // while it runs (and the framework does not call predict once the deadline has passed).
     for (let i = 0; i < batch.records.length; i++) records[i] = { targets: this.predictRecord(batch.records[i]!, request) };
@@ -99,7 +99,7 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
     // complete mode fills columns in order, later models seeing earlier imputations
     const work: InputRecord = complete ? copyRecord(input) : input;
     const cache = complete ? (new Map() as EncodingCache) : undefined;
-    const predicted: TargetPrediction[] = new Array(this.loaded.length);
+    const predicted = new Array<TargetPrediction>(this.loaded.length);
     for (let ti = 0; ti < this.loaded.length; ti++) {
       const t = this.loaded[ti]!;
       const label = t.a.label;
