@@ -2,9 +2,8 @@
  * Fits one imputation model (one target column): data preparation, training, calibration,
  * metrics and explanations, into the artifact that target.json stores.
  */
-import { TrainingError, type InputRecord } from '../../../framework/contract/index.js';
+import { argmax, parseNumberText, TrainingError, type InputRecord, type MissingValues } from '../../../framework/contract/index.js';
 import { classReport, ece, fitTemperature, precisionCurves, softmaxInto } from '../core/calibration.js';
-import { parseNumberText } from '../../../framework/contract/index.js';
 import { Featurizer, fitFeaturizer } from '../core/features.js';
 import { Net } from '../core/net.js';
 import { topTokens } from '../core/ranking.js';
@@ -14,7 +13,7 @@ import type { ColumnType } from '../format/featurizer-spec.js';
 import { weightShapes, type NetSpec } from '../format/net-spec.js';
 import { TARGET_FORMAT, type EpochReport, type TargetArtifact, type TargetConfig, type Task } from '../format/target-artifact.js';
 import type { Tf } from './tf-backend.js';
-import { evaluate, trainNet, type Split } from './train-net.js';
+import { evaluate, trainNet, type Evaluation, type Split, type TrainOutcome } from './train-net.js';
 
 export interface FitInput {
   rows: InputRecord[];
@@ -35,79 +34,143 @@ export interface Fitted {
 }
 
 export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Promise<Fitted> {
-  const { label, task } = input;
-  const featurizerRows = input.rows;
   const miss = new Featurizer(fitFeaturizer([], [], featureOptions(cfg))).missing;
-  let labelled = input.rows.filter((r) => !miss.isMissing(r[label]));
-  let valRows: InputRecord[];
-  if (input.valRows) {
-    valRows = input.valRows.filter((r) => !miss.isMissing(r[label]));
-  } else {
-    const r = rng(cfg.seed ^ 0x1234567);
-    const order = labelled.map((_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(r() * (i + 1));
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    const nVal = labelled.length >= 10 ? Math.max(1, Math.round(labelled.length * input.validationSplit)) : 0;
-    valRows = order.slice(0, nVal).map((i) => labelled[i]!);
-    labelled = order.slice(nVal).map((i) => labelled[i]!);
-  }
-  if (valRows.length === 0) valRows = labelled; // too few rows to hold any out: validate on train
-
-  const featurizer = new Featurizer(fitFeaturizer(featurizerRows, input.features, featureOptions(cfg)));
-  let classes: string[] = [];
-  let labelMean = 0;
-  let labelStd = 1;
-  let labelRange: [number, number] | undefined;
-  const toY = (rows: InputRecord[]): Float32Array => {
-    if (task === 'classification') {
-      const index = new Map(classes.map((c, i) => [c, i]));
-      return Float32Array.from(rows, (r) => index.get(miss.value(r[label])!) ?? -1);
-    }
-    return Float32Array.from(rows, (r) => {
-      const v = parseNumberText(miss.value(r[label])!);
-      if (Number.isNaN(v)) throw new TrainingError(`label column "${label}" is numeric but has the non-numeric value "${String(r[label])}"; fix the data or declare it categorical with column_types="${label}:categorical"`);
-      return (v - labelMean) / labelStd;
-    });
+  const { train: labelled, val: valRows } = validationSplit(input, cfg, miss);
+  const featurizer = new Featurizer(fitFeaturizer(input.rows, input.features, featureOptions(cfg)));
+  const labels = encodeLabels(input, cfg, miss, labelled, valRows);
+  const splits = buildSplits(featurizer, labels, input.task === 'classification' ? cfg.classWeights : undefined, labelled, valRows);
+  const { net, out } = await trainTargetNet(tf, input, cfg, featurizer, labels, splits);
+  const ev = evaluate(input.task, new Net(net, out.weights), splits.val);
+  const artifact: TargetArtifact = {
+    format: TARGET_FORMAT,
+    label: input.label,
+    task: input.task,
+    classes: labels.classes,
+    labelMean: labels.mean,
+    labelStd: labels.std,
+    ...(labels.range ? { labelRange: labels.range } : {}),
+    featurizer: featurizer.spec,
+    featureTypes: Object.fromEntries(input.features.map((f) => [f.name, f.type])),
+    net,
+    weightSpecs: weightShapes(net).map((w) => ({ ...w, dtype: 'float32' as const })),
+    temperature: 1,
+    config: cfg,
+    metrics: { best_epoch: out.bestEpoch, epochs: out.epochs, train_rows: labelled.length, validation_rows: valRows.length },
+    history: out.history,
   };
-  if (task === 'classification') {
-    const counts = new Map<string, number>();
-    for (const r of labelled) counts.set(miss.value(r[label])!, (counts.get(miss.value(r[label])!) ?? 0) + 1);
-    classes = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map((e) => e[0]);
-  } else {
-    const vals = labelled.map((r) => parseNumberText(miss.value(r[label])!));
-    const bad = labelled.find((_, i) => Number.isNaN(vals[i]!));
-    if (bad) toY([bad]);
-    labelMean = vals.reduce((a, b) => a + b, 0) / vals.length;
-    labelStd = Math.sqrt(vals.reduce((a, b) => a + (b - labelMean) ** 2, 0) / vals.length) || 1;
-    if (cfg.clipRegression !== false) {
-      // every observed label, validation rows included
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const v of [...vals, ...valRows.map((r) => parseNumberText(miss.value(r[label])!))]) {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      if (lo <= hi) labelRange = [lo, hi];
+  let valLoss = out.bestValLoss;
+  if (input.task === 'classification') {
+    valLoss = calibrateClassifier(artifact, ev, splits.val.y, splits.train.y, valLoss);
+    if (featurizer.spec.text.length) {
+      const rows = [...valRows.slice(0, 500), ...labelled.slice(0, 500)];
+      artifact.explanations = classExplanations(artifact, out.weights, rows, labels.toY(rows));
     }
+  } else {
+    regressionMetrics(artifact, ev, splits.val.y, labels, valLoss);
   }
-  const yTrain = toY(labelled);
-  const yVal = toY(valRows);
-  const wTrain = new Float32Array(labelled.length).fill(1);
-  if (task === 'classification') applyClassWeights(cfg.classWeights, classes, yTrain, wTrain);
+  return { artifact, weights: out.weights, valLoss };
+}
 
+/**
+ * The rows with a known label, split into training and validation rows: the validation channel's
+ * rows if there is one, else a seeded random share (none below 10 rows). No validation rows at
+ * all: validate on the training rows.
+ */
+function validationSplit(input: FitInput, cfg: TargetConfig, miss: MissingValues): { train: InputRecord[]; val: InputRecord[] } {
+  const known = (rows: InputRecord[]) => rows.filter((r) => !miss.isMissing(r[input.label]));
+  const split = input.valRows ? { train: known(input.rows), val: known(input.valRows) } : holdOut(known(input.rows), input.validationSplit, cfg.seed);
+  if (split.val.length === 0) split.val = split.train; // too few rows to hold any out: validate on train
+  return split;
+}
+
+/** Shuffles the rows (seeded) and holds out round(share * n) of them, at least 1, none below 10 rows. */
+function holdOut(labelled: InputRecord[], share: number, seed: number): { train: InputRecord[]; val: InputRecord[] } {
+  const r = rng(seed ^ 0x1234567);
+  const order = labelled.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const nVal = labelled.length >= 10 ? Math.max(1, Math.round(labelled.length * share)) : 0;
+  return { val: order.slice(0, nVal).map((i) => labelled[i]!), train: order.slice(nVal).map((i) => labelled[i]!) };
+}
+
+/** How labels become network targets. */
+interface LabelEncoding {
+  /** Classification: the classes, most frequent first (ties by name); regression: none. */
+  classes: string[];
+  /** Regression: targets are (value - mean) / std (classification: 0 and 1). */
+  mean: number;
+  std: number;
+  /** Regression with clipping: [min, max] of every observed label, validation rows included. */
+  range?: [number, number];
+  /** Per row: the class index (-1: a class unknown to the model) or the standardised value. */
+  toY(rows: InputRecord[]): Float32Array;
+}
+
+function encodeLabels(input: FitInput, cfg: TargetConfig, miss: MissingValues, labelled: InputRecord[], valRows: InputRecord[]): LabelEncoding {
+  const { label } = input;
+  if (input.task === 'classification') {
+    const classes = classesByFrequency(labelled, label, miss);
+    const index = new Map(classes.map((c, i) => [c, i]));
+    return { classes, mean: 0, std: 1, toY: (rows) => Float32Array.from(rows, (r) => index.get(miss.value(r[label])!) ?? -1) };
+  }
+  const vals = labelled.map((r) => parseNumberText(miss.value(r[label])!));
+  const bad = labelled.find((_, i) => Number.isNaN(vals[i]!));
+  if (bad) numericLabel(bad, label, miss); // throws: names the value
+  const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+  const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length) || 1;
+  const range = cfg.clipRegression !== false ? observedRange([...vals, ...valRows.map((r) => parseNumberText(miss.value(r[label])!))]) : undefined;
+  return { classes: [], mean, std, range, toY: (rows) => Float32Array.from(rows, (r) => (numericLabel(r, label, miss) - mean) / std) };
+}
+
+function classesByFrequency(labelled: InputRecord[], label: string, miss: MissingValues): string[] {
+  const counts = new Map<string, number>();
+  for (const r of labelled) counts.set(miss.value(r[label])!, (counts.get(miss.value(r[label])!) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map((e) => e[0]);
+}
+
+function numericLabel(r: InputRecord, label: string, miss: MissingValues): number {
+  const v = parseNumberText(miss.value(r[label])!);
+  if (Number.isNaN(v)) throw new TrainingError(`label column "${label}" is numeric but has the non-numeric value "${String(r[label])}"; fix the data or declare it categorical with column_types="${label}:categorical"`);
+  return v;
+}
+
+/** [min, max] of the values (NaN ignored); undefined if there is none. */
+function observedRange(values: number[]): [number, number] | undefined {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : undefined;
+}
+
+/** Encoded features, targets and loss weights (class weights, if any, on training rows; 1 on validation rows). */
+function buildSplits(featurizer: Featurizer, labels: LabelEncoding, classWeights: string | undefined, labelled: InputRecord[], valRows: InputRecord[]): { train: Split; val: Split } {
+  const yTrain = labels.toY(labelled);
+  const yVal = labels.toY(valRows);
+  const wTrain = new Float32Array(labelled.length).fill(1);
+  applyClassWeights(classWeights, labels.classes, yTrain, wTrain);
   const encTrain = featurizer.encodeTable(labelled);
   const encVal = featurizer.encodeTable(valRows);
-  const trainSplit: Split = { enc: encTrain, rows: Int32Array.from(labelled, (_, i) => i), y: yTrain, w: wTrain };
-  const valSplit: Split = { enc: encVal, rows: Int32Array.from(valRows, (_, i) => i), y: yVal, w: new Float32Array(valRows.length).fill(1) };
+  return {
+    train: { enc: encTrain, rows: Int32Array.from(labelled, (_, i) => i), y: yTrain, w: wTrain },
+    val: { enc: encVal, rows: Int32Array.from(valRows, (_, i) => i), y: yVal, w: new Float32Array(valRows.length).fill(1) },
+  };
+}
+
+/** The network's shape from the featurizer and the config, then its training. */
+async function trainTargetNet(tf: Tf, input: FitInput, cfg: TargetConfig, featurizer: Featurizer, labels: LabelEncoding, splits: { train: Split; val: Split }): Promise<{ net: NetSpec; out: TrainOutcome }> {
+  const { task } = input;
   const net: NetSpec = {
     tableRows: featurizer.spec.tableRows,
     embDim: cfg.latentDim,
     numDim: featurizer.spec.numDim,
     numHidden: new Array<number>(cfg.numericHiddenLayers).fill(cfg.numericLatentDim),
     fcHidden: cfg.fcHidden,
-    outDim: task === 'classification' ? classes.length : 1,
+    outDim: task === 'classification' ? labels.classes.length : 1,
   };
   const out = await trainNet(
     tf,
@@ -123,89 +186,98 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Pro
       seed: cfg.seed,
       deadline: input.deadline,
       signal: input.signal,
-      onEpoch: (e) => input.onEpoch?.(task === 'regression' ? { ...e, valRmse: (e.valRmse ?? NaN) * labelStd } : e),
+      onEpoch: (e) => input.onEpoch?.(task === 'regression' ? { ...e, valRmse: (e.valRmse ?? NaN) * labels.std } : e),
     },
-    trainSplit,
-    valSplit,
+    splits.train,
+    splits.val,
   );
-  const model = new Net(net, out.weights);
-  const ev = evaluate(task, model, valSplit);
-  const artifact: TargetArtifact = {
-    format: TARGET_FORMAT,
-    label,
-    task,
-    classes,
-    labelMean,
-    labelStd,
-    ...(labelRange ? { labelRange } : {}),
-    featurizer: featurizer.spec,
-    featureTypes: Object.fromEntries(input.features.map((f) => [f.name, f.type])),
-    net,
-    weightSpecs: weightShapes(net).map((w) => ({ ...w, dtype: 'float32' as const })),
-    temperature: 1,
-    config: cfg,
-    metrics: { best_epoch: out.bestEpoch, epochs: out.epochs, train_rows: labelled.length, validation_rows: valRows.length },
-    history: out.history,
-  };
-  let valLoss = out.bestValLoss;
-  if (task === 'classification') {
-    const K = classes.length;
-    const known = Float32Array.from(yVal);
-    const t = fitTemperature(ev.logits, known, K);
-    artifact.temperature = t;
-    const probs: Float64Array[] = [];
-    const pred = new Int32Array(valRows.length);
-    for (let i = 0; i < valRows.length; i++) {
-      const p = new Float64Array(K);
-      softmaxInto(ev.logits, i * K, K, t, p);
-      probs.push(p);
-      let arg = 0;
-      for (let k = 1; k < K; k++) if (p[k]! > p[arg]!) arg = k;
-      pred[i] = arg;
-    }
-    const report = classReport(pred, yVal, classes);
-    artifact.report = report;
-    artifact.curves = precisionCurves(probs, pred, yVal, K);
-    artifact.metrics.accuracy = report.accuracy;
-    artifact.metrics.macro_f1 = report.macroF1;
-    artifact.metrics.ece_before = ece(ev.logits, yVal, K, 1);
-    artifact.metrics.ece = ece(ev.logits, yVal, K, t);
-    artifact.metrics.temperature = t;
-    artifact.metrics.loss = valLoss;
-    const calibrated = new Float64Array(K);
-    let cl = 0;
-    let cn = 0;
-    for (let i = 0; i < valRows.length; i++) {
-      if (yVal[i]! < 0) continue;
-      softmaxInto(ev.logits, i * K, K, t, calibrated);
-      cl -= Math.log(Math.max(1e-12, calibrated[yVal[i]!]!));
-      cn++;
-    }
-    valLoss = cn ? cl / cn : valLoss;
-    artifact.metrics.loss_calibrated = valLoss;
-    const prior = new Array<number>(K).fill(0);
-    for (const y of yTrain) prior[y]! += 1 / yTrain.length;
-    artifact.trainPrior = prior;
-    const joint = Array.from({ length: K }, () => new Array<number>(K).fill(0));
-    let jn = 0;
-    for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) jn++;
-    for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) joint[pred[i]!]![yVal[i]!]! += 1 / jn;
-    artifact.valJoint = joint;
-    if (featurizer.spec.text.length) artifact.explanations = classExplanations(artifact, out.weights, [...valRows.slice(0, 500), ...labelled.slice(0, 500)], toY([...valRows.slice(0, 500), ...labelled.slice(0, 500)]));
-  } else {
-    artifact.metrics.rmse = ev.rmse * labelStd;
-    if (labelRange) {
-      // RMSE of what is served: clamped to the training range
-      let clampedSe = 0;
-      for (let i = 0; i < yVal.length; i++) clampedSe += (clampTo(labelRange, ev.logits[i]! * labelStd + labelMean) - (yVal[i]! * labelStd + labelMean)) ** 2;
-      artifact.metrics.rmse = Math.sqrt(clampedSe / Math.max(1, yVal.length));
-    }
-    artifact.metrics.loss = valLoss;
-    let se = 0;
-    for (const y of yVal) se += (y * labelStd) ** 2;
-    artifact.metrics.rmse_mean_baseline = Math.sqrt(se / Math.max(1, yVal.length));
+  return { net, out };
+}
+
+/**
+ * Classifier: the temperature, then on validation rows (calibrated) the class report, precision
+ * curves, ECE and losses, and the class prior and joint for label-shift estimation. Returns the
+ * calibrated validation loss (the best epoch's loss if no validation label is known).
+ */
+function calibrateClassifier(artifact: TargetArtifact, ev: Evaluation, yVal: Float32Array, yTrain: Float32Array, bestValLoss: number): number {
+  const K = artifact.classes.length;
+  const t = fitTemperature(ev.logits, Float32Array.from(yVal), K);
+  artifact.temperature = t;
+  const { probs, pred } = calibratedPredictions(ev.logits, yVal.length, K, t);
+  const report = classReport(pred, yVal, artifact.classes);
+  artifact.report = report;
+  artifact.curves = precisionCurves(probs, pred, yVal, K);
+  const m = artifact.metrics;
+  m.accuracy = report.accuracy;
+  m.macro_f1 = report.macroF1;
+  m.ece_before = ece(ev.logits, yVal, K, 1);
+  m.ece = ece(ev.logits, yVal, K, t);
+  m.temperature = t;
+  m.loss = bestValLoss;
+  const valLoss = calibratedLoss(ev.logits, yVal, K, t) ?? bestValLoss;
+  m.loss_calibrated = valLoss;
+  artifact.trainPrior = classPrior(yTrain, K);
+  artifact.valJoint = predictionJoint(pred, yVal, K);
+  return valLoss;
+}
+
+/** Per row, the probabilities softmax(logits / t) and the most probable class (first on ties). */
+function calibratedPredictions(logits: Float32Array, n: number, K: number, t: number): { probs: Float64Array[]; pred: Int32Array } {
+  const probs: Float64Array[] = [];
+  const pred = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = new Float64Array(K);
+    softmaxInto(logits, i * K, K, t, p);
+    probs.push(p);
+    pred[i] = argmax(p);
   }
-  return { artifact, weights: out.weights, valLoss };
+  return { probs, pred };
+}
+
+/** Mean -log p(true class) at temperature t over the rows with a known class; undefined if none. */
+function calibratedLoss(logits: Float32Array, y: Float32Array, K: number, t: number): number | undefined {
+  const calibrated = new Float64Array(K);
+  let cl = 0;
+  let cn = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i]! < 0) continue;
+    softmaxInto(logits, i * K, K, t, calibrated);
+    cl -= Math.log(Math.max(1e-12, calibrated[y[i]!]!));
+    cn++;
+  }
+  return cn ? cl / cn : undefined;
+}
+
+/** Share of each class among the training labels. */
+function classPrior(yTrain: Float32Array, K: number): number[] {
+  const prior = new Array<number>(K).fill(0);
+  for (const y of yTrain) prior[y]! += 1 / yTrain.length;
+  return prior;
+}
+
+/** joint[predicted][true]: shares of the validation rows with a known class. */
+function predictionJoint(pred: Int32Array, yVal: Float32Array, K: number): number[][] {
+  const joint = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  let jn = 0;
+  for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) jn++;
+  for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) joint[pred[i]!]![yVal[i]!]! += 1 / jn;
+  return joint;
+}
+
+/** Regression: validation RMSE in label units (of the clamped values if clamping), and the mean-predictor baseline. */
+function regressionMetrics(artifact: TargetArtifact, ev: Evaluation, yVal: Float32Array, labels: LabelEncoding, bestValLoss: number): void {
+  const { mean: labelMean, std: labelStd, range: labelRange } = labels;
+  artifact.metrics.rmse = ev.rmse * labelStd;
+  if (labelRange) {
+    // RMSE of what is served: clamped to the training range
+    let clampedSe = 0;
+    for (let i = 0; i < yVal.length; i++) clampedSe += (clampTo(labelRange, ev.logits[i]! * labelStd + labelMean) - (yVal[i]! * labelStd + labelMean)) ** 2;
+    artifact.metrics.rmse = Math.sqrt(clampedSe / Math.max(1, yVal.length));
+  }
+  artifact.metrics.loss = bestValLoss;
+  let se = 0;
+  for (const y of yVal) se += (y * labelStd) ** 2;
+  artifact.metrics.rmse_mean_baseline = Math.sqrt(se / Math.max(1, yVal.length));
 }
 
 function featureOptions(cfg: TargetConfig) {

@@ -3,7 +3,8 @@
  * loss with patience, best epoch kept. Validation runs through the serving forward pass (core/net.ts)
  * so that what is selected is exactly what will be served.
  */
-import { TrainingAbortedError } from '../../../framework/contract/index.js';
+import type { Optimizer, Scalar, Tensor, Variable } from '@tensorflow/tfjs';
+import { argmax, TrainingAbortedError } from '../../../framework/contract/index.js';
 import { crossEntropy, fitTemperature, nll } from '../core/calibration.js';
 import type { EncodedTable } from '../core/features.js';
 import { initWeights, Net } from '../core/net.js';
@@ -53,6 +54,26 @@ export async function trainNet(tf: Tf, o: TrainOptions, train: Split, val: Split
   const vars = shapes.map((s) => tf.tidy(() => tf.variable(tf.tensor(init.get(s.name)!, s.shape, 'float32'), true, `dw_${s.name}_${Math.random().toString(36).slice(2, 8)}`)));
   const byName = new Map(shapes.map((s, i) => [s.name, vars[i]!]));
   const optimizer = tf.train.adam(o.learningRate);
+  try {
+    return await trainEpochs({ tf, o, shapes, byName, optimizer }, train, val);
+  } finally {
+    for (const v of vars) v.dispose();
+    optimizer.dispose();
+  }
+}
+
+/** The network being trained: its variables by weight name and the optimizer updating them. */
+interface Training {
+  tf: Tf;
+  o: TrainOptions;
+  shapes: { name: string }[];
+  byName: Map<string, Variable>;
+  optimizer: Optimizer;
+}
+
+/** The epochs, each followed by validation: keeps the best epoch's weights, stops early or at the deadline. */
+async function trainEpochs(t: Training, train: Split, val: Split): Promise<TrainOutcome> {
+  const { o } = t;
   const random = rng(o.seed ^ 0x5bd1e995);
   const history: EpochReport[] = [];
   let best: Map<string, Float32Array> | undefined;
@@ -61,99 +82,134 @@ export async function trainNet(tf: Tf, o: TrainOptions, train: Split, val: Split
   let since = 0;
   let stopReason: TrainOutcome['stopReason'] = 'num_epochs';
   const order = Int32Array.from(train.rows);
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    shuffle(order, random);
+    const trainLoss = await trainEpoch(t, train, order, history.length > 0);
+    if (trainLoss === undefined) {
+      stopReason = 'max_training_seconds';
+      break;
+    }
+    const weights = readWeights(t.shapes, t.byName);
+    const ev = evaluate(o.task, new Net(o.net, weights), val);
+    const selectLoss = selectionLoss(o, ev, val);
+    const rep: EpochReport = { epoch, trainLoss, valLoss: ev.loss, ...(o.task === 'classification' ? { valAccuracy: ev.accuracy } : { valRmse: ev.rmse }) };
+    history.push(rep);
+    o.onEpoch?.(rep);
+    if (selectLoss < bestLoss - 1e-6 || !best) {
+      bestLoss = selectLoss;
+      best = weights;
+      bestEpoch = epoch;
+      since = 0;
+    } else if (++since >= o.patience && epoch * Math.ceil(order.length / o.batchSize) >= MIN_STEPS) {
+      stopReason = 'early_stopping';
+      break;
+    }
+  }
+  if (!best) {
+    best = readWeights(t.shapes, t.byName);
+    bestLoss = selectionLoss(o, evaluate(o.task, new Net(o.net, best), val), val);
+  }
+  return { weights: best, bestEpoch, epochs: history.length, bestValLoss: bestLoss, stopReason, history };
+}
+
+/** In-place Fisher-Yates shuffle. */
+function shuffle(order: Int32Array, random: () => number): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+}
+
+/**
+ * One pass over the shuffled rows in mini-batches. Returns the mean training loss (weighted by the
+ * rows' loss weights), or undefined when the deadline passed (checked before each batch, though
+ * never before the very first one of the training).
+ */
+async function trainEpoch(t: Training, train: Split, order: Int32Array, afterFirstEpoch: boolean): Promise<number | undefined> {
+  const { o } = t;
+  let lossSum = 0;
+  let lossW = 0;
+  for (let b0 = 0; b0 < order.length; b0 += o.batchSize) {
+    if (o.signal.aborted) throw new TrainingAbortedError();
+    if (Date.now() > o.deadline && (afterFirstEpoch || b0 > 0)) return undefined;
+    const batch = gatherBatch(o, train, order.subarray(b0, Math.min(order.length, b0 + o.batchSize)));
+    const lossT = t.optimizer.minimize(() => batchLoss(t, batch), true)!;
+    const lv = (await lossT.data())[0]!;
+    lossT.dispose();
+    let ws = 0;
+    for (const x of batch.w) ws += x;
+    lossSum += lv * ws;
+    lossW += ws;
+  }
+  return lossW ? lossSum / lossW : NaN;
+}
+
+/** One mini-batch: its sparse entries (CSR flattened, `seg` = row in the batch), numeric inputs, targets and weights. */
+interface Batch {
+  B: number;
+  idx: Int32Array;
+  val: Float32Array;
+  seg: Int32Array;
+  num: Float32Array;
+  y: Int32Array | Float32Array;
+  w: Float32Array;
+}
+
+function gatherBatch(o: TrainOptions, train: Split, rows: Int32Array): Batch {
   const { enc } = train;
   const numDim = o.net.numDim;
-  try {
-    let epoch = 0;
-    outer: for (epoch = 1; epoch <= o.epochs; epoch++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        const t = order[i]!;
-        order[i] = order[j]!;
-        order[j] = t;
-      }
-      let lossSum = 0;
-      let lossW = 0;
-      for (let b0 = 0; b0 < order.length; b0 += o.batchSize) {
-        if (o.signal.aborted) throw new TrainingAbortedError();
-        if (Date.now() > o.deadline && (history.length > 0 || b0 > 0)) {
-          stopReason = 'max_training_seconds';
-          break outer;
-        }
-        const rows = order.subarray(b0, Math.min(order.length, b0 + o.batchSize));
-        const B = rows.length;
-        let nnz = 0;
-        for (const r of rows) nnz += enc.rowPtr[r + 1]! - enc.rowPtr[r]!;
-        const idx = new Int32Array(nnz);
-        const val = new Float32Array(nnz);
-        const seg = new Int32Array(nnz);
-        const num = new Float32Array(B * Math.max(numDim, 1));
-        const y = o.task === 'classification' ? new Int32Array(B) : new Float32Array(B);
-        const w = new Float32Array(B);
-        let k = 0;
-        rows.forEach((r, bi) => {
-          for (let p = enc.rowPtr[r]!; p < enc.rowPtr[r + 1]!; p++, k++) {
-            idx[k] = enc.idx[p]!;
-            val[k] = enc.val[p]!;
-            seg[k] = bi;
-          }
-          if (numDim) num.set(enc.num.subarray(r * numDim, (r + 1) * numDim), bi * numDim);
-          const pos = rowPos(train, r);
-          y[bi] = train.y[pos]!;
-          w[bi] = train.w[pos]!;
-        });
-        const lossT = optimizer.minimize(() => {
-          const logits = forwardTf(tf, byName, o.net, idx, val, seg, num, B);
-          const wT = tf.tensor1d(w);
-          let per: import('@tensorflow/tfjs').Tensor;
-          if (o.task === 'classification') {
-            const oh = tf.oneHot(tf.tensor1d(y as Int32Array, 'int32'), o.net.outDim);
-            per = tf.neg(tf.sum(tf.mul(oh, tf.logSoftmax(logits)), 1));
-          } else {
-            per = tf.square(tf.sub(tf.reshape(logits, [B]), tf.tensor1d(y as Float32Array)));
-          }
-          let loss = tf.div(tf.sum(tf.mul(per, wT)), tf.sum(wT)) as import('@tensorflow/tfjs').Scalar;
-          if (o.weightDecay > 0) {
-            for (const [n, v] of byName) if (n.endsWith('_w')) loss = tf.add(loss, tf.mul(o.weightDecay, tf.sum(tf.square(v))));
-          }
-          return loss;
-        }, true)!;
-        const lv = (await lossT.data())[0]!;
-        lossT.dispose();
-        let ws = 0;
-        for (const x of w) ws += x;
-        lossSum += lv * ws;
-        lossW += ws;
-      }
-      const weights = readWeights(shapes, byName);
-      const ev = evaluate(o.task, new Net(o.net, weights), val);
-      // Select on the loss after temperature scaling: the raw loss keeps falling for many epochs
-      // as logits grow more confident, long after the ranking of classes stopped improving, and
-      // calibration removes exactly that part afterwards.
-      const selectLoss = o.task === 'classification' ? nll(ev.logits, val.y, o.net.outDim, fitTemperature(ev.logits, val.y, o.net.outDim)) : ev.loss;
-      const rep: EpochReport = { epoch, trainLoss: lossW ? lossSum / lossW : NaN, valLoss: ev.loss, ...(o.task === 'classification' ? { valAccuracy: ev.accuracy } : { valRmse: ev.rmse }) };
-      history.push(rep);
-      o.onEpoch?.(rep);
-      if (selectLoss < bestLoss - 1e-6 || !best) {
-        bestLoss = selectLoss;
-        best = weights;
-        bestEpoch = epoch;
-        since = 0;
-      } else if (++since >= o.patience && epoch * Math.ceil(order.length / o.batchSize) >= MIN_STEPS) {
-        stopReason = 'early_stopping';
-        break;
-      }
+  const B = rows.length;
+  let nnz = 0;
+  for (const r of rows) nnz += enc.rowPtr[r + 1]! - enc.rowPtr[r]!;
+  const idx = new Int32Array(nnz);
+  const val = new Float32Array(nnz);
+  const seg = new Int32Array(nnz);
+  const num = new Float32Array(B * Math.max(numDim, 1));
+  const y = o.task === 'classification' ? new Int32Array(B) : new Float32Array(B);
+  const w = new Float32Array(B);
+  let k = 0;
+  rows.forEach((r, bi) => {
+    for (let p = enc.rowPtr[r]!; p < enc.rowPtr[r + 1]!; p++, k++) {
+      idx[k] = enc.idx[p]!;
+      val[k] = enc.val[p]!;
+      seg[k] = bi;
     }
-    if (!best) {
-      best = readWeights(shapes, byName);
-      const ev = evaluate(o.task, new Net(o.net, best), val);
-      bestLoss = o.task === 'classification' ? nll(ev.logits, val.y, o.net.outDim, fitTemperature(ev.logits, val.y, o.net.outDim)) : ev.loss;
-    }
-    return { weights: best, bestEpoch, epochs: history.length, bestValLoss: bestLoss, stopReason, history };
-  } finally {
-    for (const v of vars) v.dispose();
-    optimizer.dispose();
+    if (numDim) num.set(enc.num.subarray(r * numDim, (r + 1) * numDim), bi * numDim);
+    const pos = rowPos(train, r);
+    y[bi] = train.y[pos]!;
+    w[bi] = train.w[pos]!;
+  });
+  return { B, idx, val, seg, num, y, w };
+}
+
+/** The batch's weighted mean loss (cross-entropy or squared error) plus the L2 penalty, in tfjs ops. */
+function batchLoss(t: Training, b: Batch): Scalar {
+  const { tf, o } = t;
+  const logits = forwardTf(tf, t.byName, o.net, b.idx, b.val, b.seg, b.num, b.B);
+  const wT = tf.tensor1d(b.w);
+  let per: Tensor;
+  if (o.task === 'classification') {
+    const oh = tf.oneHot(tf.tensor1d(b.y as Int32Array, 'int32'), o.net.outDim);
+    per = tf.neg(tf.sum(tf.mul(oh, tf.logSoftmax(logits)), 1));
+  } else {
+    per = tf.square(tf.sub(tf.reshape(logits, [b.B]), tf.tensor1d(b.y as Float32Array)));
   }
+  let loss = tf.div(tf.sum(tf.mul(per, wT)), tf.sum(wT)) as Scalar;
+  if (o.weightDecay > 0) {
+    for (const [n, v] of t.byName) if (n.endsWith('_w')) loss = tf.add(loss, tf.mul(o.weightDecay, tf.sum(tf.square(v))));
+  }
+  return loss;
+}
+
+/**
+ * The loss that selects the best epoch: for a classifier the loss after temperature scaling (the
+ * raw loss keeps falling for many epochs as logits grow more confident, long after the ranking of
+ * classes stopped improving, and calibration removes exactly that part afterwards).
+ */
+function selectionLoss(o: TrainOptions, ev: Evaluation, val: Split): number {
+  return o.task === 'classification' ? nll(ev.logits, val.y, o.net.outDim, fitTemperature(ev.logits, val.y, o.net.outDim)) : ev.loss;
 }
 
 /** Row r's position in split arrays (rows are stored in order; a map keeps this O(1)). */
@@ -224,9 +280,7 @@ export function evaluate(task: Task, net: Net, s: Split, temperature = 1): Evalu
     const y = s.y[i]!;
     if (task === 'classification') {
       counted++;
-      let arg = 0;
-      for (let k = 1; k < K; k++) if (out[k]! > out[arg]!) arg = k;
-      if (arg === y) correct++;
+      if (argmax(out) === y) correct++;
       if (y < 0) return;
       loss += s.w[i]! * crossEntropy(out, y, temperature);
       lw += s.w[i]!;
