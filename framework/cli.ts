@@ -78,7 +78,7 @@ function addImputeCommand(program: Command, algorithms: LoadAlgorithms): void {
   program
     .command('impute')
     .description('impute a CSV file offline with a trained model (streams large files)')
-    .requiredOption('--model <dir>', 'model folder (the training job\'s model dir)')
+    .requiredOption('--model <dir>', "model folder (the training job's model dir)")
     .requiredOption('--input <file>', 'CSV file with a header row')
     .requiredOption('--output <file>', 'where to write the CSV with the imputed columns')
     .option('--attributes <k=v,...>', 'request options, as in X-Amzn-SageMaker-Custom-Attributes (e.g. precision_threshold=0.9)')

@@ -53,9 +53,7 @@ export function createFrameworkContainer(options: CompositionOptions): Container
   container.bind(TOKENS.Presenters).toDynamicValue(() => new PresenterCatalog());
   container.bind<MetricEmitter>(TOKENS.Metrics).toDynamicValue((c) => new StdoutMetricEmitter(c.get<Logger>(TOKENS.Logger)));
   for (const provider of options.algorithms) bindAlgorithm(container, provider);
-  container
-    .bind(TOKENS.AlgorithmRegistry)
-    .toDynamicValue((c) => new AlgorithmRegistry(c.getAll<AnyAlgorithm>(TOKENS.Algorithm, { optional: true })));
+  container.bind(TOKENS.AlgorithmRegistry).toDynamicValue((c) => new AlgorithmRegistry(c.getAll<AnyAlgorithm>(TOKENS.Algorithm, { optional: true })));
   container
     .bind(TOKENS.ModelHost)
     .toDynamicValue((c) => new ModelHost(c.get<string>(TOKENS.ModelDir), c.get<AlgorithmRegistry>(TOKENS.AlgorithmRegistry), c.get<Logger>(TOKENS.Logger)));

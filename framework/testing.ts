@@ -5,16 +5,7 @@
  * predict, present) as the server would, minus the wire format.
  * Exported from the package as `sagemaker-byoc/testing`.
  */
-import type {
-  AnyAlgorithm,
-  ChannelReader,
-  LoadContext,
-  Logger,
-  MetricEmitter,
-  PredictOptions,
-  Predictor,
-  TrainContext,
-} from './contract/algorithm.js';
+import type { AnyAlgorithm, ChannelReader, LoadContext, Logger, MetricEmitter, PredictOptions, Predictor, TrainContext } from './contract/algorithm.js';
 import type { DataRecord, InputRecord, InputSchema, RecordBatch, Table } from './contract/records.js';
 import { TrainingError } from './contract/errors.js';
 import { CodecRegistry } from './codecs/index.js';
@@ -83,10 +74,7 @@ export interface TestTrainContext<H> extends TrainContext<H> {
 }
 
 /** A TrainContext over in-memory channels; `hyperparameters` are taken as already parsed. */
-export function createTestTrainContext<H = Record<string, unknown>>(
-  channels: Record<string, Table>,
-  hyperparameters: H,
-): TestTrainContext<H> {
+export function createTestTrainContext<H = Record<string, unknown>>(channels: Record<string, Table>, hyperparameters: H): TestTrainContext<H> {
   const abort = new AbortController();
   return {
     hyperparameters,

@@ -76,9 +76,7 @@ export class BaselineAlgorithm implements Algorithm<typeof baselineHyperparamete
     const missing = new MissingValues(hp.missing_values);
     const known = (c: string): boolean => table.columns.includes(c);
     if (hp.label_column !== undefined && !known(hp.label_column)) {
-      throw new TrainingError(
-        `label_column "${hp.label_column}" is not a column of the training data; columns: ${table.columns.join(', ')}`,
-      );
+      throw new TrainingError(`label_column "${hp.label_column}" is not a column of the training data; columns: ${table.columns.join(', ')}`);
     }
     const unknownFeatures = (hp.feature_columns ?? []).filter((c) => !known(c));
     if (unknownFeatures.length > 0) {
@@ -90,12 +88,14 @@ export class BaselineAlgorithm implements Algorithm<typeof baselineHyperparamete
     if (hp.label_column === undefined && withGaps.length === 0) {
       ctx.logger.warn('no column of the training data has gaps; every column gets a fill value');
     }
-    const targetColumns =
-      hp.label_column !== undefined ? [hp.label_column] : withGaps.length > 0 ? withGaps : table.columns;
+    const targetColumns = hp.label_column !== undefined ? [hp.label_column] : withGaps.length > 0 ? withGaps : table.columns;
     const targets: BaselineModel['targets'] = [];
     for (const column of targetColumns) {
       ctx.signal.throwIfAborted();
-      const cells = table.records.map((r) => r[column]).filter((v) => !missing.isMissing(v)).map(String);
+      const cells = table.records
+        .map((r) => r[column])
+        .filter((v) => !missing.isMissing(v))
+        .map(String);
       if (cells.length === 0) {
         if (hp.label_column !== undefined) {
           throw new TrainingError(`label_column "${column}" has no known values in ${table.records.length} rows: nothing to learn from`);

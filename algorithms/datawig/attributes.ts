@@ -11,7 +11,11 @@ export const datawigAttributes = {
   top_k: { type: 'integer', min: 1, max: 1000, description: "Predictions listed per record in the original JSON shape (default: the model's top_k)." },
   explain: { type: 'boolean', default: true, description: 'Explain class predictions from text columns by their most telling n-grams (original JSON shape).' },
   impute_present: { type: 'boolean', default: false, description: 'Also impute cells that are present (to check them against the model).' },
-  label_shift: { type: 'boolean', default: false, description: "Estimate how the batch's label distribution differs from training (black-box shift estimation)." },
+  label_shift: {
+    type: 'boolean',
+    default: false,
+    description: "Estimate how the batch's label distribution differs from training (black-box shift estimation).",
+  },
 } as const satisfies AttributeSchema;
 
 export type DatawigAttributes = AttributesOf<typeof datawigAttributes>;

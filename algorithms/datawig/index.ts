@@ -12,7 +12,8 @@ import { datawigHyperparameters, type DatawigHyperparameters } from './hyperpara
 export class DatawigAlgorithm implements Algorithm<typeof datawigHyperparameters, typeof datawigAttributes> {
   readonly name = 'datawig';
   readonly version = '1.0.0';
-  readonly description = 'Imputes missing table cells (categorical, numeric; from text, categorical and numeric columns) with hashed n-gram neural models, calibrated, explainable';
+  readonly description =
+    'Imputes missing table cells (categorical, numeric; from text, categorical and numeric columns) with hashed n-gram neural models, calibrated, explainable';
   readonly hyperparameters = datawigHyperparameters;
   readonly attributes = datawigAttributes;
 

@@ -6,7 +6,4 @@ import type { AlgorithmProvider } from '../../framework/index.js';
 import { BaselineAlgorithm } from '../../algorithms/baseline/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
 
-export const builtInAlgorithms: readonly AlgorithmProvider[] = [
-  BaselineAlgorithm,
-  DatawigAlgorithm,
-];
+export const builtInAlgorithms: readonly AlgorithmProvider[] = [BaselineAlgorithm, DatawigAlgorithm];

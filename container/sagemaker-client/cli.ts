@@ -15,27 +15,12 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { type AwsClients, createAwsClients, destroyAwsClients } from './clients.js';
-import {
-  DEFAULT_DATAWIG_RANGES,
-  loadHyperparameters,
-  mergeRanges,
-  parseKeyValue,
-  parseRange,
-} from './hyperparameters.js';
+import { DEFAULT_DATAWIG_RANGES, loadHyperparameters, mergeRanges, parseKeyValue, parseRange } from './hyperparameters.js';
 import { METRIC_NAMES, metricRegex, objectiveType } from './metrics.js';
 import { contentTypeOf } from './s3.js';
 import { formatCsvTable } from './table.js';
 import { type Clock, systemClock } from './wait.js';
-import {
-  DEFAULT_WAIT,
-  type Deps,
-  type WaitSettings,
-  batchTransform,
-  cleanup,
-  invokeEndpoint,
-  trainAndDeploy,
-  tune,
-} from './workflows.js';
+import { DEFAULT_WAIT, type Deps, type WaitSettings, batchTransform, cleanup, invokeEndpoint, trainAndDeploy, tune } from './workflows.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -435,8 +420,8 @@ function addBatchTransformCommand(program: Command, deps: CliDeps): void {
     .option('--content-type <type>', 'input content type (default from the file name, else text/csv)')
     .option('--accept <type>', 'output content type (default: the input content type)')
     .addOption(new Option('--strategy <s>', 'BatchStrategy').choices(['MultiRecord', 'SingleRecord']).default('MultiRecord'))
-    .option('--max-payload-mb <mb>', 'MaxPayloadInMB (default: the container\'s /execution-parameters)', positiveInt)
-    .option('--max-concurrent <n>', 'MaxConcurrentTransforms (default: the container\'s /execution-parameters)', positiveInt)
+    .option('--max-payload-mb <mb>', "MaxPayloadInMB (default: the container's /execution-parameters)", positiveInt)
+    .option('--max-concurrent <n>', "MaxConcurrentTransforms (default: the container's /execution-parameters)", positiveInt)
     .option('--env <key=value>', 'environment of the transform container (repeatable)', collect)
     .option('--raw', 'print the output as received instead of a table');
   addWaitAndTags(batchCmd, 'transform');

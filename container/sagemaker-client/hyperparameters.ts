@@ -2,12 +2,7 @@
  * Hyperparameters as SageMaker wants them (a flat map of strings) and tuning ranges.
  */
 import { readFile } from 'node:fs/promises';
-import type {
-  CategoricalParameterRange,
-  ContinuousParameterRange,
-  IntegerParameterRange,
-  ParameterRanges,
-} from '@aws-sdk/client-sagemaker';
+import type { CategoricalParameterRange, ContinuousParameterRange, IntegerParameterRange, ParameterRanges } from '@aws-sdk/client-sagemaker';
 
 /** SageMaker passes every hyperparameter as a string: numbers and booleans as text, lists as JSON. */
 export function toHyperParameterString(value: unknown): string {
@@ -69,8 +64,7 @@ export async function loadHyperparameters(opts: {
 export type ScalingType = 'Auto' | 'Linear' | 'Logarithmic' | 'ReverseLogarithmic';
 
 export type RangeSpec =
-  | { name: string; kind: 'integer' | 'continuous'; min: number; max: number; scaling: ScalingType }
-  | { name: string; kind: 'categorical'; values: string[] };
+  { name: string; kind: 'integer' | 'continuous'; min: number; max: number; scaling: ScalingType } | { name: string; kind: 'categorical'; values: string[] };
 
 const SCALING: Record<string, ScalingType> = {
   auto: 'Auto',

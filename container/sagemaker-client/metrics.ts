@@ -8,13 +8,7 @@
 import type { MetricDefinition } from '@aws-sdk/client-sagemaker';
 
 /** The metric names the framework's algorithms emit (datawig and baseline). */
-export const METRIC_NAMES = [
-  'train:loss',
-  'validation:loss',
-  'validation:accuracy',
-  'validation:macro_f1',
-  'validation:rmse',
-] as const;
+export const METRIC_NAMES = ['train:loss', 'validation:loss', 'validation:accuracy', 'validation:macro_f1', 'validation:rmse'] as const;
 
 export type MetricName = (typeof METRIC_NAMES)[number];
 

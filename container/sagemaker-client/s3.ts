@@ -60,15 +60,11 @@ export async function uploadFile(s3: S3Client, file: string, target: S3Location,
     if (size <= threshold) {
       const body = Buffer.alloc(size);
       await fh.read(body, 0, size, 0);
-      await s3.send(
-        new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: body, ContentType: contentType, ContentLength: size }),
-      );
+      await s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: body, ContentType: contentType, ContentLength: size }));
       opts.onProgress?.(size, size);
       return uri;
     }
-    const created = await s3.send(
-      new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, ContentType: contentType }),
-    );
+    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, ContentType: contentType }));
     const uploadId = created.UploadId;
     if (!uploadId) throw new Error(`S3 CreateMultipartUpload for ${uri} returned no UploadId`);
     try {
@@ -103,9 +99,7 @@ export async function uploadFile(s3: S3Client, file: string, target: S3Location,
       );
       return uri;
     } catch (err) {
-      await s3
-        .send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId }))
-        .catch(() => undefined);
+      await s3.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId })).catch(() => undefined);
       throw err;
     }
   } finally {

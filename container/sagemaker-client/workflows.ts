@@ -152,8 +152,7 @@ const WAITABLE: { [K in keyof Described]: Waitable<Described[K]> } = {
   },
   tuning: {
     kind: 'tuning job',
-    describe: (deps, name) =>
-      deps.clients.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })),
+    describe: (deps, name) => deps.clients.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })),
     status: (d) => d.HyperParameterTuningJobStatus,
     done: 'Completed',
     failed: ['Failed', 'Stopped'],
@@ -174,12 +173,7 @@ const WAITABLE: { [K in keyof Described]: Waitable<Described[K]> } = {
  * status, printing its progress whenever it changes; throws SageMakerJobError (with the
  * FailureReason) on a failed status and WaitTimeoutError after `wait.timeoutMs`.
  */
-export async function waitFor<K extends keyof Described>(
-  deps: Deps,
-  kind: K,
-  name: string,
-  wait: WaitSettings = DEFAULT_WAIT[kind],
-): Promise<Described[K]> {
+export async function waitFor<K extends keyof Described>(deps: Deps, kind: K, name: string, wait: WaitSettings = DEFAULT_WAIT[kind]): Promise<Described[K]> {
   const w: Waitable<Described[K]> = WAITABLE[kind];
   const what = `${w.kind} ${name}`;
   const observe = w.observe?.(deps);
@@ -585,7 +579,11 @@ export async function batchTransform(deps: Deps, o: BatchTransformOptions): Prom
     if (!o.image || !o.role) throw new Error('creating a model from --training-job needs --image and --role');
     const job = await deps.clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: o.trainingJobName }));
     if (job.TrainingJobStatus !== 'Completed' || !job.ModelArtifacts?.S3ModelArtifacts) {
-      throw new SageMakerJobError(`training job ${o.trainingJobName}`, job.TrainingJobStatus ?? 'unknown', job.FailureReason ?? 'it has no model artifacts (not Completed)');
+      throw new SageMakerJobError(
+        `training job ${o.trainingJobName}`,
+        job.TrainingJobStatus ?? 'unknown',
+        job.FailureReason ?? 'it has no model artifacts (not Completed)',
+      );
     }
     modelName = jobName;
     await createModel(deps, {
@@ -664,9 +662,7 @@ export interface TuningSpec {
 export function tuningJobRequest(spec: TuningSpec): CreateHyperParameterTuningJobCommandInput {
   const tuned = new Set(spec.ranges.map((r) => r.name));
   const staticHps = Object.fromEntries(Object.entries(spec.staticHyperparameters).filter(([k]) => !tuned.has(k)));
-  const metricNames = metricDefinitions().some((m) => m.Name === spec.objective)
-    ? undefined
-    : [...metricDefinitions().map((m) => m.Name!), spec.objective];
+  const metricNames = metricDefinitions().some((m) => m.Name === spec.objective) ? undefined : [...metricDefinitions().map((m) => m.Name!), spec.objective];
   return {
     HyperParameterTuningJobName: spec.jobName,
     HyperParameterTuningJobConfig: {
@@ -753,7 +749,9 @@ export async function tune(deps: Deps, o: TuneOptions): Promise<TuneResult> {
       }),
     ),
   );
-  deps.io.info(`tuning job ${jobName} created: ${o.strategy}, ${o.objective} (${objectiveType(o.objective)}), ${o.maxJobs} jobs, ${o.maxParallelJobs} in parallel`);
+  deps.io.info(
+    `tuning job ${jobName} created: ${o.strategy}, ${o.objective} (${objectiveType(o.objective)}), ${o.maxJobs} jobs, ${o.maxParallelJobs} in parallel`,
+  );
   if (o.noWait) return { tuningJobName: jobName };
   const d = await waitFor(deps, 'tuning', jobName, { ...DEFAULT_WAIT.tuning, ...o.wait });
   const best = d.BestTrainingJob;

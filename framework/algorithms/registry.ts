@@ -40,9 +40,7 @@ export class AlgorithmRegistry {
   get(name: string, purpose = 'requested'): AnyAlgorithm {
     const algorithm = this.byName.get(name);
     if (!algorithm) {
-      throw new UnknownAlgorithmError(
-        `unknown algorithm "${name}" (${purpose}); registered algorithms: ${this.names().join(', ') || 'none'}`,
-      );
+      throw new UnknownAlgorithmError(`unknown algorithm "${name}" (${purpose}); registered algorithms: ${this.names().join(', ') || 'none'}`);
     }
     return algorithm;
   }

@@ -77,10 +77,7 @@ export function positionalNames(schema: InputSchema, fieldCount: number): string
   if (fieldCount === all.length) return all;
   if (fieldCount === schema.requiredColumns.length) return [...schema.requiredColumns];
   const describe = (names: string[]) => `${names.length} (${names.join(', ')})`;
-  const expected =
-    all.length === schema.requiredColumns.length
-      ? describe(all)
-      : `${describe(all)} or ${describe(schema.requiredColumns)}`;
+  const expected = all.length === schema.requiredColumns.length ? describe(all) : `${describe(all)} or ${describe(schema.requiredColumns)}`;
   return { expected };
 }
 

@@ -247,7 +247,12 @@ class TextSplitter {
       this.pending = text.slice(cursor);
     }
     if (this.pending.length > MAX_RECORD_CHARS) {
-      throw new CsvReadError(this.source, 'RecordTooLong', this.line, `a record longer than ${MAX_RECORD_CHARS} characters starts here (is a quote never closed?)`);
+      throw new CsvReadError(
+        this.source,
+        'RecordTooLong',
+        this.line,
+        `a record longer than ${MAX_RECORD_CHARS} characters starts here (is a quote never closed?)`,
+      );
     }
     this.parseAt = Math.max(this.windowChars, 2 * this.pending.length);
     return window;

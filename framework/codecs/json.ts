@@ -19,8 +19,7 @@ import {
   typeName,
 } from './codec.js';
 
-const ACCEPTED_SHAPES =
-  'expected {"instances": [{...}, ...]}, {"instances": [[...], ...]} (positional rows) or an array of objects [{...}, ...]';
+const ACCEPTED_SHAPES = 'expected {"instances": [{...}, ...]}, {"instances": [[...], ...]} (positional rows) or an array of objects [{...}, ...]';
 
 export class JsonCodec implements Codec {
   readonly mediaType = 'application/json';

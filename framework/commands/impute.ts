@@ -23,9 +23,7 @@ export async function imputeCommand(builtIn: readonly AlgorithmProvider[], flags
       output: flags.output,
       attributes: flags.attributes,
       chunkRows: flags.chunkRows,
-      onProgress: tty
-        ? (done) => process.stderr.write(`\r${done} rows imputed (${Math.round(done / Math.max(seconds(), 1e-3))} rows/s)`)
-        : undefined,
+      onProgress: tty ? (done) => process.stderr.write(`\r${done} rows imputed (${Math.round(done / Math.max(seconds(), 1e-3))} rows/s)`) : undefined,
     });
     process.stderr.write(`${tty ? '\n' : ''}imputed ${rows} rows into ${flags.output} in ${seconds().toFixed(2)} s\n`);
     return 0;

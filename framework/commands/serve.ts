@@ -13,10 +13,7 @@ export interface ServeFlags {
   workers?: number;
 }
 
-export async function serveCommand(
-  algorithms: () => Promise<readonly AlgorithmProvider[]>,
-  flags: ServeFlags,
-): Promise<void> {
+export async function serveCommand(algorithms: () => Promise<readonly AlgorithmProvider[]>, flags: ServeFlags): Promise<void> {
   // Flags win over config and environment; passed through the environment so forked workers see them.
   if (flags.port !== undefined) process.env.SAGEMAKER_BIND_TO_PORT = String(flags.port);
   if (flags.workers !== undefined) process.env.SAGEMAKER_MODEL_SERVER_WORKERS = String(flags.workers);

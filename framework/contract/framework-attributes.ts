@@ -5,6 +5,7 @@ import type { AttributeSchema } from './parameters.js';
 export const FRAMEWORK_ATTRIBUTES = {
   output: {
     type: 'string',
-    description: 'How predictions are written: "columns" (input + <column>_imputed, _imputed_proba), "fill" (the input with its gaps filled), or an output of the algorithm. Default: the algorithm\'s choice for the media type.',
+    description:
+      'How predictions are written: "columns" (input + <column>_imputed, _imputed_proba), "fill" (the input with its gaps filled), or an output of the algorithm. Default: the algorithm\'s choice for the media type.',
   },
 } as const satisfies AttributeSchema;

@@ -5,6 +5,14 @@ export type * from './prediction.js';
 export type * from './records.js';
 export { RequestError, TrainingError, TrainingAbortedError } from './errors.js';
 export { copyRecord, setKey } from './records.js';
-export { TOKENS, algorithmFactory, isAlgorithmFactory, type AlgorithmFactory, type AlgorithmClass, type AlgorithmProvider, type ServiceResolver } from './services.js';
+export {
+  TOKENS,
+  algorithmFactory,
+  isAlgorithmFactory,
+  type AlgorithmFactory,
+  type AlgorithmClass,
+  type AlgorithmProvider,
+  type ServiceResolver,
+} from './services.js';
 export { DEFAULT_MISSING_VALUES, MissingValues, argmax, parseBooleanText, parseNumberText } from './values.js';
 export { FRAMEWORK_ATTRIBUTES } from './framework-attributes.js';

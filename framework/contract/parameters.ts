@@ -38,8 +38,9 @@ export interface EnumSpec<V extends string = string> extends SpecBase<V> {
   values: readonly V[];
 }
 
-export interface ListSpec<I extends 'string' | 'number' | 'integer' = 'string' | 'number' | 'integer'>
-  extends SpecBase<I extends 'string' ? string[] : number[]> {
+export interface ListSpec<I extends 'string' | 'number' | 'integer' = 'string' | 'number' | 'integer'> extends SpecBase<
+  I extends 'string' ? string[] : number[]
+> {
   /** A JSON array (`["a","b"]`, `[1,2]`) or a comma-separated string (`a, b`). */
   type: 'list';
   items: I;

@@ -5,7 +5,6 @@
  */
 import { RequestError } from '../contract/errors.js';
 
-
 export const CUSTOM_ATTRIBUTES_HEADER = 'x-amzn-sagemaker-custom-attributes';
 const MAX_LENGTH = 4096;
 

@@ -29,12 +29,15 @@ export class RequestCancellation {
     /** Where the answer goes, when a client waits for it (none for a file). */
     private readonly client?: ClientChannel,
   ) {
-    this.timer = timeoutMs === undefined ? undefined : setTimeout(() => {
-      this.reason = new RequestError(message, 504);
-      this.controller?.abort(this.reason);
-      for (const listener of this.listeners.splice(0)) listener();
-      this.rejectRace?.(this.reason);
-    }, timeoutMs);
+    this.timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            this.reason = new RequestError(message, 504);
+            this.controller?.abort(this.reason);
+            for (const listener of this.listeners.splice(0)) listener();
+            this.rejectRace?.(this.reason);
+          }, timeoutMs);
   }
 
   /**

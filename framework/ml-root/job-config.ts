@@ -58,13 +58,8 @@ function parseJsonEnv(env: Environment, name: string): unknown {
 
 export async function readJobConfig(paths: SageMakerPaths, env: Environment = process.env): Promise<JobConfig> {
   const hyperparameters =
-    (await readJsonObject(paths.hyperparametersFile, 'hyperparameters.json')) ??
-    (parseJsonEnv(env, 'SM_HPS') as Record<string, unknown> | undefined) ??
-    {};
-  const inputDataConfig = ((await readJsonObject(paths.inputDataConfigFile, 'inputdataconfig.json')) ?? {}) as Record<
-    string,
-    ChannelConfig
-  >;
+    (await readJsonObject(paths.hyperparametersFile, 'hyperparameters.json')) ?? (parseJsonEnv(env, 'SM_HPS') as Record<string, unknown> | undefined) ?? {};
+  const inputDataConfig = ((await readJsonObject(paths.inputDataConfigFile, 'inputdataconfig.json')) ?? {}) as Record<string, ChannelConfig>;
   const resource = await readJsonObject(paths.resourceConfigFile, 'resourceconfig.json');
   const envHosts = parseJsonEnv(env, 'SM_HOSTS');
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a JSON scalar (a host name; a number is kept as its digits)
@@ -79,8 +74,7 @@ export async function readJobConfig(paths: SageMakerPaths, env: Environment = pr
     resourceConfig: {
       current_host: current,
       hosts: hostsRaw as string[],
-      network_interface_name:
-        typeof resource?.network_interface_name === 'string' ? resource.network_interface_name : undefined,
+      network_interface_name: typeof resource?.network_interface_name === 'string' ? resource.network_interface_name : undefined,
     },
   };
 }

@@ -15,10 +15,7 @@ export interface LoadedModel {
   predictor: Predictor;
 }
 
-export type ModelState =
-  | { status: 'loading' }
-  | ({ status: 'ready'; loadMs: number } & LoadedModel)
-  | { status: 'failed'; reason: string };
+export type ModelState = { status: 'loading' } | ({ status: 'ready'; loadMs: number } & LoadedModel) | { status: 'failed'; reason: string };
 
 export class ModelHost {
   private current: ModelState = { status: 'loading' };

@@ -18,9 +18,7 @@ const ManifestSchema = z.object({
   framework: z.object({ name: z.string(), version: z.string() }),
   createdAt: nonEmpty(),
   inputSchema: z.object({
-    columns: z.array(
-      z.object({ name: z.string(), type: z.optional(z.enum(['numeric', 'categorical', 'text', 'unknown'])) }),
-    ),
+    columns: z.array(z.object({ name: z.string(), type: z.optional(z.enum(['numeric', 'categorical', 'text', 'unknown'])) })),
     requiredColumns: z.array(z.string()),
   }),
   hyperparameters: z.record(z.string(), z.unknown()),
@@ -58,9 +56,7 @@ export async function writeManifest(store: ArtifactStore, manifest: ModelManifes
 
 export async function readManifest(store: ArtifactStore, where: string): Promise<ModelManifest> {
   if (!(await store.exists(MANIFEST_FILE))) {
-    throw new ManifestError(
-      `no model found: ${where} has no ${MANIFEST_FILE} (was the model trained by this framework and unpacked into the model dir?)`,
-    );
+    throw new ManifestError(`no model found: ${where} has no ${MANIFEST_FILE} (was the model trained by this framework and unpacked into the model dir?)`);
   }
   let raw: unknown;
   try {

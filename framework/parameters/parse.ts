@@ -238,8 +238,7 @@ function expectation(spec: ParameterSpec): string {
     case 'enum':
       return `one of ${spec.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'list': {
-      const count =
-        spec.minItems !== undefined || spec.maxItems !== undefined ? ` with ${range(spec.minItems, spec.maxItems, ' to ')} items` : '';
+      const count = spec.minItems !== undefined || spec.maxItems !== undefined ? ` with ${range(spec.minItems, spec.maxItems, ' to ')} items` : '';
       return `a list of ${plural(spec.items)}${spec.items === 'string' ? '' : boundsText(spec.min, spec.max)}${count} (JSON array or comma-separated)`;
     }
   }

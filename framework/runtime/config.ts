@@ -86,8 +86,7 @@ const asNumber: EnvParser = (raw, name) => {
   if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name}="${raw}": expected a number`);
   return n;
 };
-const asNumberOrAuto: EnvParser = (raw, name) =>
-  raw.trim().toLowerCase() === 'auto' ? 'auto' : asNumber(raw, name);
+const asNumberOrAuto: EnvParser = (raw, name) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : asNumber(raw, name));
 const asBoolean: EnvParser = (raw, name) => {
   const v = raw.trim().toLowerCase();
   if (['true', '1', 'yes'].includes(v)) return true;

@@ -10,10 +10,7 @@ import en from 'zod/v4/locales/en.js';
 config(en());
 
 /** `key: message` per issue (`(root)` for the top level), with where a key's value came from when known. */
-export function formatIssues(
-  issues: readonly Issue[],
-  sourceOf: (key: string) => string | undefined = () => undefined,
-): string[] {
+export function formatIssues(issues: readonly Issue[], sourceOf: (key: string) => string | undefined = () => undefined): string[] {
   return issues.map((issue) => {
     const key = issue.path.map(String).join('.');
     const from = sourceOf(key);
@@ -31,8 +28,6 @@ interface Issue {
 // A union's own message is just "Invalid input": say what each alternative expected instead.
 function describe(issue: Issue): string {
   if (issue.code !== 'invalid_union' || !issue.errors?.length) return issue.message;
-  const alternatives = issue.errors
-    .map((branch) => branch.map((sub) => describe(sub).replace(/^Invalid input: /, '')).join(', '))
-    .filter((m) => m !== '');
+  const alternatives = issue.errors.map((branch) => branch.map((sub) => describe(sub).replace(/^Invalid input: /, '')).join(', ')).filter((m) => m !== '');
   return alternatives.length ? `${issue.message}: ${alternatives.join('; or ')}` : issue.message;
 }

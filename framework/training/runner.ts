@@ -60,9 +60,9 @@ export class TrainingRunner {
       abort.abort(new TrainingAbortedError());
       // An algorithm that ignores the signal must not keep the job alive past SageMaker's SIGKILL.
       setTimeout(() => {
-        void this.fail(new TrainingAbortedError(
-          `training was stopped by SIGTERM and the algorithm did not stop within ${this.config.training.abortGraceSeconds} s`,
-        )).then(() => process.exit(EXIT_STOPPED));
+        void this.fail(
+          new TrainingAbortedError(`training was stopped by SIGTERM and the algorithm did not stop within ${this.config.training.abortGraceSeconds} s`),
+        ).then(() => process.exit(EXIT_STOPPED));
       }, this.config.training.abortGraceSeconds * 1000).unref();
     };
     process.on('SIGTERM', onTerm);
@@ -98,9 +98,7 @@ export class TrainingRunner {
       hosts: job.resourceConfig.hosts,
     });
 
-    await Promise.all(
-      [this.paths.modelDir, this.paths.outputDataDir, this.paths.checkpointsDir].map((d) => mkdir(d, { recursive: true })),
-    );
+    await Promise.all([this.paths.modelDir, this.paths.outputDataDir, this.paths.checkpointsDir].map((d) => mkdir(d, { recursive: true })));
     const model = new DirectoryArtifactStore(this.paths.modelDir);
     const ctx: TrainContext = {
       hyperparameters,

@@ -5,11 +5,7 @@ import { fitColumn, median, parseNumber } from '../../algorithms/baseline/stats.
 import { RequestError, TrainingError } from '../../framework/contract/errors.js';
 import type { InputRecord, Table } from '../../framework/contract/records.js';
 import { parseHyperparameters } from '../../framework/parameters/parse.js';
-import {
-  createTestLoadContext,
-  createTestTrainContext,
-  invokeInProcess,
-} from '../../framework/testing.js';
+import { createTestLoadContext, createTestTrainContext, invokeInProcess } from '../../framework/testing.js';
 
 const algorithm = new BaselineAlgorithm();
 const hp = (raw: Record<string, unknown>) => parseHyperparameters(algorithm.hyperparameters, raw);
@@ -64,7 +60,14 @@ describe('baseline: training', () => {
     assert.deepEqual(result.inputSchema.requiredColumns, ['size', 'note']);
     assert.deepEqual(result.metrics, { rows: 6, columns_imputed: 1 });
     assert.deepEqual(ctx.metrics.lines, [{ name: 'train:color:known_fraction', value: 5 / 6 }]);
-    const out = await predict(predictor, ['color', 'size', 'note'], [{ color: null, size: '1', note: 'x' }, { color: 'blue', size: '1', note: 'y' }]);
+    const out = await predict(
+      predictor,
+      ['color', 'size', 'note'],
+      [
+        { color: null, size: '1', note: 'x' },
+        { color: 'blue', size: '1', note: 'y' },
+      ],
+    );
     assert.deepEqual(out.columns, ['color', 'size', 'note', 'color_imputed', 'color_imputed_proba']);
     assert.deepEqual(out.records, [
       { color: null, size: '1', note: 'x', color_imputed: 'red', color_imputed_proba: 0.6 },
@@ -105,7 +108,11 @@ describe('baseline: training', () => {
   it('complete mode models only the columns with gaps', async () => {
     const data: Table = {
       columns: ['full', 'gappy'],
-      records: [{ full: 'x', gappy: 'p' }, { full: 'y', gappy: '' }, { full: 'y', gappy: 'p' }],
+      records: [
+        { full: 'x', gappy: 'p' },
+        { full: 'y', gappy: '' },
+        { full: 'y', gappy: 'p' },
+      ],
     };
     const { result, predictor } = await trainAndLoad({}, data);
     assert.equal(result.metrics?.columns_imputed, 1);
@@ -115,14 +122,26 @@ describe('baseline: training', () => {
   });
 
   it('complete mode skips a column with no known values (with a warning)', async () => {
-    const data: Table = { columns: ['a', 'b', 'c'], records: [{ a: 'x', b: '', c: '' }, { a: '', b: 'NA', c: 'k' }] };
+    const data: Table = {
+      columns: ['a', 'b', 'c'],
+      records: [
+        { a: 'x', b: '', c: '' },
+        { a: '', b: 'NA', c: 'k' },
+      ],
+    };
     const { ctx, result } = await trainAndLoad({}, data);
     assert.equal(result.metrics?.columns_imputed, 2, 'a and c');
     assert.ok(ctx.logger.entries.some((e) => e.level === 'warn' && e.fields?.column === 'b'));
   });
 
   it('complete mode on a table without gaps gives every column a fill value (with a warning)', async () => {
-    const data: Table = { columns: ['a', 'b'], records: [{ a: 'x', b: '1' }, { a: 'x', b: '3' }] };
+    const data: Table = {
+      columns: ['a', 'b'],
+      records: [
+        { a: 'x', b: '1' },
+        { a: 'x', b: '3' },
+      ],
+    };
     const { ctx, result } = await trainAndLoad({}, data);
     assert.equal(result.metrics?.columns_imputed, 2);
     assert.ok(ctx.logger.entries.some((e) => e.level === 'warn' && /no column of the training data has gaps/.test(e.message)));
@@ -130,7 +149,14 @@ describe('baseline: training', () => {
 
   it('custom missing_values replace the defaults', async () => {
     const { predictor } = await trainAndLoad({ label_column: 'color', missing_values: '?' });
-    const out = await predict(predictor, ['color', 'size', 'note'], [{ color: '?', size: '1', note: '' }, { color: 'NA', size: '1', note: '' }]);
+    const out = await predict(
+      predictor,
+      ['color', 'size', 'note'],
+      [
+        { color: '?', size: '1', note: '' },
+        { color: 'NA', size: '1', note: '' },
+      ],
+    );
     assert.equal(out.records[0]!.color_imputed, 'red');
     assert.equal(out.records[1]!.color_imputed, null, 'NA is a value now');
   });
@@ -150,7 +176,14 @@ describe('baseline: training', () => {
   });
 
   it('a label with every value missing is a TrainingError', async () => {
-    const data: Table = { columns: ['y', 'x'], records: [{ y: '', x: '1' }, { y: 'NA', x: '2' }, { y: null, x: '3' }] };
+    const data: Table = {
+      columns: ['y', 'x'],
+      records: [
+        { y: '', x: '1' },
+        { y: 'NA', x: '2' },
+        { y: null, x: '3' },
+      ],
+    };
     const ctx = createTestTrainContext({ train: data }, hp({ label_column: 'y' }));
     await assert.rejects(algorithm.train(ctx), (e: unknown) => e instanceof TrainingError && /label_column "y" has no known values in 3 rows/.test(e.message));
   });
@@ -226,7 +259,14 @@ describe('baseline: prediction', () => {
 
   it('a numeric cell that is NaN/Infinity counts as missing', async () => {
     const { predictor } = await trainAndLoad({ label_column: 'size' });
-    const out = await predict(predictor, ['color', 'note', 'size'], [{ color: 'r', note: '', size: Number.NaN }, { color: 'r', note: '', size: 7 }]);
+    const out = await predict(
+      predictor,
+      ['color', 'note', 'size'],
+      [
+        { color: 'r', note: '', size: Number.NaN },
+        { color: 'r', note: '', size: 7 },
+      ],
+    );
     assert.equal(out.records[0]!.size_imputed, 4);
     assert.equal(out.records[1]!.size_imputed, null);
   });

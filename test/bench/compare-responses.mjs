@@ -40,7 +40,10 @@ function train(name, algorithm, csv, hyperparameters) {
   mkdirSync(path.join(ml, 'input', 'data', 'train'), { recursive: true });
   writeFileSync(path.join(ml, 'input', 'data', 'train', 'train.csv'), csv);
   writeFileSync(path.join(ml, 'input', 'config', 'hyperparameters.json'), JSON.stringify({ algorithm, ...hyperparameters }));
-  const r = spawnSync('node', [path.join(A, 'dist/bundle/byoc.js'), 'train', '--ml-root', ml], { env: { ...process.env, BYOC_LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  const r = spawnSync('node', [path.join(A, 'dist/bundle/byoc.js'), 'train', '--ml-root', ml], {
+    env: { ...process.env, BYOC_LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`training ${name} failed: ${r.stderr}${r.stdout}`);
   return ml;
 }
@@ -92,14 +95,41 @@ const single = [
 const complete = [
   ['csv', 'text/csv', undefined, undefined, mixedRows.slice(0, 15).join('\n') + '\n'],
   ['csv impute_present', 'text/csv', undefined, 'impute_present=true', mixedRows.slice(0, 10).join('\n') + '\n'],
-  ['json', 'application/json', undefined, undefined, JSON.stringify(mixedRows.slice(1, 15).map((l) => Object.fromEntries(mixedRows[0].split(',').map((k, i) => [k, l.split(',')[i]]))))],
-  ['json impute_present', 'application/json', undefined, 'impute_present=true', JSON.stringify(mixedRows.slice(1, 6).map((l) => Object.fromEntries(mixedRows[0].split(',').map((k, i) => [k, l.split(',')[i]]))))],
-  ['jsonlines', 'application/jsonlines', undefined, undefined, mixedRows.slice(1, 8).map((l) => JSON.stringify(Object.fromEntries(mixedRows[0].split(',').map((k, i) => [k, l.split(',')[i]])))).join('\n')],
+  [
+    'json',
+    'application/json',
+    undefined,
+    undefined,
+    JSON.stringify(mixedRows.slice(1, 15).map((l) => Object.fromEntries(mixedRows[0].split(',').map((k, i) => [k, l.split(',')[i]])))),
+  ],
+  [
+    'json impute_present',
+    'application/json',
+    undefined,
+    'impute_present=true',
+    JSON.stringify(mixedRows.slice(1, 6).map((l) => Object.fromEntries(mixedRows[0].split(',').map((k, i) => [k, l.split(',')[i]])))),
+  ],
+  [
+    'jsonlines',
+    'application/jsonlines',
+    undefined,
+    undefined,
+    mixedRows
+      .slice(1, 8)
+      .map((l) => JSON.stringify(Object.fromEntries(mixedRows[0].split(',').map((k, i) => [k, l.split(',')[i]]))))
+      .join('\n'),
+  ],
 ];
 
 const models = [
   ['baseline single', 'baseline', imdb, { feature_columns: 'review', label_column: 'rating_binary' }, single],
-  ['datawig single', 'datawig', readFileSync(path.join(FIXTURES, 'train.csv'), 'utf8'), { feature_columns: 'review', label_column: 'rating_binary', num_epochs: 5 }, single],
+  [
+    'datawig single',
+    'datawig',
+    readFileSync(path.join(FIXTURES, 'train.csv'), 'utf8'),
+    { feature_columns: 'review', label_column: 'rating_binary', num_epochs: 5 },
+    single,
+  ],
   ['baseline complete', 'baseline', mixed, {}, complete],
   ['datawig complete', 'datawig', mixed, { num_epochs: 5 }, complete],
 ];
@@ -112,7 +142,12 @@ try {
     const servers = [await serve(A, ml, 18601), await serve(B, ml, 18602)];
     try {
       for (const [label, type, accept, attributes, body] of requests) {
-        const headers = { 'Content-Type': type, ...(accept ? { Accept: accept } : {}), ...(attributes ? { 'X-Amzn-SageMaker-Custom-Attributes': attributes } : {}), 'X-Request-Id': 'same' };
+        const headers = {
+          'Content-Type': type,
+          ...(accept ? { Accept: accept } : {}),
+          ...(attributes ? { 'X-Amzn-SageMaker-Custom-Attributes': attributes } : {}),
+          'X-Request-Id': 'same',
+        };
         const [a, b] = await Promise.all(
           [18601, 18602].map(async (port) => {
             const res = await fetch(`http://127.0.0.1:${port}/invocations`, { method: 'POST', headers, body });

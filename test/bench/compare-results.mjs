@@ -74,7 +74,9 @@ const memOurs = memory(read('byoc.mem'));
 const memPeer = memory(read('peer.mem'));
 const memBefore = memory(read('before.mem'));
 lines.push('');
-lines.push(`cold start (process start -> first 200 on /ping, median): byoc ${fmt(coldMedian(read('byoc.cold')), 1)} ms, peer ${fmt(coldMedian(read('peer.cold')), 1)} ms`);
+lines.push(
+  `cold start (process start -> first 200 on /ping, median): byoc ${fmt(coldMedian(read('byoc.cold')), 1)} ms, peer ${fmt(coldMedian(read('peer.cold')), 1)} ms`,
+);
 const withoutCa = read('byoc.cold-no-extra-ca');
 if (withoutCa) lines.push(`  byoc without NODE_EXTRA_CA_CERTS (set on this machine, not in the container): ${fmt(coldMedian(withoutCa), 1)} ms`);
 lines.push(

@@ -99,7 +99,7 @@ async function generate(file: string, bytes: number): Promise<void> {
   const words = ['good', 'bad', 'film', 'plot', 'actor', 'très', 'bien', 'scene', 'ending', 'the', 'a', 'of'];
   let written = 0;
   let seed = 7;
-  const next = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const next = (n: number): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
   const header = 'id,review,rating,label,score\n';
   out.write(header);
   written += header.length;

@@ -18,7 +18,8 @@ import { hp } from '../datawig/helpers.js';
 import { knnImpute, lowRank, mask, meanImpute, swissRoll, textRows, type Mechanism } from './lib/datawig-data.js';
 
 const alg = new DatawigAlgorithm();
-const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) => invokeInProcess({ algorithm: alg, predictor }, batch, request);
+const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) =>
+  invokeInProcess({ algorithm: alg, predictor }, batch, request);
 const csv = { accept: 'text/csv' };
 const sections = process.argv.slice(2).length ? process.argv.slice(2) : ['movies', 'numeric', 'text', 'complete'];
 
@@ -91,7 +92,10 @@ async function movies(): Promise<void> {
   const table = moviesTable();
   const out: Record<string, string | number>[] = [];
   for (const target of ['Major Genre', 'MPAA Rating', 'Creative Type']) {
-    const known = shuffle(table.records.filter((r) => r[target] !== ''), 2024);
+    const known = shuffle(
+      table.records.filter((r) => r[target] !== ''),
+      2024,
+    );
     const cut = Math.floor(known.length * 0.8);
     const train = known.slice(0, cut);
     const test = known.slice(cut);
@@ -116,7 +120,10 @@ async function movies(): Promise<void> {
       accuracy: acc,
       'macro-F1': macroF1(truth, pred),
       'baseline acc': truth.filter((t) => t === majority).length / truth.length,
-      'baseline F1': macroF1(truth, truth.map(() => majority)),
+      'baseline F1': macroF1(
+        truth,
+        truth.map(() => majority),
+      ),
       'train s': trainS,
       'predict rows/s': Math.round(speed.batch),
       'single row ms': speed.singleMs,
@@ -164,7 +171,15 @@ async function numeric(): Promise<void> {
         const o = await invoke(p, { columns, records }, csv);
         const trainS = (performance.now() - t0) / 1000;
         const Y = X.map((row, i) => row.map((v, j) => (M[i]![j] ? Number(o.records[i]![`c${j}_imputed`]) : v)));
-        out.push({ data: name, masked: `${rate * 100}%`, mechanism: mech, 'datawig MSE': mse(Y), 'mean MSE': mse(meanImpute(X, M)), 'kNN (k=5) MSE': mse(knnImpute(X, M)), 'datawig s': trainS });
+        out.push({
+          data: name,
+          masked: `${rate * 100}%`,
+          mechanism: mech,
+          'datawig MSE': mse(Y),
+          'mean MSE': mse(meanImpute(X, M)),
+          'kNN (k=5) MSE': mse(knnImpute(X, M)),
+          'datawig s': trainS,
+        });
       }
     }
   }
@@ -217,7 +232,9 @@ async function complete(): Promise<void> {
     }
   });
   const speed = await rowsPerSecond(p, table.columns, table.records.slice(0, 500));
-  printTable('complete mode on movies (3,201 rows)', [{ 'train s': trainS, columns: targets.length, gaps, filled, 'predict rows/s': Math.round(speed.batch), 'single row ms': speed.singleMs }]);
+  printTable('complete mode on movies (3,201 rows)', [
+    { 'train s': trainS, columns: targets.length, gaps, filled, 'predict rows/s': Math.round(speed.batch), 'single row ms': speed.singleMs },
+  ]);
   console.log(`\nmodelled columns: ${targets.join(', ')}`);
 }
 

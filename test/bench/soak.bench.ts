@@ -68,7 +68,9 @@ async function main(): Promise<number> {
     server = await startReadyServer(root, { workers: WORKERS, env: { BYOC_MAX_ROWS: String(MAX_ROWS), BYOC_LOG_LEVEL: 'warn' }, timeoutMs: 120_000 });
     const primary = server.proc.child.pid!;
     const catalogue = probes({ maxRows: MAX_ROWS });
-    console.log(`# server on 127.0.0.1:${server.port}, primary ${primary}; catalogue: ${catalogue.filter((p) => p.valid).length} valid, ${catalogue.filter((p) => !p.valid).length} invalid request kinds`);
+    console.log(
+      `# server on 127.0.0.1:${server.port}, primary ${primary}; catalogue: ${catalogue.filter((p) => p.valid).length} valid, ${catalogue.filter((p) => !p.valid).length} invalid request kinds`,
+    );
 
     const rssCold = await workerRss(primary);
     const warm = await runLoad(server.port, catalogue, { concurrency: CONCURRENCY, until: () => false, maxDurationMs: WARMUP * 1000 });

@@ -100,10 +100,14 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
         [
           ...PODMAN.slice(1),
           'build',
-          '--network', 'host',
-          '--build-arg', `BASE_IMAGE=${BASE_IMAGE}`,
-          '-f', 'container/image/Dockerfile',
-          '-t', TEST_IMAGE,
+          '--network',
+          'host',
+          '--build-arg',
+          `BASE_IMAGE=${BASE_IMAGE}`,
+          '-f',
+          'container/image/Dockerfile',
+          '-t',
+          TEST_IMAGE,
           '.',
         ],
         { timeoutMs: 20 * MIN },
@@ -121,7 +125,8 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
       const size = await run(PODMAN[0]!, [...PODMAN.slice(1), 'image', 'inspect', '--format', '{{.Size}}', TEST_IMAGE], { timeoutMs: MIN });
       const baseSize = await run(PODMAN[0]!, [...PODMAN.slice(1), 'image', 'inspect', '--format', '{{.Size}}', BASE_IMAGE], { timeoutMs: MIN });
       const mb = (s: string) => (Number(s.trim()) / 1e6).toFixed(0);
-      figures['image size'] = `${mb(size.stdout)} MB (base ${mb(baseSize.stdout)} MB, app layers ${((Number(size.stdout) - Number(baseSize.stdout)) / 1e6).toFixed(0)} MB)`;
+      figures['image size'] =
+        `${mb(size.stdout)} MB (base ${mb(baseSize.stdout)} MB, app layers ${((Number(size.stdout) - Number(baseSize.stdout)) / 1e6).toFixed(0)} MB)`;
     },
     { timeout: 45 * MIN },
   );
@@ -141,7 +146,22 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
     assert.equal(info.Config.WorkingDir, '/opt/program');
     assert.equal(info.Config.Labels['com.amazonaws.sagemaker.capabilities.accept-bind-to-port'], 'true');
     assert.ok(info.Config.Env.includes('NODE_ENV=production'));
-    const ls = await run(PODMAN[0]!, [...PODMAN.slice(1), 'run', '--rm', '--name', trackContainer(`byoc-test-ls-${id}`), '--entrypoint', 'sh', TEST_IMAGE, '-c', 'ls /opt/program/config /opt/program/dist/container/image && ls /opt/program/node_modules | wc -l && test ! -e /opt/program/node_modules/typescript && echo no-dev-deps'], { timeoutMs: MIN });
+    const ls = await run(
+      PODMAN[0]!,
+      [
+        ...PODMAN.slice(1),
+        'run',
+        '--rm',
+        '--name',
+        trackContainer(`byoc-test-ls-${id}`),
+        '--entrypoint',
+        'sh',
+        TEST_IMAGE,
+        '-c',
+        'ls /opt/program/config /opt/program/dist/container/image && ls /opt/program/node_modules | wc -l && test ! -e /opt/program/node_modules/typescript && echo no-dev-deps',
+      ],
+      { timeoutMs: MIN },
+    );
     assert.equal(ls.code, 0, ls.stderr);
     assert.match(ls.stdout, /default\.yaml/);
     assert.match(ls.stdout, /main\.js/);
@@ -193,7 +213,10 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
       const outRows = parse(csv.body) as string[][];
       assert.equal(outRows.length, inRows.length, 'one output row per input row (plus header)');
       assert.ok(outRows[0]!.length > inRows[0]!.length, `no imputed column in header ${outRows[0]!.join(',')}`);
-      assert.ok(outRows[0]!.some((h) => h.startsWith('rating_binary') && h !== 'rating_binary'), outRows[0]!.join(','));
+      assert.ok(
+        outRows[0]!.some((h) => h.startsWith('rating_binary') && h !== 'rating_binary'),
+        outRows[0]!.join(','),
+      );
 
       // JSON {"instances": [...]}
       const json = await invoke(
@@ -230,43 +253,53 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
     }
   });
 
-  it('batch transform emulation: SAGEMAKER_BATCH=true, line-split chunks (header only in the first) join to the whole-file output', { timeout: 10 * MIN }, async (t) => {
-    if (!trainedFs) return t.skip('training failed');
-    const port = await freePort();
-    const name = `byoc-test-batch-${id}`;
-    const server = start(
-      PODMAN[0]!,
-      podmanRun(name, trainedFs, ['serve'], ['-e', `SAGEMAKER_BIND_TO_PORT=${port}`, '-e', 'SAGEMAKER_BATCH=true', '-e', 'SAGEMAKER_MAX_PAYLOAD_IN_MB=20']),
-    );
-    try {
-      await waitForReady(port, 2 * MIN, server.exited).catch((err: Error) => {
-        throw new Error(`${err.message}\n--- server output\n${server.output().slice(-4000)}`);
-      });
-      const params = JSON.parse((await request(port, 'GET', '/execution-parameters')).body) as Record<string, unknown>;
-      assert.equal(params.MaxPayloadInMB, 20, JSON.stringify(params));
+  it(
+    'batch transform emulation: SAGEMAKER_BATCH=true, line-split chunks (header only in the first) join to the whole-file output',
+    { timeout: 10 * MIN },
+    async (t) => {
+      if (!trainedFs) return t.skip('training failed');
+      const port = await freePort();
+      const name = `byoc-test-batch-${id}`;
+      const server = start(
+        PODMAN[0]!,
+        podmanRun(name, trainedFs, ['serve'], ['-e', `SAGEMAKER_BIND_TO_PORT=${port}`, '-e', 'SAGEMAKER_BATCH=true', '-e', 'SAGEMAKER_MAX_PAYLOAD_IN_MB=20']),
+      );
+      try {
+        await waitForReady(port, 2 * MIN, server.exited).catch((err: Error) => {
+          throw new Error(`${err.message}\n--- server output\n${server.output().slice(-4000)}`);
+        });
+        const params = JSON.parse((await request(port, 'GET', '/execution-parameters')).body) as Record<string, unknown>;
+        assert.equal(params.MaxPayloadInMB, 20, JSON.stringify(params));
 
-      const whole = await readFile(TEST_CSV, 'utf8');
-      const post = async (body: string): Promise<string> => {
-        const r = await invoke(port, body, { 'Content-Type': 'text/csv', Accept: 'text/csv' }, { onRetry: noteLoading503 });
-        assert.equal(r.status, 200, r.body);
-        return r.body;
-      };
-      const wholeOut = await post(whole);
-      // SplitType=Line: cut the file at line boundaries; only the first chunk has the header
-      const lines = whole.split('\n').filter((l) => l !== '');
-      const chunks: string[] = [];
-      for (const [from, to] of [[0, 8], [8, 21], [21, 22], [22, lines.length]] as const) chunks.push(`${lines.slice(from, to).join('\n')}\n`);
-      const outs: string[] = [];
-      for (const c of chunks) outs.push(await post(c));
-      const joined = outs.map((o) => (o.endsWith('\n') ? o : `${o}\n`)).join('');
-      const norm = (x: string) => x.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
-      assert.deepEqual(norm(joined), norm(wholeOut), 'AssembleWith=Line output of the chunks differs from the whole-file output');
-      assert.equal(norm(joined).length, lines.length);
-    } finally {
-      await run(PODMAN[0]!, [...PODMAN.slice(1), 'kill', '--signal', 'TERM', name], { timeoutMs: MIN }).catch(() => undefined);
-      await within(server.exited, 40_000, 'batch server did not exit after SIGTERM').catch(() => forceRemove(name));
-    }
-  });
+        const whole = await readFile(TEST_CSV, 'utf8');
+        const post = async (body: string): Promise<string> => {
+          const r = await invoke(port, body, { 'Content-Type': 'text/csv', Accept: 'text/csv' }, { onRetry: noteLoading503 });
+          assert.equal(r.status, 200, r.body);
+          return r.body;
+        };
+        const wholeOut = await post(whole);
+        // SplitType=Line: cut the file at line boundaries; only the first chunk has the header
+        const lines = whole.split('\n').filter((l) => l !== '');
+        const chunks: string[] = [];
+        for (const [from, to] of [
+          [0, 8],
+          [8, 21],
+          [21, 22],
+          [22, lines.length],
+        ] as const)
+          chunks.push(`${lines.slice(from, to).join('\n')}\n`);
+        const outs: string[] = [];
+        for (const c of chunks) outs.push(await post(c));
+        const joined = outs.map((o) => (o.endsWith('\n') ? o : `${o}\n`)).join('');
+        const norm = (x: string) => x.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
+        assert.deepEqual(norm(joined), norm(wholeOut), 'AssembleWith=Line output of the chunks differs from the whole-file output');
+        assert.equal(norm(joined).length, lines.length);
+      } finally {
+        await run(PODMAN[0]!, [...PODMAN.slice(1), 'kill', '--signal', 'TERM', name], { timeoutMs: MIN }).catch(() => undefined);
+        await within(server.exited, 40_000, 'batch server did not exit after SIGTERM').catch(() => forceRemove(name));
+      }
+    },
+  );
 
   it('a failing training job (bad hyperparameter) exits non-zero and leaves output/failure', { timeout: 5 * MIN }, async () => {
     const fs = await tempCopyOfSampleFs({
@@ -285,11 +318,15 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
   it('container/local scripts: train_local.sh, serve_local.sh, impute.sh against the image', { timeout: 20 * MIN }, async () => {
     const fs = await tempCopyOfSampleFs();
     const env = { CONTAINER_ENGINE: 'podman', SAGEMAKER_FS: fs };
-    const train = await run(path.join(REPO_ROOT, 'container', 'local', 'train_local.sh'), [TEST_IMAGE, '--name', trackContainer(`byoc-test-local-train-${id}`)], {
-      timeoutMs: 15 * MIN,
-      env,
-      container: `byoc-test-local-train-${id}`,
-    });
+    const train = await run(
+      path.join(REPO_ROOT, 'container', 'local', 'train_local.sh'),
+      [TEST_IMAGE, '--name', trackContainer(`byoc-test-local-train-${id}`)],
+      {
+        timeoutMs: 15 * MIN,
+        env,
+        container: `byoc-test-local-train-${id}`,
+      },
+    );
     assert.equal(train.code, 0, `${train.stdout.slice(-3000)}\n${train.stderr.slice(-3000)}`);
     assert.match(train.stdout, /manifest\.json/);
 

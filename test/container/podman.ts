@@ -66,7 +66,9 @@ export function run(
       clearTimeout(timer);
       children.delete(child);
       if (timedOut) {
-        reject(new Error(`${cmd} ${args.join(' ')} timed out after ${opts.timeoutMs} ms\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`));
+        reject(
+          new Error(`${cmd} ${args.join(' ')} timed out after ${opts.timeoutMs} ms\n--- stdout\n${stdout.slice(-4000)}\n--- stderr\n${stderr.slice(-4000)}`),
+        );
       } else {
         resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
       }

@@ -10,7 +10,10 @@ test('importing the plugin does not load TensorFlow.js (cold start of shared pro
   const ms = performance.now() - t0;
   assert.equal(alg.name, 'datawig');
   const cache = createRequire(import.meta.url).cache;
-  assert.deepEqual(Object.keys(cache).filter((k) => k.includes('@tensorflow')), []);
+  assert.deepEqual(
+    Object.keys(cache).filter((k) => k.includes('@tensorflow')),
+    [],
+  );
   assert.ok(ms < 500, `import took ${ms} ms`);
   // control: loading the backend does show up in the module cache
   const { loadTf } = await import('../../algorithms/datawig/fit/tf-backend.js');

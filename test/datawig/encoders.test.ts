@@ -7,7 +7,15 @@ import { MissingValues } from '../../framework/contract/index.js';
 import { Featurizer, fitFeaturizer } from '../../algorithms/datawig/core/features.js';
 import { bestIndices, topTokens } from '../../algorithms/datawig/core/ranking.js';
 
-const opts = { tfidf: false, buckets: 32768, tokens: 'auto' as const, wordRange: [1, 2] as [number, number], charRange: [1, 3] as [number, number], maxTokens: 10, missingTokens: ['', 'NA'] };
+const opts = {
+  tfidf: false,
+  buckets: 32768,
+  tokens: 'auto' as const,
+  wordRange: [1, 2] as [number, number],
+  charRange: [1, 3] as [number, number],
+  maxTokens: 10,
+  missingTokens: ['', 'NA'],
+};
 
 test('hashing gives fixed bucket ids (stable across runs and platforms)', () => {
   assert.equal(fnv1a('hello'), 2290972270);
@@ -32,7 +40,10 @@ test('streamed n-gram hashing gives the same buckets as hashing the n-gram strin
 
 test('the ASCII word scanner finds exactly the words of the Unicode regex (property)', () => {
   // ASCII text takes the scanner; the same text with one non-ASCII letter appended takes the regex.
-  const asciiText = fc.string({ unit: fc.constantFrom('a', 'Z', 'q', '0', '9', "'", "''", ' ', '  ', '.', ',', '-', '_', '\t', '\n', "n't", "'s", 'Ab1'), maxLength: 40 });
+  const asciiText = fc.string({
+    unit: fc.constantFrom('a', 'Z', 'q', '0', '9', "'", "''", ' ', '  ', '.', ',', '-', '_', '\t', '\n', "n't", "'s", 'Ab1'),
+    maxLength: 40,
+  });
   const wordRe = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu; // the tokeniser's definition of a word
   fc.assert(
     fc.property(asciiText, fc.constantFrom<[number, number]>([1, 1], [1, 2], [2, 3]), (text, range) => {
@@ -54,7 +65,10 @@ test('ngramsAt names exactly the n-grams at those positions of ngrams() (propert
     fc.property(text, fc.constantFrom('words', 'chars', 'both') as fc.Arbitrary<'words' | 'chars' | 'both'>, range, range, (t, kind, wordRange, charRange) => {
       const all = ngrams(t, kind, wordRange, charRange);
       const positions = all.map((_, i) => i).reverse(); // any order
-      assert.deepEqual(ngramsAt(t, kind, wordRange, charRange, positions), positions.map((i) => all[i]));
+      assert.deepEqual(
+        ngramsAt(t, kind, wordRange, charRange, positions),
+        positions.map((i) => all[i]),
+      );
       assert.throws(() => ngramsAt(t, kind, wordRange, charRange, [all.length]), RangeError);
     }),
     { numRuns: 500 },
@@ -91,14 +105,22 @@ test('numeric inputs are z-normalised, missing flagged; unknown categories map t
     { n: 'NA', c: 'x', t: '' },
   ];
   const f = new Featurizer(
-    fitFeaturizer(rows, [
-      { name: 'n', type: 'numeric', meanLength: 1 },
-      { name: 'c', type: 'categorical', meanLength: 1 },
-      { name: 't', type: 'text', meanLength: 11 },
-    ], { ...opts, tokens: 'words' }),
+    fitFeaturizer(
+      rows,
+      [
+        { name: 'n', type: 'numeric', meanLength: 1 },
+        { name: 'c', type: 'categorical', meanLength: 1 },
+        { name: 't', type: 'text', meanLength: 11 },
+      ],
+      { ...opts, tokens: 'words' },
+    ),
   );
   assert.deepEqual(f.spec.num[0], { name: 'n', type: 'numeric', mean: 2, std: 1, slot: 0 });
-  const enc = f.encodeTable([{ n: '3', c: 'zzz', t: 'hello' }, { n: 'NA', c: 'y', t: 'NA' }, { n: '1', c: 'x', t: 'world hello' }]);
+  const enc = f.encodeTable([
+    { n: '3', c: 'zzz', t: 'hello' },
+    { n: 'NA', c: 'y', t: 'NA' },
+    { n: '1', c: 'x', t: 'world hello' },
+  ]);
   assert.deepEqual([...enc.num], [1, 0, 0, 1, -1, 0]);
   const cat = f.spec.cat[0]!;
   // row 0: text "hello" then the unknown category; row 1: text missing row then "y"
@@ -133,7 +155,19 @@ test('topTokens: the n best positive totals, repeats summed, ties in first-seen 
       .slice(0, n)
       .map((e) => (e[0].startsWith('#') ? e[0].slice(1) : e[0]));
   };
-  assert.deepEqual(topTokens([['a', 1], ['#bc', 3], ['a', 2.5], ['d', -1], ['e', 3]], 2), ['a', 'bc']);
+  assert.deepEqual(
+    topTokens(
+      [
+        ['a', 1],
+        ['#bc', 3],
+        ['a', 2.5],
+        ['d', -1],
+        ['e', 3],
+      ],
+      2,
+    ),
+    ['a', 'bc'],
+  );
   // few distinct names and small integer scores: many repeats and ties
   const contributions = fc.array(fc.tuple(fc.constantFrom('a', 'b', '#c', 'd', 'e', 'f g', '#hi'), fc.integer({ min: -3, max: 3 })), { maxLength: 30 });
   fc.assert(

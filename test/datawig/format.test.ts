@@ -54,7 +54,10 @@ describe('datawig model files are checked when read', () => {
     assert.deepEqual(index.targets, [{ label: 'label', dir: 'targets/0', task: 'classification' }]);
     const { artifact, weights } = await readTarget(trained, 'targets/0');
     assert.equal(artifact.label, 'label');
-    assert.deepEqual([...weights.keys()], artifact.weightSpecs.map((w) => w.name));
+    assert.deepEqual(
+      [...weights.keys()],
+      artifact.weightSpecs.map((w) => w.name),
+    );
     const p = await loadPredictor(trained);
     assert.equal(p.targets.length, 1);
   });
@@ -103,7 +106,11 @@ describe('datawig model files are checked when read', () => {
       const bytes = new Uint8Array(length);
       bytes.set(trained.files.get(WEIGHTS)!.subarray(0, length));
       await store.writeFile(WEIGHTS, bytes);
-      await rejects(store, WEIGHTS, new RegExp(`^${WEIGHTS}: ${length} bytes, but the network of ${TARGET} needs ${expected} \\(${expected / 4} float32 values: emb \\[`));
+      await rejects(
+        store,
+        WEIGHTS,
+        new RegExp(`^${WEIGHTS}: ${length} bytes, but the network of ${TARGET} needs ${expected} \\(${expected / 4} float32 values: emb \\[`),
+      );
     }
   });
 
@@ -111,6 +118,10 @@ describe('datawig model files are checked when read', () => {
     await rejects(await withJson('model.json', (m) => (m.format = 'datawig/0')), 'model.json', /"format" is the string "datawig\/0", expected "datawig\/1"/);
     await rejects(await withJson('model.json', (m) => delete m.targets), 'model.json', /"targets" is missing \(expected an array\)/);
     await rejects(await withJson('model.json', (m) => (m.targets = [])), 'model.json', /"targets" is empty/);
-    await rejects(await withJson('model.json', (m) => ((m.targets as { dir: unknown }[])[0]!.dir = 0)), 'model.json', /"targets\[0\]\.dir" is the number 0, expected a string/);
+    await rejects(
+      await withJson('model.json', (m) => ((m.targets as { dir: unknown }[])[0]!.dir = 0)),
+      'model.json',
+      /"targets\[0\]\.dir" is the number 0, expected a string/,
+    );
   });
 });

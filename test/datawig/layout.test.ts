@@ -13,7 +13,9 @@ const root = fileURLToPath(new URL('../../algorithms/datawig/', import.meta.url)
 /** Specifiers of a compiled module's static and literal dynamic imports (type-only ones are gone). */
 function specifiers(module: string): string[] {
   const src = readFileSync(path.join(root, module), 'utf8');
-  return [...src.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*'([^']+)'|^\s*import\s*'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm)].map((m) => (m[1] ?? m[2] ?? m[3])!);
+  return [...src.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*'([^']+)'|^\s*import\s*'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm)].map(
+    (m) => (m[1] ?? m[2] ?? m[3])!,
+  );
 }
 
 /** In-folder modules a module imports (relative to the folder), and its other specifiers. */
@@ -46,7 +48,13 @@ const modules = [...reachable('index.js')];
 const folder = (module: string) => (module.includes('/') ? module.split('/')[0]! : '');
 
 test('the folders import only downwards: format <- core <- fit, serve', () => {
-  const allowed: Record<string, string[]> = { format: ['format'], core: ['core', 'format'], fit: ['fit', 'core', 'format', ''], serve: ['serve', 'core', 'format'], '': ['', 'core', 'fit', 'serve', 'format'] };
+  const allowed: Record<string, string[]> = {
+    format: ['format'],
+    core: ['core', 'format'],
+    fit: ['fit', 'core', 'format', ''],
+    serve: ['serve', 'core', 'format'],
+    '': ['', 'core', 'fit', 'serve', 'format'],
+  };
   assert.ok(modules.some((m) => m.startsWith('format/')) && modules.some((m) => m.startsWith('serve/')), modules.join());
   for (const m of modules) {
     const { inside, outside } = edges(m);
@@ -57,7 +65,10 @@ test('the folders import only downwards: format <- core <- fit, serve', () => {
 
 test('serving reaches neither fit/ nor TensorFlow.js', () => {
   const seen = reachable('serve/predictor.js');
-  assert.deepEqual([...seen].filter((m) => m.startsWith('fit/')), []);
+  assert.deepEqual(
+    [...seen].filter((m) => m.startsWith('fit/')),
+    [],
+  );
   for (const m of seen) for (const s of edges(m).outside) assert.ok(!s.includes('@tensorflow'), `${m} imports ${s}`);
   assert.ok(seen.has('core/target-model.js') && seen.has('format/validation.js'));
   // ...while training does load it (the check above can see a TensorFlow.js import)

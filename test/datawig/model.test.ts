@@ -17,7 +17,8 @@ import { rng } from '../../algorithms/datawig/core/rng.js';
 import { hp, mixedTable, SIGNAL, textTable } from './helpers.js';
 
 const alg = new DatawigAlgorithm();
-const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) => invokeInProcess({ algorithm: alg, predictor }, batch, request);
+const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) =>
+  invokeInProcess({ algorithm: alg, predictor }, batch, request);
 const csv = { accept: 'text/csv' };
 const json = {};
 
@@ -25,7 +26,10 @@ const json = {};
 let shared: Promise<{ model: MemoryArtifactStore; schema: InputSchema; metrics: Record<string, number>; outputs: string[] }> | undefined;
 function textModel() {
   shared ??= (async () => {
-    const ctx = createTestTrainContext({ train: textTable(900, 1, 0.05) }, hp({ label_column: 'label', feature_columns: ['text', 'color', 'size'], num_epochs: 30 }));
+    const ctx = createTestTrainContext(
+      { train: textTable(900, 1, 0.05) },
+      hp({ label_column: 'label', feature_columns: ['text', 'color', 'size'], num_epochs: 30 }),
+    );
     const r = await alg.train(ctx);
     return { model: ctx.model, schema: r.inputSchema, metrics: r.metrics ?? {}, outputs: ctx.metrics.lines.map((l) => l.name) };
   })();
@@ -36,7 +40,8 @@ test('trains on generated text data to high accuracy, with epoch metrics and cal
   const m = await textModel();
   assert.ok(m.metrics.validation_accuracy! > 0.85, `accuracy ${m.metrics.validation_accuracy}`);
   assert.ok(m.metrics.validation_macro_f1! > 0.85);
-  for (const name of ['train:loss', 'validation:loss', 'validation:accuracy', 'validation:macro_f1', 'validation:ece']) assert.ok(m.outputs.includes(name), name);
+  for (const name of ['train:loss', 'validation:loss', 'validation:accuracy', 'validation:macro_f1', 'validation:ece'])
+    assert.ok(m.outputs.includes(name), name);
   const files = await m.model.list();
   assert.deepEqual(files, ['model.json', 'targets/0/target.json', 'targets/0/weights.bin']);
   const a = await m.model.readJson<TargetArtifact>('targets/0/target.json');
@@ -93,13 +98,20 @@ test('JSON shape, top_k, explanations naming the planted signal words', async ()
   const p = await alg.load(createTestLoadContext(m.model, m.schema));
   const rec = { text: 'w1 w2 striker w3 goal w4', color: 'red', size: '3' };
   const out = await invoke(p, { columns: ['text', 'color', 'size'], records: [rec] }, { attributes: { top_k: '2' } });
-  const r = out.records[0] as { label_column: string; predictions: { predicted: string; predicted_probability: number }[]; prediction_explanations: { explained_label: string; tokens: string[] }[] };
+  const r = out.records[0] as {
+    label_column: string;
+    predictions: { predicted: string; predicted_probability: number }[];
+    prediction_explanations: { explained_label: string; tokens: string[] }[];
+  };
   assert.equal(r.label_column, 'label');
   assert.equal(r.predictions.length, 2);
   assert.equal(r.predictions[0]!.predicted, 'sports');
   assert.ok(r.predictions[0]!.predicted_probability > r.predictions[1]!.predicted_probability);
   assert.equal(r.prediction_explanations[0]!.explained_label, 'sports');
-  assert.ok(r.prediction_explanations[0]!.tokens.slice(0, 2).every((t) => ['striker', 'goal'].includes(t)), r.prediction_explanations[0]!.tokens.join());
+  assert.ok(
+    r.prediction_explanations[0]!.tokens.slice(0, 2).every((t) => ['striker', 'goal'].includes(t)),
+    r.prediction_explanations[0]!.tokens.join(),
+  );
   // The explained answer and the CSV answer encode the row alike: the same probability.
   const viaCsv = await invoke(p, { columns: ['text', 'color', 'size'], records: [rec] }, { accept: 'text/csv' });
   assert.equal(viaCsv.records[0]!.label_imputed, 'sports');
@@ -155,9 +167,15 @@ test('precision_threshold: stricter thresholds impute fewer cells, probabilities
   const strict = await count('0.999');
   assert.equal(none, 200);
   assert.ok(strict < none, `${strict} < ${none}`);
-  await assert.rejects(async () => invoke(p, { columns: ['text', 'color', 'size'], records: rows }, { attributes: { precision_threshold: '1.5' } }), (e: unknown) => e instanceof RequestError && /precision_threshold/.test(e.message));
+  await assert.rejects(
+    async () => invoke(p, { columns: ['text', 'color', 'size'], records: rows }, { attributes: { precision_threshold: '1.5' } }),
+    (e: unknown) => e instanceof RequestError && /precision_threshold/.test(e.message),
+  );
   await assert.rejects(async () => invoke(p, { columns: ['text', 'color', 'size'], records: rows }, { attributes: { top_k: 'x' } }), /top_k/);
-  await assert.rejects(async () => invoke(p, { columns: ['text', 'size'], records: [{ text: 'a', size: '1' }] }, json), (e: unknown) => e instanceof RequestError && e.status === 400 && /"color"/.test(e.message));
+  await assert.rejects(
+    async () => invoke(p, { columns: ['text', 'size'], records: [{ text: 'a', size: '1' }] }, json),
+    (e: unknown) => e instanceof RequestError && e.status === 400 && /"color"/.test(e.message),
+  );
 });
 
 test('label_shift=true reports the estimated label distribution of the batch', async () => {
@@ -210,7 +228,19 @@ test('complete mode fills every gap of categorical and numeric columns', async (
   const test = mixedTable(200, 77, 0.3);
   const truth = mixedTable(200, 77, 0);
   const out = await invoke(p, { columns: test.columns, records: test.records }, csv);
-  assert.deepEqual(out.columns, ['x', 'kind', 'y', 'shape', 'code', 'kind_imputed', 'kind_imputed_proba', 'y_imputed', 'y_imputed_proba', 'shape_imputed', 'shape_imputed_proba']);
+  assert.deepEqual(out.columns, [
+    'x',
+    'kind',
+    'y',
+    'shape',
+    'code',
+    'kind_imputed',
+    'kind_imputed_proba',
+    'y_imputed',
+    'y_imputed_proba',
+    'shape_imputed',
+    'shape_imputed_proba',
+  ]);
   let gaps = 0;
   let right = 0;
   let se = 0;
@@ -279,13 +309,23 @@ test('validation channel is used instead of a split', async () => {
 });
 
 test('bad data fails with actionable TrainingErrors', async () => {
-  const run = (table: ReturnType<typeof textTable>, h = {}) => alg.train(createTestTrainContext({ train: table }, hp({ label_column: 'label', num_epochs: 1, ...h })));
+  const run = (table: ReturnType<typeof textTable>, h = {}) =>
+    alg.train(createTestTrainContext({ train: table }, hp({ label_column: 'label', num_epochs: 1, ...h })));
   const t = textTable(40, 1);
   await assert.rejects(run(t, { label_column: 'colour' }), (e: unknown) => e instanceof TrainingError && /"colour".*text, color, size, label/.test(e.message));
-  await assert.rejects(run({ ...t, records: t.records.map((r) => ({ ...r, label: 'NA' })) }), (e: unknown) => e instanceof TrainingError && /no known values/.test(e.message));
-  await assert.rejects(run({ ...t, records: t.records.map((r) => ({ ...r, label: 'x' })) }), (e: unknown) => e instanceof TrainingError && /only one class/.test(e.message));
+  await assert.rejects(
+    run({ ...t, records: t.records.map((r) => ({ ...r, label: 'NA' })) }),
+    (e: unknown) => e instanceof TrainingError && /no known values/.test(e.message),
+  );
+  await assert.rejects(
+    run({ ...t, records: t.records.map((r) => ({ ...r, label: 'x' })) }),
+    (e: unknown) => e instanceof TrainingError && /only one class/.test(e.message),
+  );
   const bad = { ...t, records: t.records.map((r, i) => ({ ...r, size: i === 5 ? 'large' : r.size })) };
-  await assert.rejects(run(bad, { column_types: ['size:numeric'] }), (e: unknown) => e instanceof TrainingError && /"size" is declared numeric.*row 6.*"large"/.test(e.message));
+  await assert.rejects(
+    run(bad, { column_types: ['size:numeric'] }),
+    (e: unknown) => e instanceof TrainingError && /"size" is declared numeric.*row 6.*"large"/.test(e.message),
+  );
 });
 
 test('abort signal stops training with TrainingAbortedError', async () => {

@@ -8,17 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import {
-  IMDB_DIR,
-  buildMlRoot,
-  killAll,
-  makeTempDir,
-  removeDir,
-  request,
-  runByoc,
-  startServer,
-  type ServerHandle,
-} from '../helpers/e2e.js';
+import { IMDB_DIR, buildMlRoot, killAll, makeTempDir, removeDir, request, runByoc, startServer, type ServerHandle } from '../helpers/e2e.js';
 
 let tmp: string;
 let root: string;

@@ -32,10 +32,7 @@ before(async () => {
   tmp = await makeTempDir('byoc-e2e-serve-');
   baselineRoot = await buildMlRoot(path.join(tmp, 'baseline'));
   slowRoot = await buildMlRoot(path.join(tmp, 'slow'), { hyperparameters: { algorithm: 'slow' } });
-  const [a, b] = await Promise.all([
-    runByoc(['train', '--ml-root', baselineRoot]),
-    runByoc(['train', '--ml-root', slowRoot], { BYOC_PLUGINS: SLOW_PLUGIN }),
-  ]);
+  const [a, b] = await Promise.all([runByoc(['train', '--ml-root', baselineRoot]), runByoc(['train', '--ml-root', slowRoot], { BYOC_PLUGINS: SLOW_PLUGIN })]);
   assert.equal(a.code, 0, a.stderr);
   assert.equal(b.code, 0, b.stderr);
 });
@@ -60,8 +57,7 @@ describe('serve: baseline model, 2 workers', () => {
       assert.equal(result.code, 0, `server exit code; stderr: ${result.stderr}`);
     }
   });
-  const post = (body: string | Buffer, headers: Record<string, string>) =>
-    request(server.port, 'POST', '/invocations', { body, headers });
+  const post = (body: string | Buffer, headers: Record<string, string>) => request(server.port, 'POST', '/invocations', { body, headers });
 
   it('GET /ping: 200 with an empty body; HEAD /ping too', async () => {
     const res = await request(server.port, 'GET', '/ping');
@@ -105,7 +101,12 @@ describe('serve: baseline model, 2 workers', () => {
 
   it('JSON {"instances": [...]} and a plain array', async () => {
     const res = await post(
-      JSON.stringify({ instances: [{ review: 'x', rating_binary: null }, { review: 'y', rating_binary: 'positive' }] }),
+      JSON.stringify({
+        instances: [
+          { review: 'x', rating_binary: null },
+          { review: 'y', rating_binary: 'positive' },
+        ],
+      }),
       JSON_CT,
     );
     assert.equal(res.status, 200, res.body);
@@ -125,7 +126,10 @@ describe('serve: baseline model, 2 workers', () => {
     const res = await post('{"review":"a"}\n{"review":"b","rating_binary":"positive"}\n', { 'Content-Type': 'application/jsonlines' });
     assert.equal(res.status, 200, res.body);
     assert.match(String(res.headers['content-type']), /^application\/jsonlines/);
-    const lines = res.body.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = res.body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(lines.length, 2);
     assert.equal(lines[0].rating_binary_imputed, 'negative');
     assert.equal(lines[1].rating_binary_imputed, null);
@@ -274,13 +278,17 @@ describe('serve: baseline model, 2 workers', () => {
     const nonJson = server.proc.stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
     assert.deepEqual(nonJson, []);
     // generated ids are unique per request
-    const ids = jsonLines(server.proc.stdout).filter((l) => l.msg === 'request').map((l) => l.requestId);
+    const ids = jsonLines(server.proc.stdout)
+      .filter((l) => l.msg === 'request')
+      .map((l) => l.requestId);
     assert.equal(new Set(ids).size, ids.length);
   });
 
   it('a worker killed with SIGKILL is replaced; /ping keeps answering; the log says so', async (t) => {
     const loadedPids = (): number[] =>
-      jsonLines(server.proc.stdout).filter((l) => l.msg === 'model loaded').map((l) => Number(l.pid));
+      jsonLines(server.proc.stdout)
+        .filter((l) => l.msg === 'model loaded')
+        .map((l) => Number(l.pid));
     const original = await waitFor(() => (loadedPids().length >= 2 ? loadedPids() : undefined), 5000, 25, 'two workers loaded');
     const victim = original[0]!;
     process.kill(victim, 'SIGKILL');
@@ -404,7 +412,10 @@ describe('serve: slow plugin with MODEL_SERVER_TIMEOUT=1', () => {
     assert.equal((await request(server.port, 'GET', '/ping')).status, 200);
     const ok = await request(server.port, 'POST', '/invocations', { body: 'x\n1\n', headers: CSV });
     assert.equal(ok.status, 200);
-    assert.deepEqual(parse(ok.body), [['x', 'slow_out'], ['1', 'ok']]);
+    assert.deepEqual(parse(ok.body), [
+      ['x', 'slow_out'],
+      ['1', 'ok'],
+    ]);
     assert.ok(!server.proc.stdout.includes('worker died'), 'no worker died');
   });
 
@@ -444,7 +455,12 @@ describe('serve: slow plugin with MODEL_SERVER_TIMEOUT=1', () => {
     });
     req.on('error', () => undefined); // destroyed on purpose below
     req.end('x\n1\n');
-    await waitFor(() => jsonLines(server.proc.stdout).find((l) => l.msg === 'slow predict started' && l.requestId === 'e2e-gone'), 5000, 10, 'the slow request');
+    await waitFor(
+      () => jsonLines(server.proc.stdout).find((l) => l.msg === 'slow predict started' && l.requestId === 'e2e-gone'),
+      5000,
+      10,
+      'the slow request',
+    );
     const closedAt = performance.now();
     req.destroy();
     // The plugin's 5 s wait ends early (it listens to the signal): the cancellation is logged well before.
@@ -494,7 +510,11 @@ describe('serve: SIGTERM during a slow request', () => {
       server.proc.kill('SIGTERM');
       const res = await pending;
       assert.equal(res.status, 200, res.body);
-      assert.deepEqual(parse(res.body), [['x', 'slow_out'], ['1', 'ok'], ['2', 'ok']]);
+      assert.deepEqual(parse(res.body), [
+        ['x', 'slow_out'],
+        ['1', 'ok'],
+        ['2', 'ok'],
+      ]);
       const result = await server.proc.exit(30_000);
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /"msg":"server stopped"/);

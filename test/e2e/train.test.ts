@@ -5,18 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import {
-  BASELINE_HPS,
-  IMDB_DIR,
-  SHARED_IMDB_DIR,
-  SLOW_PLUGIN,
-  buildMlRoot,
-  killAll,
-  makeTempDir,
-  removeDir,
-  runByoc,
-  startByoc,
-} from '../helpers/e2e.js';
+import { BASELINE_HPS, IMDB_DIR, SHARED_IMDB_DIR, SLOW_PLUGIN, buildMlRoot, killAll, makeTempDir, removeDir, runByoc, startByoc } from '../helpers/e2e.js';
 
 let tmp: string;
 let n = 0;
@@ -245,13 +234,17 @@ describe('byoc impute', () => {
     const input = path.join(tmp, 'small.csv');
     await writeFile(input, 'rating_binary,review\npositive,great\n,bad\n');
     const output = path.join(tmp, 'small-out.csv');
-    const result = await runByoc([
-      'impute', '--model', path.join(root, 'model'), '--input', input, '--output', output, '--attributes', 'impute_present=true',
-    ]);
+    const result = await runByoc(['impute', '--model', path.join(root, 'model'), '--input', input, '--output', output, '--attributes', 'impute_present=true']);
     assert.equal(result.code, 0, result.stderr);
     const rows = parse(await readFile(output, 'utf8'), { columns: true }) as Array<Record<string, string>>;
-    assert.deepEqual(rows.map((r) => r.rating_binary_imputed), ['negative', 'negative']);
-    assert.deepEqual(rows.map((r) => r.rating_binary_imputed_proba), ['0.58', '0.58']);
+    assert.deepEqual(
+      rows.map((r) => r.rating_binary_imputed),
+      ['negative', 'negative'],
+    );
+    assert.deepEqual(
+      rows.map((r) => r.rating_binary_imputed_proba),
+      ['0.58', '0.58'],
+    );
   });
 
   it('a missing model dir: exit 1 with the reason', async () => {

@@ -156,7 +156,11 @@ describe('architecture', () => {
     const mediaType = /\b(text\/csv|text\/plain|application\/(json|jsonlines|jsonl|x-jsonlines|x-ndjson))\b/;
     const lines = files
       .filter((f) => f.startsWith('algorithms/'))
-      .flatMap((f) => readFileSync(path.join(ROOT, f), 'utf8').split('\n').flatMap((line, i) => (mediaType.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])));
+      .flatMap((f) =>
+        readFileSync(path.join(ROOT, f), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (mediaType.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+      );
     assert.deepEqual(lines, []);
   });
 

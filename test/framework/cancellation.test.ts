@@ -12,7 +12,7 @@ function fakeResponse(): EventEmitter & { writableFinished: boolean } {
 const asResponse = (r: EventEmitter): ServerResponse => r as unknown as ServerResponse;
 
 describe('RequestCancellation', () => {
-  it('race() gives the work\'s own outcome before the deadline; a failure after the deadline is not left unhandled', async () => {
+  it("race() gives the work's own outcome before the deadline; a failure after the deadline is not left unhandled", async () => {
     const c = new RequestCancellation(60_000, 'x', asResponse(fakeResponse()));
     assert.equal(await c.race(Promise.resolve(42)), 42);
     await assert.rejects(c.race(Promise.reject(new Error('plugin failed'))), /plugin failed/);

@@ -77,13 +77,19 @@ describe('FileChannelReader', () => {
     const { reader: r } = await reader({ train: { 'a.csv': '\uFEFFname,text\r\n"Smith, J","say ""hi""\nthere"\r\n\r\nb,c\r\n' } });
     const table = await r.readTable('train');
     assert.deepEqual(table.columns, ['name', 'text']);
-    assert.deepEqual(table.records, [{ name: 'Smith, J', text: 'say "hi"\nthere' }, { name: 'b', text: 'c' }]);
+    assert.deepEqual(table.records, [
+      { name: 'Smith, J', text: 'say "hi"\nthere' },
+      { name: 'b', text: 'c' },
+    ]);
   });
 
   it('accepts files with the same columns in another order', async () => {
     const { reader: r } = await reader({ train: { '1.csv': 'a,b\n1,2\n', '2.csv': 'b,a\n4,3\n' } });
     const table = await r.readTable('train');
-    assert.deepEqual(table.records, [{ a: '1', b: '2' }, { a: '3', b: '4' }]);
+    assert.deepEqual(table.records, [
+      { a: '1', b: '2' },
+      { a: '3', b: '4' },
+    ]);
   });
 
   it('files with different headers: error naming both files and their columns', async () => {

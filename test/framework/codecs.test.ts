@@ -32,7 +32,10 @@ describe('CSV decode', () => {
     const batch = csv.decode(utf8('a,b\n1,2\n3,4\n'), opts());
     assert.equal(batch.shape, 'csv-header');
     assert.deepEqual(batch.columns, ['a', 'b']);
-    assert.deepEqual(batch.records, [{ a: '1', b: '2' }, { a: '3', b: '4' }]);
+    assert.deepEqual(batch.records, [
+      { a: '1', b: '2' },
+      { a: '3', b: '4' },
+    ]);
   });
 
   it('detects a header containing the required columns (any order, extra columns)', () => {
@@ -107,7 +110,11 @@ describe('CSV decode', () => {
 
   it('reports an unclosed quote and a bad closing quote with their lines', () => {
     rejects(() => csv.decode(utf8('a,b\n1,2\n3,"open\n'), opts()), 400, /^invalid CSV at line 3: a quoted field is never closed/);
-    rejects(() => csv.decode(utf8('a,b\r\n1,"x\r\ny"\r\n3,"4"x\r\n'), opts()), 400, /^invalid CSV at line 4: a quoted field's closing quote is followed by other characters/);
+    rejects(
+      () => csv.decode(utf8('a,b\r\n1,"x\r\ny"\r\n3,"4"x\r\n'), opts()),
+      400,
+      /^invalid CSV at line 4: a quoted field's closing quote is followed by other characters/,
+    );
   });
 
   it('takes a quote inside an unquoted cell literally (as spreadsheets and most readers do)', () => {
@@ -147,7 +154,10 @@ describe('CSV encode', () => {
   const csv = new CsvCodec();
   const batch = {
     columns: ['label', 'scores', 'n', 'missing'],
-    records: [{ label: 'a,b', scores: [0.5, { k: 'x' }], n: 1.5, missing: null }, { label: 'say "hi"\nbye', n: NaN }],
+    records: [
+      { label: 'a,b', scores: [0.5, { k: 'x' }], n: 1.5, missing: null },
+      { label: 'say "hi"\nbye', n: NaN },
+    ],
   };
 
   it('writes a header only when the request had one, in batch.columns order', () => {
@@ -167,7 +177,10 @@ describe('JSON decode', () => {
     const batch = json.decode(utf8('{"instances": [{"a": 1, "b": "x"}, {"c": null, "a": true}]}'), opts());
     assert.equal(batch.shape, 'json-instances');
     assert.deepEqual(batch.columns, ['a', 'b', 'c']);
-    assert.deepEqual(batch.records, [{ a: 1, b: 'x' }, { c: null, a: true }]);
+    assert.deepEqual(batch.records, [
+      { a: 1, b: 'x' },
+      { c: null, a: true },
+    ]);
   });
 
   it('accepts a plain array of objects', () => {
@@ -182,7 +195,12 @@ describe('JSON decode', () => {
     assert.deepEqual(batch.records[0], { review: 'fine', rating_binary: 1 });
     const required = json.decode(utf8('{"instances": [["fine"]]}'), opts({ schema }));
     assert.deepEqual(required.records, [{ review: 'fine' }]);
-    rejects(() => json.decode(utf8('{"instances": [["a","b","c"]]}'), opts({ schema })), 400, 'instance 0 (0-based) has 3 values', '2 (review, rating_binary) or 1 (review)');
+    rejects(
+      () => json.decode(utf8('{"instances": [["a","b","c"]]}'), opts({ schema })),
+      400,
+      'instance 0 (0-based) has 3 values',
+      '2 (review, rating_binary) or 1 (review)',
+    );
     rejects(() => json.decode(utf8('{"instances": [["a"]]}'), opts()), 400, 'no model schema');
   });
 
@@ -268,7 +286,11 @@ describe('CodecRegistry', () => {
   });
 
   it('answers 415 listing the supported types', () => {
-    rejects(() => registry.decoderFor('text/plain'), 415, 'unsupported Content-Type "text/plain"; supported: text/csv, application/json, application/jsonlines');
+    rejects(
+      () => registry.decoderFor('text/plain'),
+      415,
+      'unsupported Content-Type "text/plain"; supported: text/csv, application/json, application/jsonlines',
+    );
     rejects(() => registry.decoderFor(undefined), 415, 'missing Content-Type');
     rejects(() => registry.decoderFor('application/json', ['text/csv']), 415, 'supported: text/csv');
     rejects(() => registry.decoderFor('text/csv; charset=latin1'), 415, 'charset "latin1"');

@@ -4,12 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  ConfigError,
-  DEFAULT_CONFIG_FILE,
-  ENVIRONMENT_VARIABLES,
-  loadConfig,
-} from '../../framework/runtime/config.js';
+import { ConfigError, DEFAULT_CONFIG_FILE, ENVIRONMENT_VARIABLES, loadConfig } from '../../framework/runtime/config.js';
 import { answerConfigRequests, requestConfig } from '../../framework/runtime/config-handoff.js';
 import { payloadLimitBytes, resolveWorkerCount } from '../../framework/runtime/server-settings.js';
 import { useTempDir } from '../helpers/temp-dir.js';
@@ -59,9 +54,15 @@ describe('loadConfig: config/default.yaml', () => {
 
   it('a missing or invalid default file is a ConfigError naming it', async () => {
     const missing = path.join(tmp.path, 'nope.yaml');
-    assert.throws(() => loadConfig({ env: {}, defaultFile: missing }), (e: unknown) => e instanceof ConfigError && e.message.includes(missing));
+    assert.throws(
+      () => loadConfig({ env: {}, defaultFile: missing }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes(missing),
+    );
     const bad = await yamlFile('server: [unclosed\n');
-    assert.throws(() => loadConfig({ env: {}, defaultFile: bad }), (e: unknown) => e instanceof ConfigError && /not valid YAML/.test(e.message));
+    assert.throws(
+      () => loadConfig({ env: {}, defaultFile: bad }),
+      (e: unknown) => e instanceof ConfigError && /not valid YAML/.test(e.message),
+    );
     const list = await yamlFile('- a\n- b\n');
     assert.throws(() => loadConfig({ env: {}, defaultFile: list }), /must hold a mapping/);
   });

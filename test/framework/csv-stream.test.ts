@@ -77,20 +77,79 @@ function csvParse(text: string, skipEmptyLines = false): string[][] {
 
 describe('readCsv: fixed cases', () => {
   const cases: Array<[string, string, string[][], number[]]> = [
-    ['plain, trailing newline', 'a,b\n1,2\n', [['a', 'b'], ['1', '2']], [1, 2]],
-    ['no trailing newline', 'a,b\n1,2', [['a', 'b'], ['1', '2']], [1, 2]],
-    ['quotes, escaped quotes, delimiters in quotes', 'x,y\n"a, b","say ""hi"""\n', [['x', 'y'], ['a, b', 'say "hi"']], [1, 2]],
-    ['embedded newlines count as lines', 'a,b\n"1\n2\n3",x\ny,z\n', [['a', 'b'], ['1\n2\n3', 'x'], ['y', 'z']], [1, 2, 5]],
-    ['CRLF, with CRLF in a quoted cell', 'a,b\r\n"x\r\ny",1\r\n2,3\r\n', [['a', 'b'], ['x\r\ny', '1'], ['2', '3']], [1, 2, 4]],
+    [
+      'plain, trailing newline',
+      'a,b\n1,2\n',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+      [1, 2],
+    ],
+    [
+      'no trailing newline',
+      'a,b\n1,2',
+      [
+        ['a', 'b'],
+        ['1', '2'],
+      ],
+      [1, 2],
+    ],
+    [
+      'quotes, escaped quotes, delimiters in quotes',
+      'x,y\n"a, b","say ""hi"""\n',
+      [
+        ['x', 'y'],
+        ['a, b', 'say "hi"'],
+      ],
+      [1, 2],
+    ],
+    [
+      'embedded newlines count as lines',
+      'a,b\n"1\n2\n3",x\ny,z\n',
+      [
+        ['a', 'b'],
+        ['1\n2\n3', 'x'],
+        ['y', 'z'],
+      ],
+      [1, 2, 5],
+    ],
+    [
+      'CRLF, with CRLF in a quoted cell',
+      'a,b\r\n"x\r\ny",1\r\n2,3\r\n',
+      [
+        ['a', 'b'],
+        ['x\r\ny', '1'],
+        ['2', '3'],
+      ],
+      [1, 2, 4],
+    ],
     ['lone CR line ends', 'a\rb\r"c\rd"\re', [['a'], ['b'], ['c\rd'], ['e']], [1, 2, 3, 5]],
     ['a BOM is dropped once', '\uFEFF\uFEFFa\n1\n', [['\uFEFFa'], ['1']], [1, 2]],
-    ['empty cells and rows of other lengths', ',\n,,\na,\n', [['', ''], ['', '', ''], ['a', '']], [1, 2, 3]],
+    [
+      'empty cells and rows of other lengths',
+      ',\n,,\na,\n',
+      [
+        ['', ''],
+        ['', '', ''],
+        ['a', ''],
+      ],
+      [1, 2, 3],
+    ],
     ['blank lines are rows of one empty cell', 'a\n\n""\nb\n\n', [['a'], [''], [''], ['b'], ['']], [1, 2, 3, 4, 5]],
     ['only a newline', '\n', [['']], [1]],
     ['empty input', '', [], []],
     ['a quote inside an unquoted cell is data', 'a"b,c\n', [['a"b', 'c']], [1]],
     ['a quoted cell at the very end', 'a\n"b"', [['a'], ['b']], [1, 2]],
-    ['unicode', 'ké,日本\n"😀,",é\n', [['ké', '日本'], ['😀,', 'é']], [1, 2]],
+    [
+      'unicode',
+      'ké,日本\n"😀,",é\n',
+      [
+        ['ké', '日本'],
+        ['😀,', 'é'],
+      ],
+      [1, 2],
+    ],
   ];
   for (const [name, text, rows, lines] of cases) {
     it(name, async () => {
@@ -100,11 +159,14 @@ describe('readCsv: fixed cases', () => {
     });
   }
 
-  it("blankLines: 'skip' drops empty lines, not lines of \"\", and keeps the lines of the others", async () => {
+  it('blankLines: \'skip\' drops empty lines, not lines of "", and keeps the lines of the others', async () => {
     const text = '\na,b\n\n\r\n1,2\n""\n\n3,4\n';
     const result = await readAllWays(text, { blankLines: 'skip' });
     assert.deepEqual(result, { rows: [['a', 'b'], ['\r'], ['1', '2'], [''], ['3', '4']], lines: [2, 4, 5, 6, 8] });
-    assert.deepEqual(result.rows, csvParse(text.replace('\r', '\\r'), true).map((r) => r.map((c) => c.replace('\\r', '\r'))));
+    assert.deepEqual(
+      result.rows,
+      csvParse(text.replace('\r', '\\r'), true).map((r) => r.map((c) => c.replace('\\r', '\r'))),
+    );
   });
 
   it('a chunk boundary inside a quoted field and inside a multi-byte character', async () => {
@@ -115,7 +177,11 @@ describe('readCsv: fixed cases', () => {
     for (const offsets of [[emoji + 1], [emoji + 2, emoji + 3], [nihon + 1, nihon + 4], [data.indexOf(Buffer.from('une'))]]) {
       for (const windowChars of [1, 4, 1000]) {
         const result = await read(cut(data, offsets), { windowChars, lineBreak: '\n' });
-        assert.deepEqual(result.rows, [['id', 'text'], ['1', 'il était\nune fois 😀, "ok"'], ['2', '日本']]);
+        assert.deepEqual(result.rows, [
+          ['id', 'text'],
+          ['1', 'il était\nune fois 😀, "ok"'],
+          ['2', '日本'],
+        ]);
         assert.deepEqual(result.lines, [1, 2, 4]);
       }
     }
@@ -135,7 +201,10 @@ describe('readCsv: fixed cases', () => {
     const text = `${rows.map((r) => r.map((c) => (c.includes('\n') ? `"${c}"` : c)).join(',')).join('\r\n')}\r\n`;
     assert.ok(text.length > 1.2 * 1024 * 1024);
     const data = bytes(text);
-    const chunks = cut(data, Array.from({ length: Math.ceil(data.length / 997) }, (_, i) => i * 997));
+    const chunks = cut(
+      data,
+      Array.from({ length: Math.ceil(data.length / 997) }, (_, i) => i * 997),
+    );
     const result = await read(chunks, { windowChars: 5000 });
     assert.deepEqual(result.rows, rows);
     let line = 1;
@@ -155,9 +224,18 @@ describe('readCsv: fixed cases', () => {
       sizes.push(batch.rows.length);
       batch.rows.forEach((_, i) => lines.push(batch.lineOf(i)));
     }
-    assert.ok(sizes.every((n) => n > 0 && n <= 64), JSON.stringify(sizes));
-    assert.equal(sizes.reduce((a, b) => a + b), 1000);
-    assert.deepEqual(lines, Array.from({ length: 1000 }, (_, i) => 1 + 2 * i));
+    assert.ok(
+      sizes.every((n) => n > 0 && n <= 64),
+      JSON.stringify(sizes),
+    );
+    assert.equal(
+      sizes.reduce((a, b) => a + b),
+      1000,
+    );
+    assert.deepEqual(
+      lines,
+      Array.from({ length: 1000 }, (_, i) => 1 + 2 * i),
+    );
   });
 
   it('streams: the first batch arrives after about one window of input, not after the whole input', async () => {
@@ -299,7 +377,10 @@ describe('readCsv: properties', () => {
         });
         const result = await read(cut(bytes(body), how.offsets), options);
         assert.deepEqual(result.rows, rows);
-        assert.deepEqual(result.lines, starts.slice(0, rows.length).map((s) => lineAt(body, s)));
+        assert.deepEqual(
+          result.lines,
+          starts.slice(0, rows.length).map((s) => lineAt(body, s)),
+        );
       }),
       { numRuns: RUNS * 3 },
     );

@@ -5,11 +5,14 @@ import { parseCustomAttributes } from '../../framework/invocation/attributes.js'
 
 describe('parseCustomAttributes', () => {
   it('parses k=v pairs separated by , or ; with bare keys as true', () => {
-    assert.deepEqual({ ...parseCustomAttributes('impute_present=true, precision_threshold=0.9;verbose') }, {
-      impute_present: 'true',
-      precision_threshold: '0.9',
-      verbose: 'true',
-    });
+    assert.deepEqual(
+      { ...parseCustomAttributes('impute_present=true, precision_threshold=0.9;verbose') },
+      {
+        impute_present: 'true',
+        precision_threshold: '0.9',
+        verbose: 'true',
+      },
+    );
   });
 
   it('empty or absent header → no attributes', () => {
@@ -23,11 +26,17 @@ describe('parseCustomAttributes', () => {
   });
 
   it('a pair without a key is a 400', () => {
-    assert.throws(() => parseCustomAttributes('=x'), (e: unknown) => e instanceof RequestError && e.status === 400 && /no key/.test(e.message));
+    assert.throws(
+      () => parseCustomAttributes('=x'),
+      (e: unknown) => e instanceof RequestError && e.status === 400 && /no key/.test(e.message),
+    );
   });
 
   it('an over-long header is a 400', () => {
-    assert.throws(() => parseCustomAttributes(`a=${'x'.repeat(5000)}`), (e: unknown) => e instanceof RequestError && e.status === 400);
+    assert.throws(
+      () => parseCustomAttributes(`a=${'x'.repeat(5000)}`),
+      (e: unknown) => e instanceof RequestError && e.status === 400,
+    );
   });
 
   it('does not pollute prototypes', () => {

@@ -4,7 +4,9 @@ import { RequestError, TrainingAbortedError, TrainingError } from '../../framewo
 
 // A second instance of the same module, as a plugin package with its own copy of the framework
 // (another installed version, or the bundled CLI next to the package's compiled tree) would have.
-const copy = (await import(new URL('../../framework/contract/errors.js?second-copy', import.meta.url).href)) as typeof import('../../framework/contract/errors.js');
+const copy = (await import(
+  new URL('../../framework/contract/errors.js?second-copy', import.meta.url).href
+)) as typeof import('../../framework/contract/errors.js');
 
 describe('contract errors are recognised across copies of the framework', () => {
   it('the copy is a different class, yet instanceof holds both ways', () => {

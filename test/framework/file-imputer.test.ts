@@ -24,7 +24,15 @@ function modelDir(): Promise<string> {
 
 async function trainModel(): Promise<string> {
   const algorithm = new BaselineAlgorithm();
-  const table = { columns: ['colour', 'size'], records: [{ colour: 'red', size: '1' }, { colour: 'red', size: '3' }, { colour: 'blue', size: '' }, { colour: '', size: '2' }] };
+  const table = {
+    columns: ['colour', 'size'],
+    records: [
+      { colour: 'red', size: '1' },
+      { colour: 'red', size: '3' },
+      { colour: 'blue', size: '' },
+      { colour: '', size: '2' },
+    ],
+  };
   const ctx = createTestTrainContext({ train: table }, parseHyperparameters(algorithm.hyperparameters, {}));
   const result = await algorithm.train(ctx);
   const dir = path.join(tmp.path, 'model');
@@ -33,13 +41,23 @@ async function trainModel(): Promise<string> {
   for (const name of await ctx.model.list()) await store.writeFile(name, await ctx.model.readFile(name));
   await writeManifest(
     store,
-    createManifest({ algorithm: { name: 'baseline', version: algorithm.version }, framework: { name: 'test', version: '0' }, inputSchema: result.inputSchema, hyperparameters: {} }),
+    createManifest({
+      algorithm: { name: 'baseline', version: algorithm.version },
+      framework: { name: 'test', version: '0' },
+      inputSchema: result.inputSchema,
+      hyperparameters: {},
+    }),
   );
   return dir;
 }
 
 async function imputer(): Promise<FileImputer> {
-  const container = createFrameworkContainer({ config: loadConfig({ env: {} }), logger: new RecordingLogger(), algorithms: [BaselineAlgorithm], modelDir: await modelDir() });
+  const container = createFrameworkContainer({
+    config: loadConfig({ env: {} }),
+    logger: new RecordingLogger(),
+    algorithms: [BaselineAlgorithm],
+    modelDir: await modelDir(),
+  });
   return container.get(FileImputer);
 }
 
@@ -59,10 +77,7 @@ describe('FileImputer', () => {
     assert.deepEqual(seen, [2, 3]);
     assert.equal(
       await readFile(output, 'utf8'),
-      'colour,size,colour_imputed,colour_imputed_proba,size_imputed,size_imputed_proba\n' +
-        ',,red,0.6667,2,\n' +
-        'blue,,,,2,\n' +
-        ',7,red,0.6667,,\n',
+      'colour,size,colour_imputed,colour_imputed_proba,size_imputed,size_imputed_proba\n' + ',,red,0.6667,2,\n' + 'blue,,,,2,\n' + ',7,red,0.6667,,\n',
     );
   });
 
@@ -89,9 +104,15 @@ describe('FileImputer', () => {
 
   it('a missing output folder, an empty input or a bad attribute is a clear error before any work', async () => {
     const input = await file('colour,size\n,1\n');
-    await assert.rejects((await imputer()).run({ input, output: path.join(tmp.path, 'no', 'such', 'out.csv'), chunkRows: 5 }), /the folder .*no\/such does not exist/);
+    await assert.rejects(
+      (await imputer()).run({ input, output: path.join(tmp.path, 'no', 'such', 'out.csv'), chunkRows: 5 }),
+      /the folder .*no\/such does not exist/,
+    );
     await assert.rejects((await imputer()).run({ input: await file(''), output: tmp.next('o', '.csv'), chunkRows: 5 }), /is empty: expected a CSV header row/);
-    await assert.rejects((await imputer()).run({ input, output: tmp.next('o', '.csv'), chunkRows: 5, attributes: 'impute_presnt=true' }), /did you mean "impute_present"/);
+    await assert.rejects(
+      (await imputer()).run({ input, output: tmp.next('o', '.csv'), chunkRows: 5, attributes: 'impute_presnt=true' }),
+      /did you mean "impute_present"/,
+    );
   });
 
   it('a header-only input gets a header-only output with the model columns', async () => {

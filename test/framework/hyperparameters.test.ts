@@ -70,7 +70,14 @@ describe('parseHyperparameters', () => {
   });
 
   it('accepts every boolean spelling, case-insensitively', () => {
-    for (const [text, value] of [['TRUE', true], ['false', false], ['1', true], ['0', false], ['yes', true], ['No', false]] as const) {
+    for (const [text, value] of [
+      ['TRUE', true],
+      ['false', false],
+      ['1', true],
+      ['0', false],
+      ['yes', true],
+      ['No', false],
+    ] as const) {
       assert.equal(parseHyperparameters(schema, { ...base, shuffle: text })['shuffle'], value, text);
     }
     assert.match(problems({ ...base, shuffle: 'maybe' })[0]!, /hyperparameter "shuffle" = "maybe": expected a boolean/);
@@ -120,13 +127,14 @@ describe('parseHyperparameters', () => {
     assert.deepEqual(problems({ label_column: 'a', output_column: 'b' }), [
       'hyperparameters "label_column" and "output_column" are the same setting ("label_column"); give only one',
     ]);
-    assert.match(problems({ ...base, input_columns: 'a', features: 'b' })[0]!, /"input_columns" and "features" are the same setting \("feature_columns" via aliases\)/);
+    assert.match(
+      problems({ ...base, input_columns: 'a', features: 'b' })[0]!,
+      /"input_columns" and "features" are the same setting \("feature_columns" via aliases\)/,
+    );
   });
 
   it('reports a missing required key, mentioning its aliases', () => {
-    assert.deepEqual(problems({}), [
-      'hyperparameter "label_column" is required but was not given: expected a string (also accepted as "output_column")',
-    ]);
+    assert.deepEqual(problems({}), ['hyperparameter "label_column" is required but was not given: expected a string (also accepted as "output_column")']);
   });
 
   it('rejects unknown keys, listing known keys and suggesting a close name', () => {

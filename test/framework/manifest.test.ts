@@ -3,13 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  MANIFEST_FILE,
-  ManifestError,
-  createManifest,
-  readManifest,
-  writeManifest,
-} from '../../framework/model/manifest.js';
+import { MANIFEST_FILE, ManifestError, createManifest, readManifest, writeManifest } from '../../framework/model/manifest.js';
 import { DirectoryArtifactStore, MemoryArtifactStore } from '../../framework/storage/artifact-store.js';
 
 let tmp: string;
@@ -24,7 +18,13 @@ const sample = () =>
   createManifest({
     algorithm: { name: 'baseline', version: '1.0.0' },
     framework: { name: 'sagemaker-byoc', version: '0.1.0' },
-    inputSchema: { columns: [{ name: 'review', type: 'text' }, { name: 'y', type: 'categorical' }], requiredColumns: ['review'] },
+    inputSchema: {
+      columns: [
+        { name: 'review', type: 'text' },
+        { name: 'y', type: 'categorical' },
+      ],
+      requiredColumns: ['review'],
+    },
     hyperparameters: { label_column: 'y' },
     metrics: { rows: 50 },
     now: new Date('2026-01-02T03:04:05.000Z'),

@@ -71,7 +71,10 @@ describe('InvocationPipeline.invoke', () => {
 
   it("a model's own presenter: chosen by name, its detail reaches predict, refused for a table", async () => {
     const { model, pipeline, predictor } = setup();
-    const json = await pipeline.invoke(model, request('{"instances":[{"id":"a","n":""}]}', { contentType: 'application/json', customAttributes: 'output=ranked' }));
+    const json = await pipeline.invoke(
+      model,
+      request('{"instances":[{"id":"a","n":""}]}', { contentType: 'application/json', customAttributes: 'output=ranked' }),
+    );
     assert.deepEqual(JSON.parse(json.body), { instances: [{ ranked: [{ column: 'n', candidates: [{ value: 0, probability: 0.5 }] }] }] });
     assert.deepEqual(predictor.seen.at(-1)!.detail, { candidates: true, explanations: false });
     await assert.rejects(pipeline.invoke(model, request('id,n\na,\n', { customAttributes: 'output=ranked' })), (e: unknown) => {

@@ -17,8 +17,18 @@ const input: RecordBatch<InputRecord> = {
 
 const predictions: PredictionBatch = {
   records: [
-    { targets: [{ column: 'colour', status: 'imputed', value: 'blue', probability: 0.87654 }, { column: 'size', status: 'imputed', value: 3.5 }] },
-    { targets: [{ column: 'colour', status: 'present', value: 'red', probability: 0.9 }, { column: 'size', status: 'imputed', value: 2 }] },
+    {
+      targets: [
+        { column: 'colour', status: 'imputed', value: 'blue', probability: 0.87654 },
+        { column: 'size', status: 'imputed', value: 3.5 },
+      ],
+    },
+    {
+      targets: [
+        { column: 'colour', status: 'present', value: 'red', probability: 0.9 },
+        { column: 'size', status: 'imputed', value: 2 },
+      ],
+    },
     // colour below the precision threshold: withheld, its probability still shown; size not predicted at all
     { targets: [{ column: 'colour', status: 'withheld', value: 'green', probability: 0.4 }] },
   ],
@@ -48,7 +58,11 @@ describe('columns presenter', () => {
   it('an input column that already has an output name is not listed twice', () => {
     const withOld: RecordBatch<InputRecord> = { columns: ['colour', 'colour_imputed'], records: [{ colour: '', colour_imputed: 'old' }] };
     const out = columnsPresenter.present(
-      context({ input: withOld, targets: ['colour'], predictions: { records: [{ targets: [{ column: 'colour', status: 'imputed', value: 'new', probability: 1 }] }] } }),
+      context({
+        input: withOld,
+        targets: ['colour'],
+        predictions: { records: [{ targets: [{ column: 'colour', status: 'imputed', value: 'new', probability: 1 }] }] },
+      }),
     );
     assert.deepEqual(out.columns, ['colour', 'colour_imputed', 'colour_imputed_proba']);
     assert.equal(out.records[0]!.colour_imputed, 'new');

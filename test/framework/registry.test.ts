@@ -23,7 +23,10 @@ describe('AlgorithmRegistry', () => {
     const registry = new AlgorithmRegistry([fake('zeta'), fake('alpha')]);
     assert.deepEqual(registry.names(), ['alpha', 'zeta']);
     assert.equal(registry.get('zeta').name, 'zeta');
-    assert.deepEqual(registry.list().map((a) => a.name), ['alpha', 'zeta']);
+    assert.deepEqual(
+      registry.list().map((a) => a.name),
+      ['alpha', 'zeta'],
+    );
   });
 
   it('an unknown name lists the known ones and the purpose', () => {
@@ -85,7 +88,11 @@ describe('dependency injection', () => {
   });
 
   it('an unmarked function is taken for a class, never called as a factory', () => {
-    const container = createFrameworkContainer({ config: loadConfig({ env: {} }), logger: new RecordingLogger(), algorithms: [(() => fake('plain')) as unknown as AlgorithmProvider] });
+    const container = createFrameworkContainer({
+      config: loadConfig({ env: {} }),
+      logger: new RecordingLogger(),
+      algorithms: [(() => fake('plain')) as unknown as AlgorithmProvider],
+    });
     assert.throws(() => container.get(TOKENS.AlgorithmRegistry));
   });
 
@@ -101,7 +108,10 @@ describe('dependency injection', () => {
   });
 
   it('loadPluginAlgorithms names a package that cannot be loaded', async () => {
-    await assert.rejects(loadPluginAlgorithms(['@nonexistent/byoc-plugin']), /plugin package "@nonexistent\/byoc-plugin" \(config plugins:\) could not be loaded/);
+    await assert.rejects(
+      loadPluginAlgorithms(['@nonexistent/byoc-plugin']),
+      /plugin package "@nonexistent\/byoc-plugin" \(config plugins:\) could not be loaded/,
+    );
   });
 
   it('loadPluginAlgorithms refuses a module without a default export', async () => {

@@ -75,4 +75,3 @@ export function countingModel(predictor = new CountingPredictor(), config: Frame
   const pipeline = new InvocationPipeline(new CodecRegistry(), new PresenterCatalog(), config, new RecordingLogger());
   return { model, pipeline, predictor, config };
 }
-

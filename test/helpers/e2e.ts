@@ -194,12 +194,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns a truthy value; rejects after timeoutMs with the last error. */
-export async function waitFor<T>(
-  check: () => Promise<T> | T,
-  timeoutMs = 10_000,
-  intervalMs = 50,
-  what = 'condition',
-): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000, intervalMs = 50, what = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -298,10 +293,7 @@ export async function startServer(
   options: { workers?: number; env?: Record<string, string>; readyStatus?: number; timeoutMs?: number } = {},
 ): Promise<ServerHandle> {
   const port = await freePort();
-  const proc = startByoc(
-    ['serve', '--ml-root', root, '--port', String(port), '--workers', String(options.workers ?? 2)],
-    options.env ?? {},
-  );
+  const proc = startByoc(['serve', '--ml-root', root, '--port', String(port), '--workers', String(options.workers ?? 2)], options.env ?? {});
   const want = options.readyStatus ?? 200;
   try {
     await waitFor(

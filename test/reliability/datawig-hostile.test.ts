@@ -15,7 +15,8 @@ import { loadTf, type Tf } from '../../algorithms/datawig/fit/tf-backend.js';
 import { hp, textTable } from '../datawig/helpers.js';
 
 const alg = new DatawigAlgorithm();
-const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) => invokeInProcess({ algorithm: alg, predictor }, batch, request);
+const invoke = (predictor: Predictor, batch: RecordBatch<InputRecord>, request: InProcessRequest = {}) =>
+  invokeInProcess({ algorithm: alg, predictor }, batch, request);
 let predictor: Predictor;
 let tf: Tf;
 
@@ -37,7 +38,11 @@ const cell: fc.Arbitrary<Cell> = fc.oneof(
 );
 const columns = ['text', 'color', 'size', 'label'];
 const record: fc.Arbitrary<InputRecord> = fc
-  .tuple(fc.subarray(columns, { minLength: 0 }), fc.array(cell, { minLength: 4, maxLength: 4 }), fc.option(fc.constantFrom('extra', '__proto__', 'constructor')))
+  .tuple(
+    fc.subarray(columns, { minLength: 0 }),
+    fc.array(cell, { minLength: 4, maxLength: 4 }),
+    fc.option(fc.constantFrom('extra', '__proto__', 'constructor')),
+  )
   .map(([present, cells, extra]) => {
     const r: InputRecord = {};
     present.forEach((c, i) => Object.defineProperty(r, c, { value: cells[i] ?? null, enumerable: true, writable: true, configurable: true }));
@@ -56,21 +61,26 @@ describe('datawig predictor: hostile requests', () => {
     let answered = 0;
     let refused = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 8 }), attributes, fc.constantFrom('text/csv', 'application/json'), async (records, customAttributes, accept) => {
-        const batchColumns = [...new Set(records.flatMap((r) => Object.keys(r)))];
-        const options = { accept, attributes: customAttributes };
-        try {
-          const out = await invoke(predictor, { columns: batchColumns, records }, options);
-          assert.equal(out.records.length, records.length);
-          assert.ok(Array.isArray(out.columns));
-          answered += 1;
-        } catch (error) {
-          if (!(error instanceof RequestError)) throw error;
-          assert.ok(error.status >= 400 && error.status < 500, `status ${error.status}: ${error.message}`);
-          assert.ok(error.message.length > 0);
-          refused += 1;
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(record, { minLength: 1, maxLength: 8 }),
+        attributes,
+        fc.constantFrom('text/csv', 'application/json'),
+        async (records, customAttributes, accept) => {
+          const batchColumns = [...new Set(records.flatMap((r) => Object.keys(r)))];
+          const options = { accept, attributes: customAttributes };
+          try {
+            const out = await invoke(predictor, { columns: batchColumns, records }, options);
+            assert.equal(out.records.length, records.length);
+            assert.ok(Array.isArray(out.columns));
+            answered += 1;
+          } catch (error) {
+            if (!(error instanceof RequestError)) throw error;
+            assert.ok(error.status >= 400 && error.status < 500, `status ${error.status}: ${error.message}`);
+            assert.ok(error.message.length > 0);
+            refused += 1;
+          }
+        },
+      ),
       { numRuns: 300 },
     );
     assert.ok(answered > 0 && refused > 0, `answered ${answered}, refused ${refused}`);

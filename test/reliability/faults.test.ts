@@ -57,18 +57,22 @@ describe('faults', () => {
       // When the replacement was seen serving; requests sent before it may still have been handed
       // to the killed worker (a connection accepted just before the kill hangs until its timeout).
       let replacedAt = Infinity;
-      const load = runLoad(server.port, probes({ maxRows: 100_000 }).filter((p) => p.valid), {
-        concurrency,
-        until: () => stop,
-        requestTimeoutMs: 10_000,
-        maxDurationMs: 40_000,
-        onResult: (status, sentAt) => {
-          if (sentAt >= replacedAt) {
-            sentAfterReplacement += 1;
-            if (status === 200) okAfterReplacement += 1;
-          }
+      const load = runLoad(
+        server.port,
+        probes({ maxRows: 100_000 }).filter((p) => p.valid),
+        {
+          concurrency,
+          until: () => stop,
+          requestTimeoutMs: 10_000,
+          maxDurationMs: 40_000,
+          onResult: (status, sentAt) => {
+            if (sentAt >= replacedAt) {
+              sentAfterReplacement += 1;
+              if (status === 200) okAfterReplacement += 1;
+            }
+          },
         },
-      });
+      );
       // Kill once the load is flowing on both workers.
       await waitFor(() => server.proc.stdout.length > 200 * 150, 10_000, 10, 'load to start');
       killedAt = performance.now();
@@ -139,7 +143,17 @@ describe('faults', () => {
       // Fast requests keep arriving while the server drains.
       const fast = runLoad(
         server.port,
-        [{ name: 'fast', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: Buffer.from('x\n1\n'), expect: [200], valid: true }],
+        [
+          {
+            name: 'fast',
+            method: 'POST',
+            path: '/invocations',
+            headers: { 'Content-Type': 'text/csv' },
+            body: Buffer.from('x\n1\n'),
+            expect: [200],
+            valid: true,
+          },
+        ],
         { concurrency: 4, until: () => stop, requestTimeoutMs: 10_000, maxDurationMs: 30_000 },
       );
       server.proc.kill('SIGTERM');

@@ -74,9 +74,46 @@ function decodeChecked(codec: Codec, body: Uint8Array, options: DecodeOptions): 
 
 /** Fragments that hit the interesting paths of CSV and JSON parsers. */
 const hostileFragments = [
-  '"', '""', ',', '\n', '\r\n', '\r', '\0', '\uFEFF', ' ', '\t', '{', '}', '[', ']', ':', 'a', 'b', 'review', 'rating_binary',
-  '__proto__', 'constructor', '1e999', '-1e999', '-0', 'NaN', 'Infinity', 'null', 'true', '007', '"instances"', '{"a":', '"x"',
-  'é', '漢字', '😀', '\uD800', '\\', '\\u0000', '../../etc/passwd', 'x'.repeat(1000),
+  '"',
+  '""',
+  ',',
+  '\n',
+  '\r\n',
+  '\r',
+  '\0',
+  '\uFEFF',
+  ' ',
+  '\t',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  'a',
+  'b',
+  'review',
+  'rating_binary',
+  '__proto__',
+  'constructor',
+  '1e999',
+  '-1e999',
+  '-0',
+  'NaN',
+  'Infinity',
+  'null',
+  'true',
+  '007',
+  '"instances"',
+  '{"a":',
+  '"x"',
+  'é',
+  '漢字',
+  '😀',
+  '\uD800',
+  '\\',
+  '\\u0000',
+  '../../etc/passwd',
+  'x'.repeat(1000),
 ];
 const hostileText = fc.array(fc.constantFrom(...hostileFragments), { maxLength: 60 }).map((parts) => parts.join(''));
 
@@ -99,14 +136,21 @@ const anyBody = fc.oneof(
 
 const columnName = fc.oneof(fc.constantFrom('review', 'rating_binary', 'a', 'b', '__proto__', ' spaced '), fc.string({ maxLength: 6 }));
 const schemaArb: fc.Arbitrary<InputSchema | undefined> = fc.option(
-  fc.uniqueArray(columnName, { minLength: 1, maxLength: 4 }).chain((names) =>
-    fc.subarray(names).map((required) => ({ columns: names.map((name) => ({ name })), requiredColumns: required })),
-  ),
+  fc
+    .uniqueArray(columnName, { minLength: 1, maxLength: 4 })
+    .chain((names) => fc.subarray(names).map((required) => ({ columns: names.map((name) => ({ name })), requiredColumns: required }))),
   { nil: undefined },
 );
 const optionsArb: fc.Arbitrary<DecodeOptions> = fc.record({
   schema: schemaArb,
-  mediaParams: fc.constantFrom<Record<string, string>>({}, { header: 'present' }, { header: 'absent' }, { header: 'PRESENT' }, { header: 'maybe' }, { charset: 'utf-8' }),
+  mediaParams: fc.constantFrom<Record<string, string>>(
+    {},
+    { header: 'present' },
+    { header: 'absent' },
+    { header: 'PRESENT' },
+    { header: 'maybe' },
+    { charset: 'utf-8' },
+  ),
   limits: fc.record({ maxRows: fc.integer({ min: 1, max: 50 }), maxColumns: fc.integer({ min: 1, max: 20 }) }),
 });
 
@@ -125,8 +169,30 @@ describe('fuzz: decoders never fail with anything but a 4xx RequestError', () =>
   it('the registry picks a decoder or answers 415, an encoder or 406, for any header text', () => {
     const headerText = fc.oneof(
       fc.string({ maxLength: 80 }),
-      fc.array(fc.constantFrom('text/csv', 'application/json', 'application/jsonlines', '*/*', 'text/*', ';', ',', 'q=0', 'q=abc', 'q=0.5',
-        'charset=latin-1', 'charset="utf-8"', 'header=present', '"', '\\', ' ', '__proto__=1'), { maxLength: 12 }).map((p) => p.join('')),
+      fc
+        .array(
+          fc.constantFrom(
+            'text/csv',
+            'application/json',
+            'application/jsonlines',
+            '*/*',
+            'text/*',
+            ';',
+            ',',
+            'q=0',
+            'q=abc',
+            'q=0.5',
+            'charset=latin-1',
+            'charset="utf-8"',
+            'header=present',
+            '"',
+            '\\',
+            ' ',
+            '__proto__=1',
+          ),
+          { maxLength: 12 },
+        )
+        .map((p) => p.join('')),
     );
     fc.assert(
       fc.property(fc.option(headerText, { nil: undefined }), fc.option(headerText, { nil: undefined }), (contentType, accept) => {
@@ -190,11 +256,14 @@ describe('fuzz: decoders never fail with anything but a 4xx RequestError', () =>
         decodeChecked(c.codec, body, options);
         assert.ok(c.codec.decode(body, options).records.length >= 1);
       } else {
-        assert.throws(() => c.codec.decode(body, options), (error: unknown) => {
-          assertRequestError(error, c.name);
-          assert.equal((error as RequestError).status, c.expect, (error as Error).message);
-          return true;
-        });
+        assert.throws(
+          () => c.codec.decode(body, options),
+          (error: unknown) => {
+            assertRequestError(error, c.name);
+            assert.equal((error as RequestError).status, c.expect, (error as Error).message);
+            return true;
+          },
+        );
       }
       assert.ok(performance.now() - started < 5_000, `${c.name} took ${Math.round(performance.now() - started)} ms`);
     });
@@ -221,8 +290,19 @@ const fuzzSchema = {
   name: { type: 'string', required: true, description: 'required string' },
 } as const satisfies HyperparameterSchema;
 
-const hyperparameterKeys = [...Object.keys(fuzzSchema), 'output_column', 'input_columns', 'learning_rate', 'sagemaker_region', '_tuning_objective_metric',
-  '__proto__', 'constructor', 'toString', 'num_epoch', 'x'.repeat(300)];
+const hyperparameterKeys = [
+  ...Object.keys(fuzzSchema),
+  'output_column',
+  'input_columns',
+  'learning_rate',
+  'sagemaker_region',
+  '_tuning_objective_metric',
+  '__proto__',
+  'constructor',
+  'toString',
+  'num_epoch',
+  'x'.repeat(300),
+];
 const deepArray = (depth: number): unknown => {
   let v: unknown = [];
   for (let i = 0; i < depth; i++) v = [v];
@@ -231,19 +311,39 @@ const deepArray = (depth: number): unknown => {
 const hyperparameterValue = fc.oneof(
   hostileText,
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('1e999', '-0', 'NaN', 'Infinity', '0x10', '', ' ', '[', '[1,2', '["a",1]', '[[1]]', '1,,2', 'true', 'YES', '"quoted"',
-    '9007199254740993', '1.5', '-1', '1e3', '[1e999]', `[${'['.repeat(100_000)}${']'.repeat(100_000)}]`, '['.repeat(50_000)),
+  fc.constantFrom(
+    '1e999',
+    '-0',
+    'NaN',
+    'Infinity',
+    '0x10',
+    '',
+    ' ',
+    '[',
+    '[1,2',
+    '["a",1]',
+    '[[1]]',
+    '1,,2',
+    'true',
+    'YES',
+    '"quoted"',
+    '9007199254740993',
+    '1.5',
+    '-1',
+    '1e3',
+    '[1e999]',
+    `[${'['.repeat(100_000)}${']'.repeat(100_000)}]`,
+    '['.repeat(50_000),
+  ),
   fc.jsonValue({ maxDepth: 3 }),
   fc.constant(deepArray(20_000)),
 );
-const rawHyperparameters = fc
-  .array(fc.tuple(fc.constantFrom(...hyperparameterKeys), hyperparameterValue), { maxLength: 8 })
-  .map((entries) => {
-    // Built like JSON.parse builds objects: "__proto__" becomes an own key, not the prototype.
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of entries) Object.defineProperty(raw, key, { value, enumerable: true, writable: true, configurable: true });
-    return raw;
-  });
+const rawHyperparameters = fc.array(fc.tuple(fc.constantFrom(...hyperparameterKeys), hyperparameterValue), { maxLength: 8 }).map((entries) => {
+  // Built like JSON.parse builds objects: "__proto__" becomes an own key, not the prototype.
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of entries) Object.defineProperty(raw, key, { value, enumerable: true, writable: true, configurable: true });
+  return raw;
+});
 
 /** What parseHyperparameters may legitimately throw. */
 function assertTrainingError(error: unknown, raw: unknown): void {
@@ -300,39 +400,51 @@ describe('fuzz: parseHyperparameters ends in a typed result or a TrainingError',
   ];
   for (const [value, expected] of numberCases) {
     it(`count = ${value} is refused with "${expected}"`, () => {
-      assert.throws(() => parseHyperparameters(fuzzSchema, { name: 'n', count: value }), (error: unknown) => {
-        assert.ok(error instanceof TrainingError);
-        assert.ok(error.message.includes(`"count" = "${value}"`), error.message);
-        assert.ok(error.message.includes(expected), error.message);
-        return true;
-      });
+      assert.throws(
+        () => parseHyperparameters(fuzzSchema, { name: 'n', count: value }),
+        (error: unknown) => {
+          assert.ok(error instanceof TrainingError);
+          assert.ok(error.message.includes(`"count" = "${value}"`), error.message);
+          assert.ok(error.message.includes(expected), error.message);
+          return true;
+        },
+      );
     });
   }
 
   it('a list value nested 100k levels deep is refused with a TrainingError (not a stack overflow)', () => {
     const value = `[${'['.repeat(100_000)}${']'.repeat(100_000)}]`;
-    assert.throws(() => parseHyperparameters(fuzzSchema, { name: 'n', sizes: value }), (error: unknown) => {
-      assertTrainingError(error, value.slice(0, 10));
-      assert.match((error as Error).message, /"sizes"/);
-      return true;
-    });
+    assert.throws(
+      () => parseHyperparameters(fuzzSchema, { name: 'n', sizes: value }),
+      (error: unknown) => {
+        assertTrainingError(error, value.slice(0, 10));
+        assert.match((error as Error).message, /"sizes"/);
+        return true;
+      },
+    );
   });
 
   it('an unknown key holding a deeply nested JSON value (local hyperparameters.json) is refused with a TrainingError', () => {
-    assert.throws(() => parseHyperparameters(fuzzSchema, { name: 'n', extra: deepArray(100_000) }), (error: unknown) => {
-      assertTrainingError(error, 'deep');
-      assert.match((error as Error).message, /unknown hyperparameter "extra"/);
-      return true;
-    });
+    assert.throws(
+      () => parseHyperparameters(fuzzSchema, { name: 'n', extra: deepArray(100_000) }),
+      (error: unknown) => {
+        assertTrainingError(error, 'deep');
+        assert.match((error as Error).message, /unknown hyperparameter "extra"/);
+        return true;
+      },
+    );
   });
 
   it('a 1 MB key or value does not flood the failure message', () => {
     const big = 'k'.repeat(1_000_000);
     const started = performance.now();
-    assert.throws(() => parseHyperparameters(fuzzSchema, { name: 'n', count: big }), (error: unknown) => {
-      assertTrainingError(error, 'big');
-      return true;
-    });
+    assert.throws(
+      () => parseHyperparameters(fuzzSchema, { name: 'n', count: big }),
+      (error: unknown) => {
+        assertTrainingError(error, 'big');
+        return true;
+      },
+    );
     assert.ok(performance.now() - started < 2_000);
   });
 });

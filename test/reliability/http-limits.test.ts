@@ -68,7 +68,14 @@ describe('limits', () => {
     const started = performance.now();
     const outcome = await new Promise<{ status: number; body: string }>((resolve) => {
       const req = http.request(
-        { host: '127.0.0.1', port: server.port, method: 'POST', path: '/invocations', agent: false, headers: { 'Content-Type': 'text/csv', 'Transfer-Encoding': 'chunked' } },
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: '/invocations',
+          agent: false,
+          headers: { 'Content-Type': 'text/csv', 'Transfer-Encoding': 'chunked' },
+        },
         (res) => {
           const parts: Buffer[] = [];
           res.on('data', (c: Buffer) => parts.push(c));
@@ -110,7 +117,9 @@ describe('limits', () => {
     assert.ok(sent < 40 * 1024 * 1024, `client sent ${Math.round(sent / 1048576)} MB before the 413`);
     assert.ok(ms < 5_000, `413 took ${Math.round(ms)} ms`);
     const afterRss = await maxWorkerRss();
-    t.diagnostic(`${outcome.status === 0 ? outcome.body : outcome.status} after ${Math.round(ms)} ms, client had written ${(sent / 1048576).toFixed(1)} MB; max worker RSS ${before} → ${afterRss} MB`);
+    t.diagnostic(
+      `${outcome.status === 0 ? outcome.body : outcome.status} after ${Math.round(ms)} ms, client had written ${(sent / 1048576).toFixed(1)} MB; max worker RSS ${before} → ${afterRss} MB`,
+    );
     assert.ok(afterRss - before < 80, `worker RSS grew from ${before} MB to ${afterRss} MB`);
   });
 
@@ -155,7 +164,9 @@ describe('limits', () => {
     assert.ok(answered.length >= 5, `only ${answered.length} requests answered while tricklers were connected`);
     assert.ok(Math.max(...answered) < 1_000, `slowest request during trickling: ${Math.round(Math.max(...answered))} ms`);
     const results = await Promise.all(tricklers);
-    t.diagnostic(`${answered.length} requests answered meanwhile (slowest ${Math.round(Math.max(...answered))} ms); tricklers: ${results.map((r) => `${r.status} after ${Math.round(r.ms)} ms`).join(', ')}`);
+    t.diagnostic(
+      `${answered.length} requests answered meanwhile (slowest ${Math.round(Math.max(...answered))} ms); tricklers: ${results.map((r) => `${r.status} after ${Math.round(r.ms)} ms`).join(', ')}`,
+    );
     for (const r of results) {
       // Timeout 2 s: the trickler gets a 504 (or, past requestTimeout, the socket is closed) within bounded time.
       assert.ok(r.ms < 6_000, `trickler cut off after ${Math.round(r.ms)} ms`);
@@ -165,7 +176,7 @@ describe('limits', () => {
     // The workers survived.
     assert.deepEqual(await childPids(server.proc.child.pid!), workers);
   });
-  it('a slow client trickling its headers is cut off near the timeout (408), not after Node\'s 30 s check interval', async (t) => {
+  it("a slow client trickling its headers is cut off near the timeout (408), not after Node's 30 s check interval", async (t) => {
     const results = await Promise.all(Array.from({ length: 3 }, () => trickleHeaders(server.port)));
     t.diagnostic(`header tricklers: ${results.map((r) => `${r.status} after ${Math.round(r.ms)} ms`).join(', ')}`);
     for (const r of results) {
@@ -236,18 +247,67 @@ describe('security: errors leak nothing, paths are data', () => {
   const errorRequests: Array<{ name: string; method: string; path: string; headers?: Record<string, string>; body?: string | Buffer; status: number }> = [
     { name: 'invalid CSV', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: 'review,rating_binary\n"open\n', status: 400 },
     { name: 'ragged CSV', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: 'review,rating_binary\na\n', status: 400 },
-    { name: 'invalid UTF-8', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: Buffer.from([0xff, 0xfe, 0x00]), status: 400 },
+    {
+      name: 'invalid UTF-8',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv' },
+      body: Buffer.from([0xff, 0xfe, 0x00]),
+      status: 400,
+    },
     { name: 'invalid JSON', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json' }, body: '{"instances": [', status: 400 },
     { name: 'deep JSON', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json' }, body: '['.repeat(100_000), status: 400 },
-    { name: 'nested value', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json' }, body: '[{"review":{"__proto__":{"x":1}}}]', status: 400 },
+    {
+      name: 'nested value',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/json' },
+      body: '[{"review":{"__proto__":{"x":1}}}]',
+      status: 400,
+    },
     { name: 'missing column', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/jsonlines' }, body: '{"nope":1}\n', status: 400 },
     { name: 'header-less without match', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: 'a,b,c\n', status: 400 },
-    { name: 'bad custom attribute', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=/etc/passwd' }, body: 'review\nx\n', status: 400 },
-    { name: 'custom attributes too long', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'a='.padEnd(5000, 'x') }, body: 'review\nx\n', status: 400 },
-    { name: 'unsupported media type', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'a=1', status: 415 },
+    {
+      name: 'bad custom attribute',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=/etc/passwd' },
+      body: 'review\nx\n',
+      status: 400,
+    },
+    {
+      name: 'custom attributes too long',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'a='.padEnd(5000, 'x') },
+      body: 'review\nx\n',
+      status: 400,
+    },
+    {
+      name: 'unsupported media type',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: 'a=1',
+      status: 415,
+    },
     { name: 'no content type', method: 'POST', path: '/invocations', body: 'review\nx\n', status: 415 },
-    { name: 'unsupported accept', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv', Accept: 'application/x-npy' }, body: 'review\nx\n', status: 406 },
-    { name: 'over the row limit', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/jsonlines' }, body: '{"review":"x"}\n'.repeat(100_001), status: 413 },
+    {
+      name: 'unsupported accept',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv', Accept: 'application/x-npy' },
+      body: 'review\nx\n',
+      status: 406,
+    },
+    {
+      name: 'over the row limit',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/jsonlines' },
+      body: '{"review":"x"}\n'.repeat(100_001),
+      status: 413,
+    },
     { name: 'wrong method', method: 'DELETE', path: '/invocations', status: 405 },
     { name: 'traversal path', method: 'GET', path: '/../../etc/passwd', status: 404 },
     { name: 'encoded traversal path', method: 'GET', path: '/%2e%2e/%2e%2e/etc/passwd', status: 404 },
@@ -307,7 +367,11 @@ describe('security: errors leak nothing, paths are data', () => {
     assert.equal(record!['constructor'], 'c');
     // The server still answers normally afterwards (no polluted prototype in the worker).
     const again = await request(server.port, 'POST', '/invocations', { headers: { 'Content-Type': 'application/json' }, body: '[{"review":"y"}]' });
-    assert.deepEqual(Object.keys((JSON.parse(again.body) as Array<Record<string, unknown>>)[0]!), ['review', 'rating_binary_imputed', 'rating_binary_imputed_proba']);
+    assert.deepEqual(Object.keys((JSON.parse(again.body) as Array<Record<string, unknown>>)[0]!), [
+      'review',
+      'rating_binary_imputed',
+      'rating_binary_imputed_proba',
+    ]);
   });
 });
 

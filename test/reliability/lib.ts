@@ -40,10 +40,7 @@ export async function trainBaseline(root: string, env: Record<string, string> = 
  * one; the first generation of workers listens while it loads and answers 503 "loading" meanwhile).
  * The answering worker is known from the request id, which starts with its pid in base 36.
  */
-export async function startReadyServer(
-  root: string,
-  options: { workers: number; env?: Record<string, string>; timeoutMs?: number },
-): Promise<ServerHandle> {
+export async function startReadyServer(root: string, options: { workers: number; env?: Record<string, string>; timeoutMs?: number }): Promise<ServerHandle> {
   const server = await startServer(root, options);
   try {
     const primary = server.proc.child.pid!;
@@ -138,30 +135,182 @@ export function probes(options: { maxRows: number }): Probe[] {
   const b = (s: string | Buffer): Buffer => (Buffer.isBuffer(s) ? s : Buffer.from(s));
   const csvRows = (n: number): string => Array.from({ length: n }, (_, i) => `${csvCell(reviews[i % reviews.length]!)},\n`).join('');
   const valid: Probe[] = [
-    { name: 'csv header', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: b(`review,rating_binary\n${csvRows(5)}`), expect: [200], valid: true },
-    { name: 'csv header-less', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' }, body: b(reviews.map((r) => `${csvCell(r || 'x')}\n`).join('')), expect: [200], valid: true },
-    { name: 'csv → json', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv; header=present', Accept: 'application/json' }, body: b(`review\n${reviews.map((r) => csvCell(r)).join('\n')}\n`), expect: [200], valid: true },
-    { name: 'json instances', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json' }, body: b(JSON.stringify({ instances: reviews.map((review) => ({ review, rating_binary: null })) })), expect: [200], valid: true },
-    { name: 'json array', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json', Accept: 'text/csv;q=0.5, application/json' }, body: b(JSON.stringify(reviews.map((review) => ({ review })))), expect: [200], valid: true },
-    { name: 'json positional', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json' }, body: b(JSON.stringify({ instances: reviews.map((r) => [r]) })), expect: [200], valid: true },
-    { name: 'jsonlines', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/jsonlines', 'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=true' }, body: b(reviews.map((review) => JSON.stringify({ review })).join('\n')), expect: [200], valid: true },
-    { name: 'csv 500 rows', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: b(`review,rating_binary\n${csvRows(500)}`), expect: [200], valid: true },
+    {
+      name: 'csv header',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv' },
+      body: b(`review,rating_binary\n${csvRows(5)}`),
+      expect: [200],
+      valid: true,
+    },
+    {
+      name: 'csv header-less',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' },
+      body: b(reviews.map((r) => `${csvCell(r || 'x')}\n`).join('')),
+      expect: [200],
+      valid: true,
+    },
+    {
+      name: 'csv → json',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv; header=present', Accept: 'application/json' },
+      body: b(`review\n${reviews.map((r) => csvCell(r)).join('\n')}\n`),
+      expect: [200],
+      valid: true,
+    },
+    {
+      name: 'json instances',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/json' },
+      body: b(JSON.stringify({ instances: reviews.map((review) => ({ review, rating_binary: null })) })),
+      expect: [200],
+      valid: true,
+    },
+    {
+      name: 'json array',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/csv;q=0.5, application/json' },
+      body: b(JSON.stringify(reviews.map((review) => ({ review })))),
+      expect: [200],
+      valid: true,
+    },
+    {
+      name: 'json positional',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/json' },
+      body: b(JSON.stringify({ instances: reviews.map((r) => [r]) })),
+      expect: [200],
+      valid: true,
+    },
+    {
+      name: 'jsonlines',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/jsonlines', 'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=true' },
+      body: b(reviews.map((review) => JSON.stringify({ review })).join('\n')),
+      expect: [200],
+      valid: true,
+    },
+    {
+      name: 'csv 500 rows',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv' },
+      body: b(`review,rating_binary\n${csvRows(500)}`),
+      expect: [200],
+      valid: true,
+    },
     { name: 'ping', method: 'GET', path: '/ping', headers: {}, expect: [200], valid: true },
     { name: 'execution-parameters', method: 'GET', path: '/execution-parameters', headers: {}, expect: [200], valid: true },
   ];
   const invalid: Probe[] = [
-    { name: 'ragged csv', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: b('review,rating_binary\na,b,c\n'), expect: [400], valid: false },
-    { name: 'open quote', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: b('review\n"never closed\n'), expect: [400], valid: false },
-    { name: 'invalid utf-8', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: Buffer.from([0x72, 0x65, 0x76, 0x0a, 0xc3, 0x28, 0x0a]), expect: [400], valid: false },
-    { name: 'bad json', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json' }, body: b('{"instances": [{"review": NaN}]}'), expect: [400], valid: false },
-    { name: 'deep json', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json' }, body: b('['.repeat(20_000) + ']'.repeat(20_000)), expect: [400], valid: false },
-    { name: 'missing column', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/json' }, body: b('[{"other":"x"}]'), expect: [400], valid: false },
+    {
+      name: 'ragged csv',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv' },
+      body: b('review,rating_binary\na,b,c\n'),
+      expect: [400],
+      valid: false,
+    },
+    {
+      name: 'open quote',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv' },
+      body: b('review\n"never closed\n'),
+      expect: [400],
+      valid: false,
+    },
+    {
+      name: 'invalid utf-8',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv' },
+      body: Buffer.from([0x72, 0x65, 0x76, 0x0a, 0xc3, 0x28, 0x0a]),
+      expect: [400],
+      valid: false,
+    },
+    {
+      name: 'bad json',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/json' },
+      body: b('{"instances": [{"review": NaN}]}'),
+      expect: [400],
+      valid: false,
+    },
+    {
+      name: 'deep json',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/json' },
+      body: b('['.repeat(20_000) + ']'.repeat(20_000)),
+      expect: [400],
+      valid: false,
+    },
+    {
+      name: 'missing column',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/json' },
+      body: b('[{"other":"x"}]'),
+      expect: [400],
+      valid: false,
+    },
     { name: 'empty body', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: b(''), expect: [400], valid: false },
-    { name: 'unsupported type', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'application/xml' }, body: b('<a/>'), expect: [415], valid: false },
-    { name: 'latin-1 charset', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv; charset=iso-8859-1' }, body: b('review\nx\n'), expect: [415], valid: false },
-    { name: 'unsupported accept', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv', Accept: 'image/png' }, body: b('review\nx\n'), expect: [406], valid: false },
-    { name: 'too many rows', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv' }, body: b(`review\n${'x\n'.repeat(options.maxRows + 1)}`), expect: [413], valid: false },
-    { name: 'bad custom attribute', method: 'POST', path: '/invocations', headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=../../etc/passwd' }, body: b('review\nx\n'), expect: [400], valid: false },
+    {
+      name: 'unsupported type',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'application/xml' },
+      body: b('<a/>'),
+      expect: [415],
+      valid: false,
+    },
+    {
+      name: 'latin-1 charset',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv; charset=iso-8859-1' },
+      body: b('review\nx\n'),
+      expect: [415],
+      valid: false,
+    },
+    {
+      name: 'unsupported accept',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv', Accept: 'image/png' },
+      body: b('review\nx\n'),
+      expect: [406],
+      valid: false,
+    },
+    {
+      name: 'too many rows',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv' },
+      body: b(`review\n${'x\n'.repeat(options.maxRows + 1)}`),
+      expect: [413],
+      valid: false,
+    },
+    {
+      name: 'bad custom attribute',
+      method: 'POST',
+      path: '/invocations',
+      headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'impute_present=../../etc/passwd' },
+      body: b('review\nx\n'),
+      expect: [400],
+      valid: false,
+    },
     { name: 'GET invocations', method: 'GET', path: '/invocations', headers: {}, expect: [405], valid: false },
     { name: 'unknown path', method: 'GET', path: '/../../etc/passwd', headers: {}, expect: [404], valid: false },
   ];
@@ -205,14 +354,23 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const result: LoadResult = {
-    total: 0, byStatus: new Map(), wrong: [], wrongCount: 0, validTotal: 0, validOk: 0, invalid4xx: 0, invalidTotal: 0,
-    fiveXxForValid: 0, latenciesMs: [], durationMs: 0, byWorker: new Map(),
+    total: 0,
+    byStatus: new Map(),
+    wrong: [],
+    wrongCount: 0,
+    validTotal: 0,
+    validOk: 0,
+    invalid4xx: 0,
+    invalidTotal: 0,
+    fiveXxForValid: 0,
+    latenciesMs: [],
+    durationMs: 0,
+    byWorker: new Map(),
   };
   let next = 0;
   const started = performance.now();
   const hardStop = started + (options.maxDurationMs ?? 120_000);
-  const more = (): boolean =>
-    (options.count !== undefined ? next < options.count : true) && !(options.until?.() ?? false) && performance.now() < hardStop;
+  const more = (): boolean => (options.count !== undefined ? next < options.count : true) && !(options.until?.() ?? false) && performance.now() < hardStop;
   const client = async (): Promise<void> => {
     while (more()) {
       const probe = catalogue[next++ % catalogue.length]!;
@@ -284,5 +442,8 @@ export function percentile(values: number[], p: number): number {
 }
 
 export function statusSummary(byStatus: Map<number | 'network-error', number>): string {
-  return [...byStatus.entries()].sort((a, b) => String(a[0]).localeCompare(String(b[0]))).map(([s, n]) => `${s}: ${n}`).join(', ');
+  return [...byStatus.entries()]
+    .sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(', ');
 }

@@ -18,14 +18,37 @@ const jsonl = new JsonLinesCodec();
 
 /** Cell text a CSV must carry unchanged: quotes, separators, line breaks, unicode, leading zeros, spaces. */
 const csvCell = fc.oneof(
-  fc.constantFrom('007', '0', '00.10', '-0', '1e999', 'NaN', ' padded ', 'a,b', 'say "hi"', '"', '""', 'line1\nline2', 'crlf\r\nend', 'cr\rend',
-    'é', '漢字', '😀', '\0', '=SUM(A1)', '__proto__', '../../etc/passwd', 'null', ''),
+  fc.constantFrom(
+    '007',
+    '0',
+    '00.10',
+    '-0',
+    '1e999',
+    'NaN',
+    ' padded ',
+    'a,b',
+    'say "hi"',
+    '"',
+    '""',
+    'line1\nline2',
+    'crlf\r\nend',
+    'cr\rend',
+    'é',
+    '漢字',
+    '😀',
+    '\0',
+    '=SUM(A1)',
+    '__proto__',
+    '../../etc/passwd',
+    'null',
+    '',
+  ),
   fc.string({ unit: 'grapheme', maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 8 }).filter((s) => !/[\uD800-\uDFFF]/.test(s)),
 );
 /** Header names: non-empty after trimming and without surrounding spaces (the decoder trims header names). */
-const columnName = fc.oneof(fc.constantFrom('review', 'rating', 'a,b', 'x"y', 'multi\nline', '__proto__', 'constructor', 'ü'),
-  fc.string({ minLength: 1, maxLength: 8 }))
+const columnName = fc
+  .oneof(fc.constantFrom('review', 'rating', 'a,b', 'x"y', 'multi\nline', '__proto__', 'constructor', 'ü'), fc.string({ minLength: 1, maxLength: 8 }))
   .filter((name) => name.trim() === name && name !== '' && !name.startsWith('\uFEFF'));
 
 /** A table with at least 2 columns: one column of empty cells is a blank line (see the single-column test below). */
@@ -37,8 +60,7 @@ const table = (minColumns: number) =>
     }),
   );
 
-const toRecords = (columns: string[], rows: Cell[][]) =>
-  rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])));
+const toRecords = (columns: string[], rows: Cell[][]) => rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i] ?? null])));
 
 const opts = (extra: Partial<DecodeOptions> = {}): DecodeOptions => ({ mediaParams: {}, limits, ...extra });
 
@@ -50,7 +72,10 @@ describe('round trip: CSV', () => {
         const batch = csv.decode(utf8(text), opts());
         assert.equal(batch.shape, 'csv-header');
         assert.deepEqual(batch.columns, columns);
-        assert.deepEqual(batch.records.map((r) => columns.map((c) => r[c])), rows);
+        assert.deepEqual(
+          batch.records.map((r) => columns.map((c) => r[c])),
+          rows,
+        );
         // ... and encoding the decoded batch gives the same bytes again.
         assert.equal(csv.encode(batch, batch.shape), text);
       }),
@@ -65,7 +90,10 @@ describe('round trip: CSV', () => {
         const text = csv.encode({ columns, records: toRecords(columns, rows) }, 'csv-headerless');
         const batch = csv.decode(utf8(text), opts({ schema, mediaParams: { header: 'absent' } }));
         assert.equal(batch.shape, 'csv-headerless');
-        assert.deepEqual(batch.records.map((r) => columns.map((c) => r[c])), rows);
+        assert.deepEqual(
+          batch.records.map((r) => columns.map((c) => r[c])),
+          rows,
+        );
         assert.equal(csv.encode(batch, batch.shape), text);
       }),
       { numRuns: RUNS },
@@ -80,7 +108,10 @@ describe('round trip: CSV', () => {
         // Only valid when no cell holds a line break (inside quotes the break is data).
         fc.pre(rows.every((row) => row.every((cell) => !/[\r\n]/.test(String(cell)))) && columns.every((c) => !/[\r\n]/.test(c)));
         const batch = csv.decode(utf8(crlf), opts());
-        assert.deepEqual(batch.records.map((r) => columns.map((c) => r[c])), rows);
+        assert.deepEqual(
+          batch.records.map((r) => columns.map((c) => r[c])),
+          rows,
+        );
       }),
       { numRuns: RUNS },
     );
@@ -96,12 +127,18 @@ describe('round trip: CSV', () => {
 
   it('a cell with a lone CR in the first row is quoted, so a header-less body still splits on LF', () => {
     const columns = ['a', 'b'];
-    const rows = [['cr\rend', 'x'], ['', 'y']];
+    const rows = [
+      ['cr\rend', 'x'],
+      ['', 'y'],
+    ];
     const text = csv.encode({ columns, records: toRecords(columns, rows) }, 'csv-headerless');
     assert.equal(text, '"cr\rend",x\n,y\n');
     const schema: InputSchema = { columns: columns.map((name) => ({ name })), requiredColumns: columns };
     const batch = csv.decode(utf8(text), opts({ schema, mediaParams: { header: 'absent' } }));
-    assert.deepEqual(batch.records.map((r) => columns.map((c) => r[c])), rows);
+    assert.deepEqual(
+      batch.records.map((r) => columns.map((c) => r[c])),
+      rows,
+    );
   });
 });
 
@@ -119,12 +156,17 @@ const jsonCell: fc.Arbitrary<Cell> = fc.oneof(
  * their position in `columns` follows the key rule, not the request; they are tested separately.
  */
 const isIndexKey = (key: string): boolean => /^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
-const jsonTable = fc.uniqueArray(fc.oneof(columnName, fc.constantFrom('', ' ', 'with space ')).filter((k) => !isIndexKey(k)), { minLength: 1, maxLength: 6 }).chain((columns) =>
-  fc.record({
-    columns: fc.constant(columns),
-    rows: fc.array(fc.array(jsonCell, { minLength: columns.length, maxLength: columns.length }), { minLength: 1, maxLength: 20 }),
-  }),
-);
+const jsonTable = fc
+  .uniqueArray(
+    fc.oneof(columnName, fc.constantFrom('', ' ', 'with space ')).filter((k) => !isIndexKey(k)),
+    { minLength: 1, maxLength: 6 },
+  )
+  .chain((columns) =>
+    fc.record({
+      columns: fc.constant(columns),
+      rows: fc.array(fc.array(jsonCell, { minLength: columns.length, maxLength: columns.length }), { minLength: 1, maxLength: 20 }),
+    }),
+  );
 /** Records built like JSON.parse builds them ("__proto__" an own key). */
 const ownRecords = (columns: string[], rows: Cell[][]) =>
   rows.map((row) => {
@@ -143,7 +185,10 @@ describe('round trip: JSON and JSON Lines', () => {
           const batch = json.decode(utf8(text), opts());
           assert.equal(batch.shape, shape);
           assert.deepEqual(batch.columns, columns);
-          assert.deepEqual(batch.records.map((r) => columns.map((c) => r[c])), rows);
+          assert.deepEqual(
+            batch.records.map((r) => columns.map((c) => r[c])),
+            rows,
+          );
           assert.equal(json.encode(batch, batch.shape), text);
         }),
         { numRuns: RUNS },
@@ -156,7 +201,10 @@ describe('round trip: JSON and JSON Lines', () => {
       fc.property(jsonTable, ({ columns, rows }) => {
         const schema: InputSchema = { columns: columns.map((name) => ({ name })), requiredColumns: columns };
         const batch = json.decode(utf8(JSON.stringify({ instances: rows })), opts({ schema }));
-        assert.deepEqual(batch.records.map((r) => columns.map((c) => r[c])), rows);
+        assert.deepEqual(
+          batch.records.map((r) => columns.map((c) => r[c])),
+          rows,
+        );
       }),
       { numRuns: RUNS },
     );
@@ -169,7 +217,10 @@ describe('round trip: JSON and JSON Lines', () => {
         const text = jsonl.encode({ columns, records }, 'jsonlines');
         assert.equal(text.split('\n').length - 1, rows.length);
         const batch = jsonl.decode(utf8(text), opts());
-        assert.deepEqual(batch.records.map((r) => columns.map((c) => r[c])), rows);
+        assert.deepEqual(
+          batch.records.map((r) => columns.map((c) => r[c])),
+          rows,
+        );
         assert.equal(jsonl.encode(batch, batch.shape), text);
       }),
       { numRuns: RUNS },
@@ -184,11 +235,14 @@ describe('round trip: JSON and JSON Lines', () => {
 
   it('CSV → JSON → CSV keeps every string cell', () => {
     fc.assert(
-      fc.property(table(2).filter(({ columns }) => !columns.some(isIndexKey)), ({ columns, rows }) => {
-        const fromCsv = csv.decode(utf8(csv.encode({ columns, records: toRecords(columns, rows) }, 'csv-header')), opts());
-        const viaJson = json.decode(utf8(json.encode(fromCsv, 'json-array')), opts());
-        assert.equal(csv.encode(viaJson, 'csv-header'), csv.encode(fromCsv, 'csv-header'));
-      }),
+      fc.property(
+        table(2).filter(({ columns }) => !columns.some(isIndexKey)),
+        ({ columns, rows }) => {
+          const fromCsv = csv.decode(utf8(csv.encode({ columns, records: toRecords(columns, rows) }, 'csv-header')), opts());
+          const viaJson = json.decode(utf8(json.encode(fromCsv, 'json-array')), opts());
+          assert.equal(csv.encode(viaJson, 'csv-header'), csv.encode(fromCsv, 'csv-header'));
+        },
+      ),
       { numRuns: RUNS },
     );
   });

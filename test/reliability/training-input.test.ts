@@ -119,7 +119,9 @@ describe('training input: each trains or fails with an actionable reason', { con
     const rows = Array.from({ length: 30 }, (_, i) => `review ${i},positive`).join('\n');
     const outcome = await train({ 'train.csv': `review,rating_binary\n${rows}\n` });
     await assertTrained(outcome);
-    const model = JSON.parse(await readFile(path.join(outcome.root, 'model', 'baseline.json'), 'utf8')) as { targets: Array<{ fill: { value: string; probability: number } }> };
+    const model = JSON.parse(await readFile(path.join(outcome.root, 'model', 'baseline.json'), 'utf8')) as {
+      targets: Array<{ fill: { value: string; probability: number } }>;
+    };
     assert.deepEqual([model.targets[0]!.fill.value, model.targets[0]!.fill.probability], ['positive', 1]);
   });
 
@@ -186,15 +188,25 @@ describe('training input: each trains or fails with an actionable reason', { con
   });
 
   it('a label_column that is not in the data → lists the columns', async () => {
-    assertFailure(await train({ 'train.csv': imdb }, { ...BASELINE_HPS, label_column: 'sentiment' }), 'label_column "sentiment" is not a column of the training data; columns: rating_binary, review');
+    assertFailure(
+      await train({ 'train.csv': imdb }, { ...BASELINE_HPS, label_column: 'sentiment' }),
+      'label_column "sentiment" is not a column of the training data; columns: rating_binary, review',
+    );
   });
 
   it('a misspelt hyperparameter → "did you mean"', async () => {
-    assertFailure(await train({ 'train.csv': imdb }, { ...BASELINE_HPS, num_epoch: '3' }), 'unknown hyperparameter "num_epoch" = "3"; did you mean "num_epochs"?');
+    assertFailure(
+      await train({ 'train.csv': imdb }, { ...BASELINE_HPS, num_epoch: '3' }),
+      'unknown hyperparameter "num_epoch" = "3"; did you mean "num_epochs"?',
+    );
   });
 
   it('a hyperparameter list nested 100k levels deep → a TrainingError naming it, not a stack overflow', async () => {
     const deep = `[${'['.repeat(100_000)}${']'.repeat(100_000)}]`;
-    assertFailure(await train({ 'train.csv': imdb }, { ...BASELINE_HPS, missing_values: deep }), 'hyperparameter "missing_values" =', 'expected a list of strings');
+    assertFailure(
+      await train({ 'train.csv': imdb }, { ...BASELINE_HPS, missing_values: deep }),
+      'hyperparameter "missing_values" =',
+      'expected a list of strings',
+    );
   });
 });

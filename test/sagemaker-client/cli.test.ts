@@ -66,7 +66,17 @@ describe('sagemaker CLI --help', () => {
       /Example:/,
     ],
     'batch-transform': [/SplitType=Line/, /AssembleWith=Line/, /--model-name/, /--training-job/, /--strategy/, /MultiRecord/, /--max-payload-mb/, /Example:/],
-    tune: [/--objective <metric>/, /validation:accuracy/, /validation:macro_f1/, /--range <spec>/, /categorical:A,B,C/, /learning_rate=continuous/, /--max-jobs/, /--max-parallel/, /Example:/],
+    tune: [
+      /--objective <metric>/,
+      /validation:accuracy/,
+      /validation:macro_f1/,
+      /--range <spec>/,
+      /categorical:A,B,C/,
+      /learning_rate=continuous/,
+      /--max-jobs/,
+      /--max-parallel/,
+      /Example:/,
+    ],
     invoke: [/--endpoint <name>/, /--input <file>/, /--content-type/, /--accept/],
     cleanup: [/--endpoint <name>/, /--keep-model/],
   };
@@ -142,18 +152,29 @@ describe('sagemaker CLI sub-commands against fakes', () => {
     const code = await runCli(
       [
         'train-and-deploy',
-        '--train', files.train,
-        '--test', files.test,
-        '--hyperparameters', files.hps,
-        '--hp', 'num_epochs=3',
-        '--algorithm', 'datawig',
-        '--name', 'imdb',
-        '--role', 'arn:aws:iam::123456789012:role/FromFlag',
-        '--training-instance-type', 'ml.c5.2xlarge',
-        '--env', 'SAGEMAKER_MODEL_SERVER_WORKERS=2',
-        '--tag', 'project=byoc',
+        '--train',
+        files.train,
+        '--test',
+        files.test,
+        '--hyperparameters',
+        files.hps,
+        '--hp',
+        'num_epochs=3',
+        '--algorithm',
+        'datawig',
+        '--name',
+        'imdb',
+        '--role',
+        'arn:aws:iam::123456789012:role/FromFlag',
+        '--training-instance-type',
+        'ml.c5.2xlarge',
+        '--env',
+        'SAGEMAKER_MODEL_SERVER_WORKERS=2',
+        '--tag',
+        'project=byoc',
         '--delete-endpoint',
-        '--poll-seconds', '5',
+        '--poll-seconds',
+        '5',
       ],
       h.deps,
     );
@@ -229,9 +250,18 @@ describe('sagemaker CLI sub-commands against fakes', () => {
     assert.equal(code, 0, h.err());
     const req = h.sm.commandCalls(SM.CreateHyperParameterTuningJobCommand)[0]!.args[0].input;
     const ranges = req.HyperParameterTuningJobConfig?.ParameterRanges;
-    assert.deepEqual(ranges?.IntegerParameterRanges?.map((r) => r.Name), ['batch_size', 'num_hash_buckets', 'latent_dim', 'num_epochs']);
-    assert.deepEqual(ranges?.ContinuousParameterRanges?.map((r) => r.Name), ['learning_rate']);
-    assert.deepEqual(ranges?.CategoricalParameterRanges?.map((r) => r.Name), ['tokens']);
+    assert.deepEqual(
+      ranges?.IntegerParameterRanges?.map((r) => r.Name),
+      ['batch_size', 'num_hash_buckets', 'latent_dim', 'num_epochs'],
+    );
+    assert.deepEqual(
+      ranges?.ContinuousParameterRanges?.map((r) => r.Name),
+      ['learning_rate'],
+    );
+    assert.deepEqual(
+      ranges?.CategoricalParameterRanges?.map((r) => r.Name),
+      ['tokens'],
+    );
     assert.deepEqual(req.TrainingJobDefinition?.StaticHyperParameters, { feature_columns: 'review', label_column: 'rating_binary' });
     assert.deepEqual(req.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective, { Type: 'Maximize', MetricName: 'validation:accuracy' });
     assert.deepEqual(req.HyperParameterTuningJobConfig?.ResourceLimits, { MaxNumberOfTrainingJobs: 6, MaxParallelTrainingJobs: 3 });

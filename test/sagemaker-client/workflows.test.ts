@@ -487,7 +487,12 @@ describe('cleanup and S3 upload', () => {
   it('cleanup deletes endpoint, its config and its models', async () => {
     const f = fakeDeps();
     f.sm.on(SM.DescribeEndpointCommand).resolves({ EndpointName: 'ep', EndpointConfigName: 'cfg' } as never);
-    f.sm.on(SM.DescribeEndpointConfigCommand).resolves({ ProductionVariants: [{ VariantName: 'A', ModelName: 'm1' }, { VariantName: 'B', ModelName: 'm2' }] } as never);
+    f.sm.on(SM.DescribeEndpointConfigCommand).resolves({
+      ProductionVariants: [
+        { VariantName: 'A', ModelName: 'm1' },
+        { VariantName: 'B', ModelName: 'm2' },
+      ],
+    } as never);
     const deleted = await cleanup(f.deps, { endpointName: 'ep' });
     assert.deepEqual(deleted, ['endpoint ep', 'endpoint config cfg', 'model m1', 'model m2']);
     const kept = fakeDeps();
@@ -509,7 +514,10 @@ describe('cleanup and S3 upload', () => {
     const uri = await uploadFile(f.clients.s3, big, { bucket: 'b', key: 'k/big.csv' }, { multipartThreshold: 1024, partSize: 5 * 1024 * 1024 });
     assert.equal(uri, 's3://b/k/big.csv');
     const parts = f.s3.commandCalls(S3.UploadPartCommand).map((c) => c.args[0].input);
-    assert.deepEqual(parts.map((p) => p.PartNumber), [1, 2, 3]);
+    assert.deepEqual(
+      parts.map((p) => p.PartNumber),
+      [1, 2, 3],
+    );
     assert.deepEqual(Buffer.concat(parts.map((p) => Buffer.from(p.Body as Uint8Array))), content);
     const done = f.s3.commandCalls(S3.CompleteMultipartUploadCommand)[0]!.args[0].input;
     assert.deepEqual(done.MultipartUpload?.Parts, [

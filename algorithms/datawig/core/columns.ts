@@ -33,7 +33,7 @@ export function inferType(s: ColumnStats): ColumnType {
   if (s.present === 0) return 'categorical';
   if (s.numeric === s.present && s.distinct > 10) return 'numeric';
   if (s.numeric === s.present) return 'categorical';
-  const fewDistinct = s.distinct <= Math.max(10, 0.1 * s.present) || s.distinct <= 100 && s.distinct <= 0.3 * s.present;
+  const fewDistinct = s.distinct <= Math.max(10, 0.1 * s.present) || (s.distinct <= 100 && s.distinct <= 0.3 * s.present);
   if (fewDistinct && s.meanLength < 40) return 'categorical';
   return 'text';
 }

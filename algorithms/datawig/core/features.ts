@@ -229,14 +229,7 @@ export class Featurizer {
    * Appends the sparse entries of one row to idx/val and writes its dense numeric part into
    * `num` at `numOffset`. With `origins`, records which text n-gram produced each text entry (for explanations).
    */
-  encodeRow(
-    row: Record<string, Cell>,
-    out: SparseEntries,
-    num: Float32Array,
-    numOffset: number,
-    origins?: EntryOrigins,
-    cache?: EncodingCache,
-  ): void {
+  encodeRow(row: Record<string, Cell>, out: SparseEntries, num: Float32Array, numOffset: number, origins?: EntryOrigins, cache?: EncodingCache): void {
     const { spec } = this;
     for (let ti = 0; ti < spec.text.length; ti++) {
       const t = spec.text[ti]!;
@@ -250,7 +243,10 @@ export class Featurizer {
       let norm = 0;
       const idf = this.idf[ti];
       // complete mode: the models of one row share the encodings of its text cells
-      const key = cache && !idf && !origins ? `${t.name}\u0000${t.tokens}\u0000${spec.buckets}\u0000${spec.wordRange.join(',')}\u0000${spec.charRange.join(',')}` : undefined;
+      const key =
+        cache && !idf && !origins
+          ? `${t.name}\u0000${t.tokens}\u0000${spec.buckets}\u0000${spec.wordRange.join(',')}\u0000${spec.charRange.join(',')}`
+          : undefined;
       const hit = key ? cache!.get(key) : undefined;
       if (hit) {
         for (let i = 0; i < hit[0].length; i++) {

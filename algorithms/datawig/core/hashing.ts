@@ -111,7 +111,7 @@ const isLetterOrDigit = (c: number): boolean => isLetter(c) || (c >= 48 && c <= 
  */
 function asciiWordSpans(lower: string, spans: Int32Array): number {
   let n = 0;
-  for (let i = 0; i < lower.length; ) {
+  for (let i = 0; i < lower.length;) {
     const c = lower.charCodeAt(i);
     if (c > 0x7f) return -1;
     if (!isLetterOrDigit(c)) {
@@ -192,7 +192,15 @@ function bucketer(buckets: number): (h: number) => number {
  * the n-gram strings (FNV-1a is streamed over each n-gram): the serving hot path. Same ids as
  * `bucketOf` on the strings, in the same order (tested). Appends to `out`.
  */
-export function hashedNgrams(text: string, kind: TokenKind, wordRange: [number, number], charRange: [number, number], seed: number, buckets: number, out: IdList): void {
+export function hashedNgrams(
+  text: string,
+  kind: TokenKind,
+  wordRange: [number, number],
+  charRange: [number, number],
+  seed: number,
+  buckets: number,
+  out: IdList,
+): void {
   const bucket = bucketer(buckets);
   const lower = text.toLowerCase();
   if (kind === 'words' || kind === 'both') {

@@ -45,7 +45,10 @@ export class Net {
   private readonly gradFc: Float64Array[];
   private readonly gradEmb: Float64Array;
 
-  constructor(readonly spec: NetSpec, weights: Map<string, Float32Array>) {
+  constructor(
+    readonly spec: NetSpec,
+    weights: Map<string, Float32Array>,
+  ) {
     const get = (n: string) => {
       const w = weights.get(n);
       if (!w) throw new Error(`model weights lack "${n}"`);

@@ -24,7 +24,10 @@ export class TargetModel {
   private traced: Record<string, Cell> | undefined;
   private scores = new Float64Array(256);
 
-  constructor(readonly a: TargetArtifact, weights: Map<string, Float32Array>) {
+  constructor(
+    readonly a: TargetArtifact,
+    weights: Map<string, Float32Array>,
+  ) {
     this.featurizer = new Featurizer(a.featurizer);
     this.net = new Net(a.net, weights);
     this.num = new Float32Array(Math.max(1, a.net.numDim));
@@ -66,7 +69,13 @@ export class TargetModel {
     if (this.featurizer.spec.text.length > 1) return topTokens(this.namedContributions(scores), n);
     // One text column: its entries are distinct n-grams already (the featurizer merges repeats).
     const best = bestIndices(scores, this.origins.position.length, n, true);
-    return stripMarkers(this.featurizer.ngramsOf(this.traced!, 0, best.map((i) => this.origins.position[i]!)));
+    return stripMarkers(
+      this.featurizer.ngramsOf(
+        this.traced!,
+        0,
+        best.map((i) => this.origins.position[i]!),
+      ),
+    );
   }
 
   /** Contribution of each text entry of the last traced run (-Infinity for a missing cell's marker). */
@@ -90,7 +99,11 @@ export class TargetModel {
     for (let c = 0; c < this.featurizer.spec.text.length; c++) {
       const at: number[] = [];
       for (let i = 0; i < position.length; i++) if (column[i] === c && position[i]! >= 0) at.push(i);
-      const names = this.featurizer.ngramsOf(row, c, at.map((i) => position[i]!));
+      const names = this.featurizer.ngramsOf(
+        row,
+        c,
+        at.map((i) => position[i]!),
+      );
       at.forEach((i, j) => out.push([names[j]!, scores[i]!]));
     }
     return out;

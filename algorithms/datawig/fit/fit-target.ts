@@ -132,7 +132,10 @@ function classesByFrequency(labelled: InputRecord[], label: string, miss: Missin
 
 function numericLabel(r: InputRecord, label: string, miss: MissingValues): number {
   const v = parseNumberText(miss.value(r[label])!);
-  if (Number.isNaN(v)) throw new TrainingError(`label column "${label}" is numeric but has the non-numeric value "${String(r[label])}"; fix the data or declare it categorical with column_types="${label}:categorical"`);
+  if (Number.isNaN(v))
+    throw new TrainingError(
+      `label column "${label}" is numeric but has the non-numeric value "${String(r[label])}"; fix the data or declare it categorical with column_types="${label}:categorical"`,
+    );
   return v;
 }
 
@@ -148,7 +151,13 @@ function observedRange(values: number[]): [number, number] | undefined {
 }
 
 /** Encoded features, targets and loss weights (class weights, if any, on training rows; 1 on validation rows). */
-function buildSplits(featurizer: Featurizer, labels: LabelEncoding, classWeights: string | undefined, labelled: InputRecord[], valRows: InputRecord[]): { train: Split; val: Split } {
+function buildSplits(
+  featurizer: Featurizer,
+  labels: LabelEncoding,
+  classWeights: string | undefined,
+  labelled: InputRecord[],
+  valRows: InputRecord[],
+): { train: Split; val: Split } {
   const yTrain = labels.toY(labelled);
   const yVal = labels.toY(valRows);
   const wTrain = new Float32Array(labelled.length).fill(1);
@@ -162,7 +171,14 @@ function buildSplits(featurizer: Featurizer, labels: LabelEncoding, classWeights
 }
 
 /** The network's shape from the featurizer and the config, then its training. */
-async function trainTargetNet(tf: Tf, input: FitInput, cfg: TargetConfig, featurizer: Featurizer, labels: LabelEncoding, splits: { train: Split; val: Split }): Promise<{ net: NetSpec; out: TrainOutcome }> {
+async function trainTargetNet(
+  tf: Tf,
+  input: FitInput,
+  cfg: TargetConfig,
+  featurizer: Featurizer,
+  labels: LabelEncoding,
+  splits: { train: Split; val: Split },
+): Promise<{ net: NetSpec; out: TrainOutcome }> {
   const { task } = input;
   const net: NetSpec = {
     tableRows: featurizer.spec.tableRows,
@@ -281,7 +297,15 @@ function regressionMetrics(artifact: TargetArtifact, ev: Evaluation, yVal: Float
 }
 
 function featureOptions(cfg: TargetConfig) {
-  return { buckets: cfg.buckets, tokens: cfg.tokens, wordRange: cfg.wordRange, charRange: cfg.charRange, maxTokens: cfg.maxTokens, missingTokens: cfg.missingTokens, tfidf: cfg.tfidf };
+  return {
+    buckets: cfg.buckets,
+    tokens: cfg.tokens,
+    wordRange: cfg.wordRange,
+    charRange: cfg.charRange,
+    maxTokens: cfg.maxTokens,
+    missingTokens: cfg.missingTokens,
+    tfidf: cfg.tfidf,
+  };
 }
 
 /** `balanced` (n / (K n_c)) or `a:2,b:0.5` (others 1). */

@@ -6,7 +6,8 @@ import type { DatawigHyperparameters } from '../hyperparameters.js';
 import { fitTarget, type FitInput, type Fitted } from './fit-target.js';
 import type { Tf } from './tf-backend.js';
 
-const HPO_HEADER = 'column,candidate,tokens,num_hash_buckets,latent_dim,final_fc_hidden_units,learning_rate,epochs,validation_loss,validation_metric,seconds,selected';
+const HPO_HEADER =
+  'column,candidate,tokens,num_hash_buckets,latent_dim,final_fc_hidden_units,learning_rate,epochs,validation_loss,validation_metric,seconds,selected';
 
 function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
@@ -56,14 +57,25 @@ export async function search(
     const t0 = Date.now();
     const f = await fitTarget(tf, { ...input, onEpoch: i === 0 ? onEpoch : undefined }, cfg);
     const metric = f.artifact.task === 'classification' ? f.artifact.metrics.accuracy! : f.artifact.metrics.rmse!;
-    results.push([String(i), cfg.tokens, String(cfg.buckets), String(cfg.latentDim), `"${cfg.fcHidden.join(' ')}"`, String(cfg.learningRate), String(f.artifact.metrics.epochs), f.valLoss.toFixed(6), metric.toFixed(6), ((Date.now() - t0) / 1000).toFixed(2)]);
+    results.push([
+      String(i),
+      cfg.tokens,
+      String(cfg.buckets),
+      String(cfg.latentDim),
+      `"${cfg.fcHidden.join(' ')}"`,
+      String(cfg.learningRate),
+      String(f.artifact.metrics.epochs),
+      f.valLoss.toFixed(6),
+      metric.toFixed(6),
+      ((Date.now() - t0) / 1000).toFixed(2),
+    ]);
     ctx.logger.info(`datawig: search candidate ${i}`, { tag, valLoss: f.valLoss, metric });
     if (!best || f.valLoss < best.valLoss) {
       best = f;
       bestI = i;
     }
   }
-  for (const [i, r2] of results.entries()) rows.push([csvCell(tag || (input.label)), ...r2, i === bestI ? 'yes' : ''].join(','));
+  for (const [i, r2] of results.entries()) rows.push([csvCell(tag || input.label), ...r2, i === bestI ? 'yes' : ''].join(','));
   // complete mode: one table for all columns, rewritten after each column's search
   hpoRows.push(...rows.slice(1));
   await ctx.outputData.writeFile('hpo_results.csv', [HPO_HEADER, ...hpoRows].join('\n') + '\n');

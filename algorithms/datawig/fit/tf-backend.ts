@@ -97,8 +97,14 @@ function registerSegmentSum(tf: Tf, backendName: string): void {
     if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
     tf.registerKernel({ kernelName, backendName, kernelFunc });
   };
-  reg(BAG, sparseRowsKernel('table', 'rows', (out, table, idx, val, seg, D) => bagRows(out, table, seg, idx, val, D)));
-  reg(BAG_GRAD, sparseRowsKernel('dy', 'tableRows', (out, dy, idx, val, seg, D) => scatterRows(out, dy, idx, seg, val, D)));
+  reg(
+    BAG,
+    sparseRowsKernel('table', 'rows', (out, table, idx, val, seg, D) => bagRows(out, table, seg, idx, val, D)),
+  );
+  reg(
+    BAG_GRAD,
+    sparseRowsKernel('dy', 'tableRows', (out, dy, idx, val, seg, D) => scatterRows(out, dy, idx, seg, val, D)),
+  );
   registerBagGradient(tf);
 }
 
@@ -185,7 +191,14 @@ function registerBagGradient(tf: Tf): void {
     gradFunc: (dy, saved) => {
       const [table, idx, val, seg] = saved as import('@tensorflow/tfjs').Tensor[];
       return {
-        table: () => tf.engine().runKernel(BAG_GRAD, { dy: dy as import('@tensorflow/tfjs').Tensor, idx: idx!, val: val!, seg: seg! }, { tableRows: table!.shape[0]! }) as import('@tensorflow/tfjs').Tensor,
+        table: () =>
+          tf
+            .engine()
+            .runKernel(
+              BAG_GRAD,
+              { dy: dy as import('@tensorflow/tfjs').Tensor, idx: idx!, val: val!, seg: seg! },
+              { tableRows: table!.shape[0]! },
+            ) as import('@tensorflow/tfjs').Tensor,
         idx: () => tf.zerosLike(idx!),
         val: () => tf.zerosLike(val!),
         seg: () => tf.zerosLike(seg!),
@@ -205,7 +218,11 @@ export function embeddingBag(
 ): import('@tensorflow/tfjs').Tensor2D {
   if (tf.getBackend() === 'tensorflow') {
     // native backend: the stock ops are fast
-    return tf.unsortedSegmentSum(tf.mul(tf.gather(table, idx), tf.reshape(val, [-1, 1])), seg as import('@tensorflow/tfjs').Tensor1D, rows) as import('@tensorflow/tfjs').Tensor2D;
+    return tf.unsortedSegmentSum(
+      tf.mul(tf.gather(table, idx), tf.reshape(val, [-1, 1])),
+      seg as import('@tensorflow/tfjs').Tensor1D,
+      rows,
+    ) as import('@tensorflow/tfjs').Tensor2D;
   }
   return tf.engine().runKernel(BAG, { table, idx, val, seg }, { rows }) as import('@tensorflow/tfjs').Tensor2D;
 }

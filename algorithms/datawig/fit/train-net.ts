@@ -51,7 +51,9 @@ export interface TrainOutcome {
 export async function trainNet(tf: Tf, o: TrainOptions, train: Split, val: Split): Promise<TrainOutcome> {
   const shapes = weightShapes(o.net);
   const init = initWeights(o.net, o.seed, o.sparseColumns);
-  const vars = shapes.map((s) => tf.tidy(() => tf.variable(tf.tensor(init.get(s.name)!, s.shape, 'float32'), true, `dw_${s.name}_${Math.random().toString(36).slice(2, 8)}`)));
+  const vars = shapes.map((s) =>
+    tf.tidy(() => tf.variable(tf.tensor(init.get(s.name)!, s.shape, 'float32'), true, `dw_${s.name}_${Math.random().toString(36).slice(2, 8)}`)),
+  );
   const byName = new Map(shapes.map((s, i) => [s.name, vars[i]!]));
   const optimizer = tf.train.adam(o.learningRate);
   try {

@@ -73,7 +73,8 @@ async function readTables(ctx: TrainContext<DatawigHyperparameters>): Promise<{ 
   if (table.records.length === 0) throw new TrainingError('the train channel has a header but no rows: nothing to learn from');
   const valChannel = ['validation', 'test'].find((c) => ctx.channels.has(c));
   const valTable = valChannel ? await ctx.channels.readTable(valChannel) : undefined;
-  if (valTable && valChannel) ctx.logger.info(`datawig: using the "${valChannel}" channel for validation instead of a split`, { rows: valTable.records.length });
+  if (valTable && valChannel)
+    ctx.logger.info(`datawig: using the "${valChannel}" channel for validation instead of a split`, { rows: valTable.records.length });
   return { table, valTable, valChannel };
 }
 
@@ -109,10 +110,14 @@ async function trainSingle(job: Job, label: string, index: ModelIndex): Promise<
   }
   const features = hp.feature_columns?.length ? hp.feature_columns : table.columns.filter((c) => c !== label);
   for (const f of features) {
-    if (!table.columns.includes(f)) throw new TrainingError(`feature column "${f}" is not a column of the training data; its columns are: ${table.columns.join(', ')}`);
+    if (!table.columns.includes(f))
+      throw new TrainingError(`feature column "${f}" is not a column of the training data; its columns are: ${table.columns.join(', ')}`);
     if (f === label) throw new TrainingError(`"${label}" is both the label column and a feature column`);
   }
-  if (valTable) for (const c of [label, ...features]) if (!valTable.columns.includes(c)) throw new TrainingError(`the ${job.valChannel} channel lacks column "${c}"; its columns are: ${valTable.columns.join(', ')}`);
+  if (valTable)
+    for (const c of [label, ...features])
+      if (!valTable.columns.includes(c))
+        throw new TrainingError(`the ${job.valChannel} channel lacks column "${c}"; its columns are: ${valTable.columns.join(', ')}`);
   checkLabel(table.records, label, job.types.get(label)!.type, job.missing);
   index.label = label;
   index.features = features;
@@ -128,10 +133,15 @@ async function trainSingle(job: Job, label: string, index: ModelIndex): Promise<
 async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string, number>> {
   const { table, hp } = job;
   const features = hp.feature_columns?.length ? hp.feature_columns : table.columns;
-  for (const f of features) if (!table.columns.includes(f)) throw new TrainingError(`feature column "${f}" is not a column of the training data; its columns are: ${table.columns.join(', ')}`);
+  for (const f of features)
+    if (!table.columns.includes(f))
+      throw new TrainingError(`feature column "${f}" is not a column of the training data; its columns are: ${table.columns.join(', ')}`);
   index.features = features;
   const targets = imputableColumns(job);
-  if (targets.length === 0) throw new TrainingError('complete mode (no label_column): no numeric or categorical column has missing cells to impute; set label_column to train a single imputer');
+  if (targets.length === 0)
+    throw new TrainingError(
+      'complete mode (no label_column): no numeric or categorical column has missing cells to impute; set label_column to train a single imputer',
+    );
   job.ctx.logger.info('datawig: complete mode', { targets });
   let rows = table.records;
   let fitted: Fitted[] = [];
@@ -142,7 +152,16 @@ async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string
       const budget = Number.isFinite(job.deadline) ? Date.now() + (job.deadline - Date.now()) / remainingTargets : Infinity;
       // later rounds: features carry the previous imputations, the label only its real values
       const own = it === 1 ? rows : rows.map((row, j) => ({ ...row, [label]: table.records[j]![label]! }));
-      fitted.push(await searchTarget(job, label, own, features.filter((c) => c !== label), budget, label));
+      fitted.push(
+        await searchTarget(
+          job,
+          label,
+          own,
+          features.filter((c) => c !== label),
+          budget,
+          label,
+        ),
+      );
     }
     if (it < hp.iterations) rows = fillGaps(rows, fitted, job.missing);
   }
@@ -171,7 +190,16 @@ function imputableColumns({ table, types, missing, ctx }: Job): string[] {
 function searchTarget(job: Job, label: string, rows: InputRecord[], features: string[], deadline: number, tag?: string): Promise<Fitted> {
   const task = job.types.get(label)!.type === 'numeric' ? 'regression' : 'classification';
   const featureInfo = features.map((n) => ({ name: n, type: job.types.get(n)!.type, meanLength: job.types.get(n)!.meanLength }));
-  const input: FitInput = { rows, valRows: job.valTable?.records, label, features: featureInfo, task, validationSplit: job.hp.validation_split, deadline, signal: job.ctx.signal };
+  const input: FitInput = {
+    rows,
+    valRows: job.valTable?.records,
+    label,
+    features: featureInfo,
+    task,
+    validationSplit: job.hp.validation_split,
+    deadline,
+    signal: job.ctx.signal,
+  };
   return search(job.tf, job.ctx, job.hp, job.cfgBase, input, job.hpoRows, tag);
 }
 
@@ -205,7 +233,8 @@ function resolveTypes(table: Table, overrides: string[] | undefined, missing: Mi
     const name = o.slice(0, at).trim();
     const type = o.slice(at + 1).trim();
     if (at < 0 || !['numeric', 'categorical', 'text'].includes(type)) throw new TrainingError(`column_types: "${o}" is not <column>:numeric|categorical|text`);
-    if (!table.columns.includes(name)) throw new TrainingError(`column_types names "${name}", which is not a column of the training data; its columns are: ${table.columns.join(', ')}`);
+    if (!table.columns.includes(name))
+      throw new TrainingError(`column_types names "${name}", which is not a column of the training data; its columns are: ${table.columns.join(', ')}`);
     forced.set(name, type as ColumnType);
   }
   const out = new Map<string, TypeInfo>();
@@ -215,7 +244,10 @@ function resolveTypes(table: Table, overrides: string[] | undefined, missing: Mi
     const type = forced.get(c) ?? inferType(s);
     if (forced.get(c) === 'numeric') {
       const i = values.findIndex((v) => v !== null && Number.isNaN(parseNumberText(v)));
-      if (i >= 0) throw new TrainingError(`column "${c}" is declared numeric but row ${i + 1} holds the non-numeric text "${values[i]}"; clean the column, add the token to missing_values, or declare it categorical/text`);
+      if (i >= 0)
+        throw new TrainingError(
+          `column "${c}" is declared numeric but row ${i + 1} holds the non-numeric text "${values[i]}"; clean the column, add the token to missing_values, or declare it categorical/text`,
+        );
     }
     out.set(c, { type, meanLength: s.meanLength, present: s.present, distinct: s.distinct });
   }
@@ -224,10 +256,14 @@ function resolveTypes(table: Table, overrides: string[] | undefined, missing: Mi
 
 function checkLabel(rows: InputRecord[], label: string, type: ColumnType, missing: MissingValues): void {
   const known = rows.filter((r) => !missing.isMissing(r[label]));
-  if (known.length === 0) throw new TrainingError(`label column "${label}" has no known values in the ${rows.length} training rows (all are empty or missing-value tokens): nothing to learn from`);
+  if (known.length === 0)
+    throw new TrainingError(
+      `label column "${label}" has no known values in the ${rows.length} training rows (all are empty or missing-value tokens): nothing to learn from`,
+    );
   if (type !== 'numeric') {
     const distinct = new Set(known.map((r) => String(r[label]).trim()));
-    if (distinct.size < 2) throw new TrainingError(`label column "${label}" has only one class ("${[...distinct][0]}") in the training data: a classifier needs at least two`);
+    if (distinct.size < 2)
+      throw new TrainingError(`label column "${label}" has only one class ("${[...distinct][0]}") in the training data: a classifier needs at least two`);
   }
 }
 

@@ -47,7 +47,8 @@ export const oneOf = (...values: readonly string[]): Rule => is(values.map((x) =
 export const arrayOf =
   (item: Rule, length?: number): Rule =>
   (v) => {
-    if (!Array.isArray(v) || (length !== undefined && v.length !== length)) return { path: [], expected: length === undefined ? 'an array' : `an array of ${length}`, got: v };
+    if (!Array.isArray(v) || (length !== undefined && v.length !== length))
+      return { path: [], expected: length === undefined ? 'an array' : `an array of ${length}`, got: v };
     for (let i = 0; i < v.length; i++) {
       const p = inside(i, item(v[i]));
       if (p) return p;
@@ -96,7 +97,10 @@ export function check<T>(rule: Rule, value: unknown, file: string): T {
   const p = rule(value);
   if (!p) return value as T;
   const where = p.path.length ? `"${fieldPath(p.path)}"` : 'the file';
-  throw new ModelFormatError(file, p.got === undefined ? `${where} is missing (expected ${p.expected})` : `${where} is ${describe(p.got)}, expected ${p.expected}`);
+  throw new ModelFormatError(
+    file,
+    p.got === undefined ? `${where} is missing (expected ${p.expected})` : `${where} is ${describe(p.got)}, expected ${p.expected}`,
+  );
 }
 
 /** `net.numHidden[1]`. */

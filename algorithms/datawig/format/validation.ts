@@ -37,7 +37,12 @@ const featurizerSpec = fields<FeaturizerSpec>(
     buckets: count,
     wordRange: range,
     charRange: range,
-    text: arrayOf(fields<TextFeature>({ name: string, type: oneOf('text'), tokens: tokenKind, missingRow: count, idfBuckets: counts, idfValues: numbers, idfDefault: number }, {})),
+    text: arrayOf(
+      fields<TextFeature>(
+        { name: string, type: oneOf('text'), tokens: tokenKind, missingRow: count, idfBuckets: counts, idfValues: numbers, idfDefault: number },
+        {},
+      ),
+    ),
     cat: arrayOf(fields<CatFeature>({ name: string, type: oneOf('categorical'), offset: count, vocab: strings }, {})),
     num: arrayOf(fields<NumFeature>({ name: string, type: oneOf('numeric'), mean: number, std: number, slot: count }, {})),
     tableRows: count,
@@ -130,9 +135,14 @@ export function validateTargetArtifact(value: unknown, file: string): TargetArti
   if (a.net.tableRows !== a.featurizer.tableRows) fail(`"net.tableRows" (${a.net.tableRows}) differs from "featurizer.tableRows" (${a.featurizer.tableRows})`);
   if (a.net.numDim !== a.featurizer.numDim) fail(`"net.numDim" (${a.net.numDim}) differs from "featurizer.numDim" (${a.featurizer.numDim})`);
   const shapes = weightShapes(a.net);
-  const same = shapes.length === a.weightSpecs.length && shapes.every((s, i) => s.name === a.weightSpecs[i]!.name && s.shape.join() === a.weightSpecs[i]!.shape.join());
+  const same =
+    shapes.length === a.weightSpecs.length && shapes.every((s, i) => s.name === a.weightSpecs[i]!.name && s.shape.join() === a.weightSpecs[i]!.shape.join());
   if (!same) fail(`"weightSpecs" (${describeShapes(a.weightSpecs)}) are not the tensors "net" implies (${describeShapes(shapes)})`);
-  const rowPerClass: [string, number[][] | undefined][] = [['curves.precision', a.curves?.precision], ['curves.count', a.curves?.count], ['valJoint', a.valJoint]];
+  const rowPerClass: [string, number[][] | undefined][] = [
+    ['curves.precision', a.curves?.precision],
+    ['curves.count', a.curves?.count],
+    ['valJoint', a.valJoint],
+  ];
   for (const [name, rows] of rowPerClass) if (rows && rows.length !== K) fail(`"${name}" has ${rows.length} rows for ${K} classes`);
   if (a.trainPrior && a.trainPrior.length !== K) fail(`"trainPrior" has ${a.trainPrior.length} values for ${K} classes`);
   if (a.valJoint?.some((row) => row.length !== K)) fail(`"valJoint" is not ${K} x ${K}`);
@@ -143,7 +153,10 @@ export function validateTargetArtifact(value: unknown, file: string): TargetArti
 export function checkWeightsLength(a: TargetArtifact, byteLength: number, weightsFile: string, targetFile: string): void {
   const values = a.weightSpecs.reduce((s, w) => s + shapeSize(w.shape), 0);
   if (byteLength !== values * 4) {
-    throw new ModelFormatError(weightsFile, `${byteLength} bytes, but the network of ${targetFile} needs ${values * 4} (${values} float32 values: ${describeShapes(a.weightSpecs)})`);
+    throw new ModelFormatError(
+      weightsFile,
+      `${byteLength} bytes, but the network of ${targetFile} needs ${values * 4} (${values} float32 values: ${describeShapes(a.weightSpecs)})`,
+    );
   }
 }
 

@@ -185,7 +185,6 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
   dispose(): void {}
 }
 
-
 /** Gaussian elimination with partial pivoting and a small ridge (C can be near-singular). */
 function solve(C: number[][], b: Float64Array): number[] {
   const K = b.length;
