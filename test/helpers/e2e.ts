@@ -97,6 +97,14 @@ export function runByoc(args: string[], env: Record<string, string> = {}, timeou
   return proc.exit(timeoutMs);
 }
 
+/** An ml-root under `dir` with a trained model of the `slow` test plugin (test/fixtures/slow-plugin.ts). */
+export async function trainSlowModel(dir: string): Promise<string> {
+  const root = await buildMlRoot(dir, { hyperparameters: { algorithm: 'slow' } });
+  const result = await runByoc(['train', '--ml-root', root], { BYOC_PLUGINS: SLOW_PLUGIN });
+  if (result.code !== 0) throw new Error(`training the slow plugin failed (exit ${result.code}): ${result.stderr}`);
+  return root;
+}
+
 export interface ByocProcess {
   child: ChildProcess;
   readonly stdout: string;

@@ -7,19 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  SLOW_PLUGIN,
-  buildMlRoot,
-  jsonLines,
-  killAll,
-  makeTempDir,
-  removeDir,
-  request,
-  runByoc,
-  startServer,
-  waitFor,
-  type ServerHandle,
-} from '../helpers/e2e.js';
+import { SLOW_PLUGIN, jsonLines, killAll, makeTempDir, removeDir, request, startServer, trainSlowModel, waitFor, type ServerHandle } from '../helpers/e2e.js';
 import { childPids, probes, runLoad, startReadyServer, statusSummary, trainBaseline } from './lib.js';
 
 let tmp: string;
@@ -28,12 +16,7 @@ let slowRoot: string;
 
 before(async () => {
   tmp = await makeTempDir('byoc-rel-faults-');
-  slowRoot = await buildMlRoot(path.join(tmp, 'slow'), { hyperparameters: { algorithm: 'slow' } });
-  const [, slow] = await Promise.all([
-    trainBaseline(path.join(tmp, 'baseline')).then((r) => (baselineRoot = r)),
-    runByoc(['train', '--ml-root', slowRoot], { BYOC_PLUGINS: SLOW_PLUGIN }),
-  ]);
-  assert.equal(slow.code, 0, slow.stderr);
+  [baselineRoot, slowRoot] = await Promise.all([trainBaseline(path.join(tmp, 'baseline')), trainSlowModel(path.join(tmp, 'slow'))]);
 });
 
 after(async () => {
