@@ -9,6 +9,7 @@ import { PACKAGE_ROOT } from './package-root.js';
 import { parse as parseYaml } from 'yaml';
 import type { Environment } from '../ml-root/paths.js';
 import * as z from 'zod/mini';
+import { parseBooleanText } from '../contract/values.js';
 import { formatIssues } from './schema.js';
 
 const auto = z.literal('auto');
@@ -88,10 +89,10 @@ const asNumber: EnvParser = (raw, name) => {
 };
 const asNumberOrAuto: EnvParser = (raw, name) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : asNumber(raw, name));
 const asBoolean: EnvParser = (raw, name) => {
-  const v = raw.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(v)) return true;
-  if (['false', '0', 'no', ''].includes(v)) return false;
-  throw new ConfigError(`${name}="${raw}": expected true or false`);
+  // An empty variable is unset: false.
+  const v = raw.trim() === '' ? false : parseBooleanText(raw);
+  if (v === undefined) throw new ConfigError(`${name}="${raw}": expected true or false`);
+  return v;
 };
 const asString: EnvParser = (raw) => raw.trim();
 const asList: EnvParser = (raw) =>

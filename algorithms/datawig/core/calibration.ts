@@ -1,4 +1,5 @@
 /** Softmax and cross-entropy, temperature scaling, expected calibration error, per-class metrics and precision curves. */
+import { argmax } from '../../../framework/contract/index.js';
 import type { ClassReport, PrecisionCurves } from '../format/target-artifact.js';
 
 export function softmaxInto(logits: ArrayLike<number>, off: number, K: number, t: number, out: Float64Array): void {
@@ -68,8 +69,7 @@ export function ece(logits: Float32Array, y: Float32Array, K: number, t: number,
   let n = 0;
   for (let i = 0; i < y.length; i++) {
     softmaxInto(logits, i * K, K, t, p);
-    let arg = 0;
-    for (let k = 1; k < K; k++) if (p[k]! > p[arg]!) arg = k;
+    const arg = argmax(p);
     const bin = Math.min(bins - 1, Math.floor(p[arg]! * bins));
     conf[bin] += p[arg]!;
     acc[bin] += arg === y[i] ? 1 : 0;
