@@ -4,7 +4,7 @@ import { requestConfig } from '../runtime/config-handoff.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { resolveWorkerCount } from '../runtime/server-settings.js';
 import { resolvePaths } from '../ml-root/paths.js';
-import { exitWorkerFatally, forkWorker, isPrimary, isReplacementWorker, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
+import { exitWorkerFatally, forkWorker, isPrimary, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
 import type { RunningWorker } from '../serving/worker.js';
 
 export interface ServeFlags {
@@ -73,7 +73,6 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
   try {
     worker = await container.get(InferenceWorker).start({
       workers: resolveWorkerCount(config),
-      loadBeforeListening: isReplacementWorker(),
       onDrained: () => {
         logger.flush();
         process.exit(0);
@@ -87,12 +86,11 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
     return;
   }
   if (shutdownRequested) void worker.shutdown();
-  void worker.loaded.then((state) =>
-    reportModelState(
-      state.status === 'ready'
-        ? { type: 'model', status: 'ready', loadMs: state.loadMs }
-        : { type: 'model', status: 'failed', reason: state.status === 'failed' ? state.reason : 'unknown' },
-    ),
+  const state = worker.loaded;
+  reportModelState(
+    state.status === 'ready'
+      ? { type: 'model', status: 'ready', loadMs: state.loadMs }
+      : { type: 'model', status: 'failed', reason: state.status === 'failed' ? state.reason : 'unknown' },
   );
 }
 

@@ -70,7 +70,7 @@ export function runPrimary(options: PrimaryOptions): void {
         deathsLastMinute: recentDeaths.length,
       });
       setTimeout(() => {
-        if (!shuttingDown) supervise(forkWorker(config, true));
+        if (!shuttingDown) supervise(forkWorker(config));
       }, delay).unref();
     };
     // A worker forked early may have died before it was supervised.
@@ -120,8 +120,8 @@ export function runPrimary(options: PrimaryOptions): void {
 }
 
 /** Forks a worker; it asks for the configuration, answered once `config` is known. */
-export function forkWorker(config: Promise<FrameworkConfig>, replacement = false): Worker {
-  const worker = cluster.fork(replacement ? { [REPLACEMENT_ENV]: '1' } : {});
+export function forkWorker(config: Promise<FrameworkConfig>): Worker {
+  const worker = cluster.fork();
   answerConfigRequests(worker, config);
   return worker;
 }
@@ -146,7 +146,3 @@ export function reportModelState(message: WorkerMessage): void {
 }
 
 export const isPrimary = (): boolean => cluster.isPrimary;
-
-/** Set by the primary on workers it forks to replace dead ones. */
-const REPLACEMENT_ENV = 'BYOC_REPLACEMENT_WORKER';
-export const isReplacementWorker = (): boolean => process.env[REPLACEMENT_ENV] === '1';

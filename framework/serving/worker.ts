@@ -15,8 +15,6 @@ import { createApp } from './app.js';
 export interface WorkerOptions {
   /** Number of workers, for /execution-parameters. */
   workers: number;
-  /** Load the model before accepting connections (replacement workers). */
-  loadBeforeListening?: boolean;
   /** Called when the worker has drained and may exit. */
   onDrained: () => void;
 }
@@ -24,8 +22,8 @@ export interface WorkerOptions {
 export interface RunningWorker {
   server: Server;
   model: ModelHost;
-  /** Settles once the model has loaded or failed to load. */
-  loaded: Promise<ModelState>;
+  /** How the model load ended (ready or failed): the worker listens only after it. */
+  loaded: ModelState;
   port: number;
   shutdown(): Promise<void>;
 }
@@ -80,11 +78,11 @@ async function startWorker(
   // then so that a replaced worker gets its share again.
   server.maxRequestsPerSocket = 1000;
 
-  // A replacement worker loads the model before it listens: listening first would let the cluster
-  // hand it every other connection and answer 503 "loading" while healthy workers are idle. The
-  // first generation listens at once so that /ping can say 503 while the model loads.
-  const loaded = model.load();
-  if (options.loadBeforeListening) await loaded;
+  // Every worker loads the model before it listens: the cluster hands connections only to workers
+  // that listen, so once one worker's /ping has said 200 no connection reaches a worker that would
+  // answer 503 "loading" (SageMaker routes traffic from the first 200 on). A model that fails to
+  // load is served too: /ping then says 503 with the reason logged.
+  const loaded = await model.load();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => {

@@ -498,6 +498,27 @@ describe('serve: slow plugin with MODEL_SERVER_TIMEOUT=1', () => {
   });
 });
 
+describe('serve: workers that load at different speeds', () => {
+  it('once /ping has said 200 it keeps saying 200 while another worker is still loading', async () => {
+    // Worker 2 loads 4 s later than worker 1: only a worker that has loaded takes connections.
+    const env = { BYOC_PLUGINS: SLOW_PLUGIN, SLOW_PLUGIN_LOAD_MS_WORKER_2: '4000', BYOC_LOG_LEVEL: 'info' };
+    const server = await startServer(slowRoot, { workers: 2, env });
+    try {
+      const statuses: number[] = [];
+      // Fresh connections (no keep-alive), so that the cluster balances each probe anew.
+      for (let i = 0; i < 24; i++) statuses.push((await request(server.port, 'GET', '/ping', { timeoutMs: 2000 })).status);
+      assert.ok(!/"msg":"server ready: every worker has loaded the model"/.test(server.proc.stdout), 'the probes ran while worker 2 was loading');
+      assert.deepEqual(
+        statuses.filter((s) => s !== 200),
+        [],
+        'every probe after the first 200 is a 200',
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('serve: SIGTERM during a slow request', () => {
   it('the in-flight request completes with 200 and the server exits 0', async () => {
     const server = await startServer(slowRoot, { workers: 2, env: { BYOC_PLUGINS: SLOW_PLUGIN } });
