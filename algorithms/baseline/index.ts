@@ -124,9 +124,87 @@ export class BaselineAlgorithm implements Algorithm<typeof baselineHyperparamete
   }
 
   async load(ctx: LoadContext): Promise<Predictor<Attributes>> {
-    const model = await ctx.model.readJson<BaselineModel>(MODEL_FILE);
-    return new BaselinePredictor(model, ctx.inputSchema.requiredColumns);
+    let raw: unknown;
+    try {
+      // The store refuses links, FIFOs and oversized files; its JSON errors give a position, never the text.
+      raw = await ctx.model.readJson(MODEL_FILE, MAX_MODEL_BYTES);
+    } catch (error) {
+      throw new Error(`${MODEL_FILE}: cannot be loaded: ${(error as Error).message}`);
+    }
+    return new BaselinePredictor(validateBaselineModel(raw), ctx.inputSchema.requiredColumns);
   }
+}
+
+/** `baseline.json` is small: a bigger one is refused before it is read. */
+const MAX_MODEL_BYTES = 16 * 1024 * 1024;
+const MAX_TARGETS = 100000;
+const MAX_MISSING_VALUES = 10000;
+const MAX_TEXT = 65536;
+
+/**
+ * Checks a parsed `baseline.json` (a model directory is untrusted input): its shape, types, finite
+ * numbers, probabilities in [0, 1], bounded sizes. Errors name the file and the field, never a value.
+ */
+export function validateBaselineModel(raw: unknown): BaselineModel {
+  const fail = (field: string, problem: string): never => {
+    throw new Error(`${MODEL_FILE}: "${field}" ${problem}`);
+  };
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const text = (v: unknown, field: string): string => {
+    if (typeof v !== 'string') return fail(field, `is ${kind(v)}, expected a string`);
+    if (v.length > MAX_TEXT) return fail(field, `is a string of ${v.length} characters, more than ${MAX_TEXT}`);
+    return v;
+  };
+  const finite = (v: unknown, field: string): number =>
+    typeof v === 'number' && Number.isFinite(v) ? v : fail(field, `is ${kind(v)}, expected a finite number`);
+  const list = (v: unknown, field: string, max: number): unknown[] => {
+    if (!Array.isArray(v)) return fail(field, `is ${kind(v)}, expected an array`);
+    if (v.length > max) return fail(field, `has ${v.length} items, more than ${max}`);
+    return v;
+  };
+  if (!isObject(raw)) return fail('(root)', `is ${kind(raw)}, expected an object`);
+  const missingValues = list(raw.missingValues, 'missingValues', MAX_MISSING_VALUES).map((v, i) => text(v, `missingValues[${i}]`));
+  const seen = new Set<string>();
+  const targets = list(raw.targets, 'targets', MAX_TARGETS).map((t, i): BaselineModel['targets'][number] => {
+    const at = `targets[${i}]`;
+    if (!isObject(t)) return fail(at, `is ${kind(t)}, expected an object`);
+    const column = text(t.column, `${at}.column`);
+    if (seen.has(column)) fail(`${at}.column`, 'names a column imputed twice');
+    seen.add(column);
+    const f = t.fill;
+    if (!isObject(f)) return fail(`${at}.fill`, `is ${kind(f)}, expected an object`);
+    const count = f.count;
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) fail(`${at}.fill.count`, `is ${kind(count)}, expected a positive integer`);
+    if (f.kind === 'numeric') {
+      return {
+        column,
+        fill: {
+          kind: 'numeric',
+          value: finite(f.value, `${at}.fill.value`),
+          mean: finite(f.mean, `${at}.fill.mean`),
+          median: finite(f.median, `${at}.fill.median`),
+          count: count as number,
+        },
+      };
+    }
+    if (f.kind === 'categorical') {
+      const probability = finite(f.probability, `${at}.fill.probability`);
+      if (probability < 0 || probability > 1) fail(`${at}.fill.probability`, `is ${probability}, expected a probability from 0 to 1`);
+      return { column, fill: { kind: 'categorical', value: text(f.value, `${at}.fill.value`), probability, count: count as number } };
+    }
+    return fail(`${at}.fill.kind`, `is ${kind(f.kind)}, expected "numeric" or "categorical"`);
+  });
+  return { targets, missingValues };
+}
+
+/** What a value is, without its text. */
+function kind(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
+  if (typeof v === 'number') return Number.isFinite(v) ? `the number ${v}` : 'not a finite number';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
 class BaselinePredictor implements Predictor<Attributes> {

@@ -81,6 +81,28 @@ export function positionalNames(schema: InputSchema, fieldCount: number): string
   return { expected };
 }
 
+/** How many characters of request data an error message quotes. */
+export const MAX_QUOTED_CHARS = 100;
+
+/**
+ * Request data quoted in an error message: `"text"`, or its first {@link MAX_QUOTED_CHARS}
+ * characters, `…` and the original length (`"abc…" (6291456 characters)`), so that a 6 MB key or
+ * column name does not come back as a 6 MB error body.
+ */
+export function quoteInput(text: string, max: number = MAX_QUOTED_CHARS): string {
+  if (text.length <= max) return `"${text}"`;
+  let end = max;
+  // Do not cut a surrogate pair in two.
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return `"${text.slice(0, end)}…" (${text.length} characters)`;
+}
+
+/** Text that is not request data but may embed it (a parser's message): capped, unquoted. */
+export function capMessage(text: string, max: number = 4 * MAX_QUOTED_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 export function isCell(value: unknown): value is Cell {
   return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }

@@ -16,6 +16,7 @@ import {
   decodeText,
   makeRecord,
   positionalNames,
+  quoteInput,
 } from './codec.js';
 import { CSV_DIALECT, countLineBreaks, describeCsvError, lineAt, lineBreakOf } from './csv-dialect.js';
 
@@ -70,7 +71,10 @@ export class CsvCodec implements Codec {
     if (forced === 'present') return true;
     if (forced === 'absent') return false;
     if (forced !== undefined) {
-      throw new RequestError(`Content-Type parameter header="${options.mediaParams['header']}" is not supported; use header=present or header=absent`, 400);
+      throw new RequestError(
+        `Content-Type parameter header=${quoteInput(options.mediaParams['header']!)} is not supported; use header=present or header=absent`,
+        400,
+      );
     }
     const schema = options.schema;
     if (!schema) return true;
@@ -92,7 +96,7 @@ export class CsvCodec implements Codec {
     const duplicates = new Set<string>();
     for (const name of columns) (seen.has(name) ? duplicates : seen).add(name);
     if (duplicates.size > 0) {
-      throw new RequestError(`CSV header (line ${headerLine()}) has duplicate column names: ${[...duplicates].map((n) => `"${n}"`).join(', ')}`, 400);
+      throw new RequestError(`CSV header (line ${headerLine()}) has duplicate column names: ${listQuoted([...duplicates])}`, 400);
     }
     const count = rows.fields.length - 1;
     if (count === 0) throw new RequestError(`CSV has a header row (line ${headerLine()}) but no data rows`, 400);
@@ -165,4 +169,16 @@ function startLines(text: string, options: DecodeOptions): number[] {
 
 function isBlankRow(fields: string[]): boolean {
   return fields.length === 1 && fields[0] === '';
+}
+
+/** At most this many names are listed in one message. */
+const MAX_LISTED_NAMES = 10;
+
+/** `"a", "b"`: each name capped, and at most {@link MAX_LISTED_NAMES} of them ("and 5 more"). */
+function listQuoted(names: readonly string[]): string {
+  const shown = names
+    .slice(0, MAX_LISTED_NAMES)
+    .map((name) => quoteInput(name))
+    .join(', ');
+  return names.length > MAX_LISTED_NAMES ? `${shown} and ${names.length - MAX_LISTED_NAMES} more` : shown;
 }

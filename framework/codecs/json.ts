@@ -15,6 +15,8 @@ import {
   isCell,
   makeRecord,
   positionalNames,
+  capMessage,
+  quoteInput,
   toJson,
   typeName,
 } from './codec.js';
@@ -31,7 +33,7 @@ export class JsonCodec implements Codec {
     try {
       value = JSON.parse(text);
     } catch (error) {
-      throw new RequestError(`body is not valid JSON: ${(error as Error).message}`, 400);
+      throw new RequestError(`body is not valid JSON: ${capMessage((error as Error).message)}`, 400);
     }
     if (Array.isArray(value)) {
       const bad = value.findIndex((item) => !isPlainObject(item));
@@ -91,7 +93,7 @@ export function objectsToBatch(
       const cell = item[key];
       if (!isCell(cell)) {
         throw new RequestError(
-          `${label(index)}, field "${key}": got ${typeName(cell)}; values must be a string, number, boolean or null (no nested objects or arrays)`,
+          `${label(index)}, field ${quoteInput(key)}: got ${typeName(cell)}; values must be a string, number, boolean or null (no nested objects or arrays)`,
           400,
         );
       }
@@ -128,7 +130,7 @@ function arraysToBatch(rows: unknown[][], options: DecodeOptions): RecordBatch<I
     const bad = row.findIndex((cell) => !isCell(cell));
     if (bad >= 0) {
       throw new RequestError(
-        `instance ${index} (0-based), value ${bad} (field "${names[bad]}"): got ${typeName(row[bad])}; values must be a string, number, boolean or null`,
+        `instance ${index} (0-based), value ${bad} (field ${quoteInput(names[bad]!)}): got ${typeName(row[bad])}; values must be a string, number, boolean or null`,
         400,
       );
     }

@@ -1,7 +1,7 @@
 /** application/jsonlines: one JSON object per non-empty line (SageMaker batch transform's line mode). */
 import type { DataRecord, RecordBatch } from '../contract/records.js';
 import { RequestError } from '../contract/errors.js';
-import { type BatchShape, type Codec, type DecodedBatch, type DecodeOptions, checkRowLimit, decodeText, toJson, typeName } from './codec.js';
+import { type BatchShape, type Codec, type DecodedBatch, type DecodeOptions, capMessage, checkRowLimit, decodeText, toJson, typeName } from './codec.js';
 import { isPlainObject, objectsToBatch } from './json.js';
 
 export class JsonLinesCodec implements Codec {
@@ -22,7 +22,7 @@ export class JsonLinesCodec implements Codec {
       try {
         value = JSON.parse(line);
       } catch (error) {
-        throw new RequestError(`JSON Lines line ${i + 1} is not valid JSON: ${(error as Error).message}`, 400);
+        throw new RequestError(`JSON Lines line ${i + 1} is not valid JSON: ${capMessage((error as Error).message)}`, 400);
       }
       if (!isPlainObject(value)) {
         throw new RequestError(`JSON Lines line ${i + 1} is ${typeName(value)}; every line must be a JSON object`, 400);

@@ -5,6 +5,7 @@ import type { AlgorithmProvider } from '../contract/services.js';
 import { resolvePaths } from '../ml-root/paths.js';
 import { EXIT_FAILURE, TrainingRunner, formatFailure } from '../training/runner.js';
 import { createCommandContext } from './context.js';
+import { defuseMetricPlainText } from '../training/metrics.js';
 
 export async function trainCommand(builtIn: readonly AlgorithmProvider[], mlRoot: string): Promise<number> {
   const paths = resolvePaths(mlRoot);
@@ -14,7 +15,7 @@ export async function trainCommand(builtIn: readonly AlgorithmProvider[], mlRoot
   } catch (error) {
     // Even a broken configuration must leave a reason where SageMaker looks for it.
     const text = `could not start training: ${formatFailure(error)}`;
-    process.stderr.write(text);
+    process.stderr.write(defuseMetricPlainText(text));
     await mkdir(path.dirname(paths.failureFile), { recursive: true }).catch(() => undefined);
     await writeFile(paths.failureFile, text).catch(() => undefined);
     return EXIT_FAILURE;

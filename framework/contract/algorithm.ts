@@ -27,9 +27,19 @@ export interface MetricEmitter {
 export interface ArtifactStore {
   writeFile(name: string, data: Uint8Array | string): Promise<void>;
   writeJson(name: string, value: unknown): Promise<void>;
-  readFile(name: string): Promise<Uint8Array>;
-  readText(name: string): Promise<string>;
-  readJson<T = unknown>(name: string): Promise<T>;
+  /**
+   * Reads an artifact: only a regular file (a folder store refuses symbolic links, FIFOs, devices
+   * and sockets), of at most `maxBytes` (default 1 GiB; refused before reading when larger). A
+   * model directory is untrusted input: pass the size the caller expects as `maxBytes`.
+   */
+  readFile(name: string, maxBytes?: number): Promise<Uint8Array>;
+  /** As readFile, decoded as UTF-8; `maxBytes` defaults to 64 MiB. */
+  readText(name: string, maxBytes?: number): Promise<string>;
+  /**
+   * As readText, parsed. A parse error names the artifact and a position, never the file's text
+   * (JSON.parse's own messages quote it).
+   */
+  readJson<T = unknown>(name: string, maxBytes?: number): Promise<T>;
   exists(name: string): Promise<boolean>;
   /** Relative names of every file, recursively, sorted. */
   list(): Promise<string[]>;
@@ -43,7 +53,9 @@ export interface ChannelReader {
   /**
    * Reads every CSV file of the channel, recursively, `.gz` included, skipping hidden and marker
    * files (`.DS_Store`, `_SUCCESS`), into one table. Fails with a clear message when the channel is
-   * missing or empty, a file is unreadable, or headers differ between files.
+   * missing or empty, a file is unreadable, or headers differ between files, and when the channel
+   * passes the job's bounds (decompressed bytes, rows, heap: config `training.*`); stops with
+   * `TrainingAbortedError` soon after the job's abort signal fires.
    */
   readTable(channel: string): Promise<Table>;
   /** Relative paths of the data files of a channel (what `readTable` would read), sorted. */

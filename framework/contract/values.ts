@@ -45,18 +45,34 @@ export class MissingValues {
 const isVisibleAscii = (c: number): boolean => c > 0x20 && c < 0x7f;
 
 /**
+ * The number written in plain decimal notation, `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`
+ * after trimming spaces, or NaN for any other text. A value too large for a 64-bit float is
+ * ±Infinity (a range error, not a notation error). Linear in the text's length: Number() does the
+ * reading, and the few texts it reads that are not plain decimals are told apart by their first and
+ * last characters, with no regular expression (whose backtracking was quadratic on long digit runs).
+ */
+export function parseDecimalText(text: string): number {
+  const n = Number(text);
+  if (Number.isNaN(n)) return NaN;
+  const t = text.trim();
+  // Number() reads '' as 0, and also reads 'Infinity' and 0x.., 0o.., 0b.. literals.
+  if (t === '' || t.charCodeAt(t.length - 1) === 0x79 /* y: Infinity */) return NaN;
+  if (t.length > 2 && t.charCodeAt(0) === 0x30) {
+    const c = t.charCodeAt(1) | 0x20;
+    if (c === 0x78 /* x */ || c === 0x6f /* o */ || c === 0x62 /* b */) return NaN;
+  }
+  return n;
+}
+
+/**
  * A cell's number in plain decimal notation (`12`, `-3.5`, `.5`, `1e-3`; spaces around allowed), or
  * NaN. Not numbers: the empty cell, `Infinity`, `1,234` (ambiguous across locales) and `0x1A`-style
- * literals, which are identifiers in tables far more often than numbers.
+ * literals, which are identifiers in tables far more often than numbers; nor a value beyond a 64-bit
+ * float's range. The same notation as `parseDecimalText`.
  */
 export function parseNumberText(text: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n)) return NaN;
-  const t = text.trim();
-  if (t === '') return NaN;
-  // Number() also reads 0x.., 0o.. and 0b.. literals.
-  if (t.length > 2 && t.charCodeAt(0) === 0x30 && (t.charCodeAt(1) | 0x20) >= 0x61) return NaN;
-  return n;
+  const n = parseDecimalText(text);
+  return Number.isFinite(n) ? n : NaN;
 }
 
 /** `true`/`1`/`yes` and `false`/`0`/`no` (any case, spaces trimmed); undefined for anything else. */

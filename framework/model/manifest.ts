@@ -9,12 +9,15 @@ import { formatIssues } from '../runtime/schema.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 1;
+/** The manifest is small; a bigger file is refused before it is read. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 const nonEmpty = () => z.string().check(z.minLength(1));
 
 const ManifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
-  algorithm: z.object({ name: nonEmpty(), version: nonEmpty() }),
+  // The registry's naming rule: an error about an unknown algorithm then quotes no arbitrary text.
+  algorithm: z.object({ name: z.string().check(z.regex(/^[a-z0-9_-]{1,64}$/)), version: nonEmpty() }),
   framework: z.object({ name: z.string(), version: z.string() }),
   createdAt: nonEmpty(),
   inputSchema: z.object({
@@ -60,7 +63,8 @@ export async function readManifest(store: ArtifactStore, where: string): Promise
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(await store.readText(MANIFEST_FILE));
+    // The store refuses links, FIFOs and oversized files; its JSON errors give a position, not the text.
+    raw = await store.readJson(MANIFEST_FILE, MAX_MANIFEST_BYTES);
   } catch (error) {
     throw new ManifestError(`model manifest ${where}/${MANIFEST_FILE} is corrupt: ${(error as Error).message}`);
   }

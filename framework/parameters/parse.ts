@@ -6,7 +6,7 @@
  */
 import type { ParameterSchema, ParameterSpec, ParametersOf, ListSpec, NumberSpec } from '../contract/parameters.js';
 import { RequestError, TrainingError } from '../contract/errors.js';
-import { parseBooleanText } from '../contract/values.js';
+import { parseBooleanText, parseDecimalText } from '../contract/values.js';
 
 export interface ParseHyperparametersOptions {
   /** Extra keys to ignore besides `sagemaker_*` and `_*` (e.g. keys another layer consumes). */
@@ -24,6 +24,9 @@ interface ParameterKind {
 class ValueProblem {
   constructor(readonly detail?: string) {}
 }
+
+/** Problems listed in one error; the rest are counted ("and N more"), so a flood of bad keys gives a short message. */
+export const MAX_LISTED_PROBLEMS = 20;
 
 export function parseHyperparameters<S extends ParameterSchema>(
   schema: S,
@@ -48,6 +51,7 @@ export function parseAttributes<S extends ParameterSchema>(schema: S, raw: Reado
 
 function parseParameters<S extends ParameterSchema>(schema: S, raw: Readonly<Record<string, unknown>>, kind: ParameterKind): ParametersOf<S> {
   const problems: string[] = [];
+  let unlisted = 0;
   const canonicalOf = new Map<string, string>();
   for (const [name, spec] of Object.entries(schema)) {
     canonicalOf.set(name, name);
@@ -61,7 +65,9 @@ function parseParameters<S extends ParameterSchema>(schema: S, raw: Readonly<Rec
     if (canonical !== undefined) {
       supplied.set(canonical, [...(supplied.get(canonical) ?? []), key]);
     } else if (!kind.isReserved(key)) {
-      problems.push(unknownKeyMessage(kind.noun, key, raw[key], schema, [...canonicalOf.keys()]));
+      // Only the listed ones are worth a message (and its "did you mean" search); the rest are counted.
+      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(unknownKeyMessage(kind.noun, key, raw[key], schema, [...canonicalOf.keys()]));
+      else unlisted += 1;
     }
   }
 
@@ -91,7 +97,12 @@ function parseParameters<S extends ParameterSchema>(schema: S, raw: Readonly<Rec
     }
   }
 
-  if (problems.length > 0) throw kind.fail(problems.join('\n'));
+  if (problems.length > 0) {
+    const extra = unlisted + Math.max(0, problems.length - MAX_LISTED_PROBLEMS);
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+    if (extra > 0) listed.push(`and ${extra} more problem${extra === 1 ? '' : 's'} with the ${kind.noun}s`);
+    throw kind.fail(listed.join('\n'));
+  }
   return result as ParametersOf<S>;
 }
 
@@ -150,10 +161,9 @@ function parseDecimal(type: 'number' | 'integer', value: unknown, bounds: Pick<N
   let n: number;
   if (typeof value === 'number') n = value;
   else if (typeof value === 'string') {
-    const text = value.trim();
-    // Number() would also take '', '0x10' and 'Infinity'; only plain decimal notation is accepted.
-    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) throw new ValueProblem();
-    n = Number(text);
+    // Only plain decimal notation: not '', '0x10' or 'Infinity' (which Number() would take).
+    n = parseDecimalText(value);
+    if (Number.isNaN(n)) throw new ValueProblem();
   } else throw new ValueProblem();
   if (!Number.isFinite(n)) throw new ValueProblem('out of the range of a 64-bit float');
   if (type === 'integer' && !Number.isSafeInteger(n)) {

@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from './package-root.js';
 import { parse as parseYaml } from 'yaml';
 import type { Environment } from '../ml-root/paths.js';
 import * as z from 'zod/mini';
-import { parseBooleanText } from '../contract/values.js';
+import { parseBooleanText, parseNumberText } from '../contract/values.js';
 import { formatIssues } from './schema.js';
 
 const auto = z.literal('auto');
@@ -38,7 +38,12 @@ const ConfigSchema = z.strictObject({
     strategy: z.enum(['MULTI_RECORD', 'SINGLE_RECORD']),
     maxConcurrentTransforms: z.union([auto, positiveInt()]),
   }),
-  training: z.strictObject({ abortGraceSeconds: positiveNumber(86400) }),
+  training: z.strictObject({
+    abortGraceSeconds: positiveNumber(86400),
+    maxChannelMb: positiveNumber(1024 * 1024),
+    maxChannelRows: positiveInt(),
+    maxTableHeapShare: positiveNumber(1),
+  }),
 });
 
 export type FrameworkConfig = z.infer<typeof ConfigSchema>;
@@ -83,8 +88,9 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
 type EnvParser = (raw: string, name: string) => unknown;
 
 const asNumber: EnvParser = (raw, name) => {
-  const n = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`${name}="${raw}": expected a number`);
+  // The one number parser of the framework: plain decimal notation ('0x10' and '' are not numbers).
+  const n = parseNumberText(raw);
+  if (Number.isNaN(n)) throw new ConfigError(`${name}="${raw}": expected a number`);
   return n;
 };
 const asNumberOrAuto: EnvParser = (raw, name) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : asNumber(raw, name));
@@ -120,6 +126,9 @@ const ENV_OVERRIDES: Array<{ names: string[]; path: string[]; parse: EnvParser }
   { names: ['SAGEMAKER_BATCH_STRATEGY'], path: ['batch', 'strategy'], parse: asString },
   { names: ['SAGEMAKER_MAX_CONCURRENT_TRANSFORMS'], path: ['batch', 'maxConcurrentTransforms'], parse: asNumberOrAuto },
   { names: ['BYOC_ABORT_GRACE_SECONDS'], path: ['training', 'abortGraceSeconds'], parse: asNumber },
+  { names: ['BYOC_MAX_CHANNEL_MB'], path: ['training', 'maxChannelMb'], parse: asNumber },
+  { names: ['BYOC_MAX_CHANNEL_ROWS'], path: ['training', 'maxChannelRows'], parse: asNumber },
+  { names: ['BYOC_MAX_TABLE_HEAP_SHARE'], path: ['training', 'maxTableHeapShare'], parse: asNumber },
 ];
 
 /** Documented list of the variables (for `byoc config` and the README). */

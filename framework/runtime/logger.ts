@@ -2,7 +2,8 @@
  * Structured JSON logs on stdout (one object per line), via pino. Every process (CLI, primary,
  * worker) tags its lines with its role so that interleaved cluster output stays readable.
  */
-import { pino, type Logger as PinoLogger } from 'pino';
+import type { Writable } from 'node:stream';
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import type { Logger } from '../contract/algorithm.js';
 import { TurnBatchedWriter } from './log-destination.js';
 
@@ -21,14 +22,36 @@ function isoTime(): string {
   return lastTime;
 }
 
+/**
+ * Training metrics are plain-text lines `METRIC <name>=<value>` on the same stdout, found by
+ * SageMaker's `MetricDefinitions` regexes wherever they occur in a line. A log line quotes data
+ * (column names, values, error messages): a column named `METRIC validation:accuracy=0.999` would
+ * put a forged metric into the log. So every `METRIC` in a log line is written `M\u0045TRIC`: in
+ * JSON the same string (outside strings a JSON line has only punctuation, numbers and literals, so
+ * every occurrence is inside a key or a string value, and a `\u` escape has only hex digits), but
+ * the raw line no longer contains the word. Lines without it (nearly all) cost one `includes`.
+ */
+export function defuseMetricText(line: string): string {
+  return line.includes('METRIC') ? line.replaceAll('METRIC', 'M\\u0045TRIC') : line;
+}
+
+/** pino's destination: each serialised line, defused, to the batched writer. */
+class DefusingDestination implements DestinationStream {
+  constructor(private readonly writer: TurnBatchedWriter) {}
+  write(line: string): void {
+    this.writer.write(defuseMetricText(line));
+  }
+}
+
 export class JsonLogger implements Logger {
   constructor(
     private readonly sink: PinoLogger,
     private readonly destination: TurnBatchedWriter,
   ) {}
 
-  static create(level: LogLevel, bindings: Record<string, unknown> = {}): JsonLogger {
-    const destination = new TurnBatchedWriter(process.stdout);
+  /** `out` is stdout but in tests. */
+  static create(level: LogLevel, bindings: Record<string, unknown> = {}, out: Writable = process.stdout): JsonLogger {
+    const destination = new TurnBatchedWriter(out);
     const sink = pino(
       {
         level,
@@ -38,7 +61,7 @@ export class JsonLogger implements Logger {
         messageKey: 'msg',
       },
       // Every exit path calls flush().
-      destination,
+      new DefusingDestination(destination),
     );
     return new JsonLogger(sink, destination);
   }

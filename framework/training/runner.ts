@@ -19,6 +19,7 @@ import type { SageMakerPaths } from '../ml-root/paths.js';
 import { DirectoryArtifactStore } from '../storage/artifact-store.js';
 import { FileChannelReader } from './channels.js';
 import { parseHyperparameters } from '../parameters/parse.js';
+import { defuseMetricPlainText } from './metrics.js';
 
 export const EXIT_SUCCESS = 0;
 /** The original container exited 255 on failure; kept for compatibility. */
@@ -26,8 +27,17 @@ export const EXIT_FAILURE = 255;
 /** 128 + SIGTERM, the conventional code of a process stopped by SIGTERM. */
 export const EXIT_STOPPED = 143;
 
-/** SageMaker uses the first ~1 KB of output/failure as FailureReason. */
-export function formatFailure(error: unknown): string {
+/** Longest failure text written to output/failure and stderr; SageMaker reads only its first ~1 KB. */
+export const MAX_FAILURE_CHARS = 64 * 1024;
+/** Longest reason in the "training failed" log line. */
+const MAX_LOGGED_REASON_CHARS = 1024;
+
+/** SageMaker uses the first ~1 KB of output/failure as FailureReason: the reason comes first, the text is capped. */
+export function formatFailure(error: unknown, maxChars = MAX_FAILURE_CHARS): string {
+  return capText(fullFailure(error), maxChars);
+}
+
+function fullFailure(error: unknown): string {
   if (error instanceof TrainingError || error instanceof TrainingAbortedError || error instanceof UnknownAlgorithmError) {
     const cause = error.cause instanceof Error ? `\n\nCaused by: ${error.cause.message}` : '';
     return `${error.message}${cause}\n`;
@@ -36,6 +46,16 @@ export function formatFailure(error: unknown): string {
     return `${error.message || error.name}\n\nDetails (unexpected error, please report):\n${error.stack ?? ''}\n`;
   }
   return `${String(error)}\n`;
+}
+
+/** The text's start, at most `maxChars` characters in all, with a note of how much was cut. */
+function capText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) return text;
+  const note = (cut: number): string => `\n… (${cut} more characters not shown)\n`;
+  let keep = Math.max(0, maxChars - note(text.length).length);
+  // Do not split a surrogate pair.
+  if (keep > 0 && (text.charCodeAt(keep - 1) & 0xfc00) === 0xd800) keep -= 1;
+  return `${text.slice(0, keep)}${note(text.length - keep)}`;
 }
 
 @injectable()
@@ -102,7 +122,14 @@ export class TrainingRunner {
     const model = new DirectoryArtifactStore(this.paths.modelDir);
     const ctx: TrainContext = {
       hyperparameters,
-      channels: await FileChannelReader.open(this.paths, job.inputDataConfig),
+      channels: await FileChannelReader.open(this.paths, job.inputDataConfig, {
+        signal,
+        limits: {
+          maxBytes: this.config.training.maxChannelMb * 1024 * 1024,
+          maxRows: this.config.training.maxChannelRows,
+          maxHeapShare: this.config.training.maxTableHeapShare,
+        },
+      }),
       model,
       outputData: new DirectoryArtifactStore(this.paths.outputDataDir),
       checkpoints: new DirectoryArtifactStore(this.paths.checkpointsDir),
@@ -129,8 +156,10 @@ export class TrainingRunner {
 
   private async fail(error: unknown): Promise<void> {
     const text = formatFailure(error);
-    this.logger.error('training failed', { reason: text.split('\n')[0] });
-    process.stderr.write(text);
+    const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
+    this.logger.error('training failed', { reason: capText(firstLine, MAX_LOGGED_REASON_CHARS) });
+    // stderr reaches the same log stream as the METRIC lines: data in the text must not forge one.
+    process.stderr.write(defuseMetricPlainText(text));
     try {
       await mkdir(path.dirname(this.paths.failureFile), { recursive: true });
       await writeFile(this.paths.failureFile, text);

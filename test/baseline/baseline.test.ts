@@ -271,3 +271,43 @@ describe('baseline: prediction', () => {
     assert.equal(out.records[1]!.size_imputed, null);
   });
 });
+
+describe('baseline.json is checked when loaded', () => {
+  const load = async (content: string) => {
+    const ctx = createTestTrainContext({ train: table }, hp({}));
+    const result = await algorithm.train(ctx);
+    await ctx.model.writeFile('baseline.json', content);
+    return algorithm.load(createTestLoadContext(ctx.model, result.inputSchema));
+  };
+  const good = { targets: [{ column: 'color', fill: { kind: 'categorical', value: 'red', probability: 0.6, count: 5 } }], missingValues: ['', 'NA'] };
+  const cases: [unknown, RegExp][] = [
+    [[], /baseline\.json: "\(root\)" is an array of 0, expected an object/],
+    [{ ...good, targets: undefined }, /baseline\.json: "targets" is missing, expected an array/],
+    [{ ...good, missingValues: [1] }, /baseline\.json: "missingValues\[0\]" is the number 1, expected a string/],
+    [
+      { ...good, targets: [{ column: 'c', fill: { ...good.targets[0]!.fill, probability: -0.1 } }] },
+      /"targets\[0\]\.fill\.probability" is -0\.1, expected a probability from 0 to 1/,
+    ],
+    [
+      { ...good, targets: [{ column: 'c', fill: { kind: 'numeric', value: 1, mean: 1, median: null, count: 2 } }] },
+      /"targets\[0\]\.fill\.median" is null, expected a finite number/,
+    ],
+    [
+      { ...good, targets: [{ column: 'c', fill: { kind: 'weird', count: 2 } }] },
+      /"targets\[0\]\.fill\.kind" is a string of 5 characters, expected "numeric" or "categorical"/,
+    ],
+    [{ ...good, targets: [good.targets[0], good.targets[0]] }, /"targets\[1\]\.column" names a column imputed twice/],
+    [
+      { ...good, targets: [{ column: 'c', fill: { ...good.targets[0]!.fill, count: 0 } }] },
+      /"targets\[0\]\.fill\.count" is the number 0, expected a positive integer/,
+    ],
+  ];
+  it('refuses bad shapes, types and values, naming the file and field, never the text', async () => {
+    await load(JSON.stringify(good));
+    for (const [model, message] of cases) await assert.rejects(load(JSON.stringify(model)), message);
+    await assert.rejects(load('secret-token-123'), (e: Error) => {
+      assert.match(e.message, /^baseline\.json: cannot be loaded: artifact "baseline\.json" is not valid JSON \(at position 0 of 16\)$/);
+      return true;
+    });
+  });
+});

@@ -11,6 +11,10 @@ import { readModelIndex, readTarget } from '../../algorithms/datawig/format/mode
 import { loadPredictor } from '../../algorithms/datawig/serve/predictor.js';
 import { hp, textTable } from './helpers.js';
 
+/** Parsed JSON of a model file, edited in place by a test. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the edits reach into nested fields of parsed JSON
+type Doc = Record<string, any>;
+
 const TARGET = 'targets/0/target.json';
 const WEIGHTS = 'targets/0/weights.bin';
 
@@ -64,7 +68,7 @@ describe('datawig model files are checked when read', () => {
 
   it('target.json of another format', async () => {
     const store = await withJson(TARGET, (a) => (a.format = 'datawig-target/2'));
-    await rejects(store, TARGET, /"format" is the string "datawig-target\/2", expected "datawig-target\/1"/);
+    await rejects(store, TARGET, /"format" is a string of 16 characters, expected "datawig-target\/1"/);
   });
 
   it('target.json that is not a JSON object, or not JSON', async () => {
@@ -84,9 +88,9 @@ describe('datawig model files are checked when read', () => {
 
   it('target.json with a field of the wrong type, named by its path', async () => {
     const store = await withJson(TARGET, (a) => ((a.net as { numHidden: unknown[] }).numHidden[0] = '100'));
-    await rejects(store, TARGET, /"net\.numHidden\[0\]" is the string "100", expected a non-negative integer/);
+    await rejects(store, TARGET, /"net\.numHidden\[0\]" is a string of 3 characters, expected an integer from 1 to 4096/);
     const task = await withJson(TARGET, (a) => (a.task = 'ranking'));
-    await rejects(task, TARGET, /"task" is the string "ranking", expected "classification" or "regression"/);
+    await rejects(task, TARGET, /"task" is a string of 7 characters, expected "classification" or "regression"/);
     const optional = await withJson(TARGET, (a) => (a.labelRange = [0]));
     await rejects(optional, TARGET, /"labelRange" is an array of 1, expected an array of 2/);
   });
@@ -101,7 +105,10 @@ describe('datawig model files are checked when read', () => {
   it('weights.bin of the wrong byte length', async () => {
     const { artifact } = await readTarget(trained, 'targets/0');
     const expected = artifact.weightSpecs.reduce((s, w) => s + w.shape.reduce((x, y) => x * y, 1), 0) * 4;
-    for (const length of [expected - 4, expected + 4, 0]) {
+    const store = copy();
+    await store.writeFile(WEIGHTS, new Uint8Array(expected + 4));
+    await rejects(store, WEIGHTS, new RegExp(`^${WEIGHTS}: ${expected + 4} bytes, more than the ${expected} allowed`));
+    for (const length of [expected - 4, 0]) {
       const store = copy();
       const bytes = new Uint8Array(length);
       bytes.set(trained.files.get(WEIGHTS)!.subarray(0, length));
@@ -114,8 +121,29 @@ describe('datawig model files are checked when read', () => {
     }
   });
 
+  it('target.json with values out of range', async () => {
+    const edits: [string, (a: Doc) => void, RegExp][] = [
+      ['temperature 0', (a) => (a.temperature = 0), /"temperature" is the number 0, expected a positive number/],
+      ['labelStd 0', (a) => (a.labelStd = 0), /"labelStd" is the number 0/],
+      ['wordRange', (a) => (a.featurizer.wordRange = [1, 1e9]), /"featurizer\.wordRange" is an array of 2, expected \[low, high\] with 1 <= low <= high <= 6/],
+      ['buckets', (a) => (a.featurizer.buckets = 0), /"featurizer\.buckets" is the number 0, expected an integer from 256 to 4194304/],
+      ['outDim', (a) => (a.net.outDim = 5e7), /"net\.outDim" is 50000000, but a classification of 3 classes needs 3/],
+      ['embDim', (a) => (a.net.embDim = 16), /"net\.embDim" \(16\) differs from "config\.latentDim" \(32\)/],
+      ['curves', (a) => a.curves && (a.curves.precision[0][0] = 2), /"curves\.precision\[0\]\[0\]" is the number 2, expected a number from 0 to 1/],
+    ];
+    for (const [, edit, message] of edits) await rejects(await withJson(TARGET, edit), TARGET, message);
+  });
+
+  it('weights.bin holding a NaN', async () => {
+    const store = copy();
+    const bytes = trained.files.get(WEIGHTS)!.slice();
+    new DataView(bytes.buffer).setFloat32(8, NaN, true);
+    await store.writeFile(WEIGHTS, bytes);
+    await rejects(store, WEIGHTS, /tensor "emb" holds a value that is not finite \(NaN or infinity\) at index 2/);
+  });
+
   it('model.json of another format, without targets, or with a bad target entry', async () => {
-    await rejects(await withJson('model.json', (m) => (m.format = 'datawig/0')), 'model.json', /"format" is the string "datawig\/0", expected "datawig\/1"/);
+    await rejects(await withJson('model.json', (m) => (m.format = 'datawig/0')), 'model.json', /"format" is a string of 9 characters, expected "datawig\/1"/);
     await rejects(await withJson('model.json', (m) => delete m.targets), 'model.json', /"targets" is missing \(expected an array\)/);
     await rejects(await withJson('model.json', (m) => (m.targets = [])), 'model.json', /"targets" is empty/);
     await rejects(

@@ -1,9 +1,17 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, open, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DirectoryArtifactStore, MemoryArtifactStore, safeArtifactName } from '../../framework/storage/artifact-store.js';
+import {
+  DirectoryArtifactStore,
+  jsonErrorOffset,
+  MAX_BINARY_BYTES,
+  MemoryArtifactStore,
+  parseJsonArtifact,
+  safeArtifactName,
+} from '../../framework/storage/artifact-store.js';
 
 let tmp: string;
 before(async () => {
@@ -69,12 +77,94 @@ describe('DirectoryArtifactStore', () => {
     await assert.rejects(store.readJson('m.json'), /artifact "m\.json" is not valid JSON/);
   });
 
+  it('readJson errors give a position, never the text', async () => {
+    const store = new DirectoryArtifactStore(path.join(tmp, 'secretjson'));
+    await store.writeFile('m.json', 'root:x:0:0:root:/root:/bin/bash\n');
+    await assert.rejects(store.readJson('m.json'), (e: Error) => {
+      assert.equal(e.message, 'artifact "m.json" is not valid JSON (at position 0 of 32)');
+      return true;
+    });
+  });
+
+  it('reads only regular files: no symbolic links (to files, devices or folders), FIFOs or folders', async () => {
+    const root = path.join(tmp, 'links');
+    const store = new DirectoryArtifactStore(root);
+    await store.writeFile('real.bin', 'secret');
+    await symlink(path.join(root, 'real.bin'), path.join(root, 'link.bin'));
+    await symlink('/dev/zero', path.join(root, 'zero.bin'));
+    await mkdir(path.join(tmp, 'elsewhere'), { recursive: true });
+    await writeFile(path.join(tmp, 'elsewhere', 'f.json'), '{}');
+    await symlink(path.join(tmp, 'elsewhere'), path.join(root, 'sub'));
+    execFileSync('mkfifo', [path.join(root, 'fifo.bin')]);
+    await mkdir(path.join(root, 'dir.bin'));
+    for (const read of [(n: string) => store.readFile(n), (n: string) => store.readText(n), (n: string) => store.readJson(n)]) {
+      await assert.rejects(read('link.bin'), /artifact "link\.bin" is a symbolic link, not a regular file/);
+      await assert.rejects(read('zero.bin'), /artifact "zero\.bin" is a symbolic link, not a regular file/);
+      await assert.rejects(read('sub/f.json'), /artifact "sub\/f\.json": "sub" is a symbolic link, not a directory/);
+      await assert.rejects(read('fifo.bin'), /artifact "fifo\.bin" is a FIFO, not a regular file/);
+      await assert.rejects(read('dir.bin'), /artifact "dir\.bin" is a directory, not a regular file/);
+      await assert.rejects(read('absent.bin'), /artifact "absent\.bin" does not exist/);
+    }
+    assert.equal(await store.readText('real.bin'), 'secret');
+  });
+
+  it('caps the size of a read before reading: maxBytes, 1 GiB by default, a sparse file refused', async () => {
+    const root = path.join(tmp, 'caps');
+    const store = new DirectoryArtifactStore(root);
+    await store.writeFile('ten.bin', new Uint8Array(10));
+    assert.equal((await store.readFile('ten.bin', 10)).byteLength, 10);
+    await assert.rejects(store.readFile('ten.bin', 9), /artifact "ten\.bin" is 10 bytes, more than the 9 allowed/);
+    await assert.rejects(store.readText('ten.bin', 9), /more than the 9 allowed/);
+    await assert.rejects(store.readJson('ten.bin', 9), /more than the 9 allowed/);
+    await assert.rejects(store.readFile('ten.bin', -1), /maxBytes must be a non-negative integer/);
+    await (await open(path.join(root, 'sparse.bin'), 'w')).close();
+    await truncate(path.join(root, 'sparse.bin'), MAX_BINARY_BYTES + 1);
+    await assert.rejects(store.readFile('sparse.bin'), new RegExp(`is ${MAX_BINARY_BYTES + 1} bytes, more than the ${MAX_BINARY_BYTES} allowed`));
+    await assert.rejects(store.readText('sparse.bin'), /more than the 67108864 allowed/);
+  });
+
   it('list() of a folder that does not exist is empty', async () => {
     assert.deepEqual(await new DirectoryArtifactStore(path.join(tmp, 'none')).list(), []);
   });
 });
 
+describe('JSON errors without the text', () => {
+  it('jsonErrorOffset finds the first syntax error', () => {
+    const cases: [string, number | undefined][] = [
+      ['{"a": [1, 2, {"b": null}], "c": "x\\u00e9"}', undefined],
+      ['  -1.5e+3 ', undefined],
+      ['root:x:0:0', 0],
+      ['[1,2,]', 5],
+      ['{"a": tru}', 9],
+      ['{"a":1,', 7],
+      ['{"a":1} x', 8],
+      ['"abc', 4],
+      ['', 0],
+      ['{"a" 1}', 5],
+      ['[01]', 2],
+      ['"\\q"', 2],
+      ['['.repeat(100000), 100000],
+    ];
+    for (const [text, at] of cases) assert.equal(jsonErrorOffset(text), at, text.slice(0, 40));
+  });
+
+  it('parseJsonArtifact names the artifact and a position', () => {
+    assert.deepEqual(parseJsonArtifact('{"a":1}', 'x.json'), { a: 1 });
+    assert.throws(
+      () => parseJsonArtifact('myhost\n', 'x.json'),
+      (e: Error) => e.message === 'artifact "x.json" is not valid JSON (at position 0 of 7)',
+    );
+  });
+});
+
 describe('MemoryArtifactStore', () => {
+  it('caps reads and gives JSON errors without the text', async () => {
+    const store = new MemoryArtifactStore();
+    await store.writeFile('m.json', 'secret-text');
+    await assert.rejects(store.readFile('m.json', 4), /artifact "m\.json" is 11 bytes, more than the 4 allowed/);
+    await assert.rejects(store.readJson('m.json'), (e: Error) => e.message === 'artifact "m.json" is not valid JSON (at position 0 of 11)');
+  });
+
   it('stores, lists and refuses unsafe names', async () => {
     const store = new MemoryArtifactStore();
     await store.writeJson('m.json', { a: 1 });

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { TrainingError } from '../../framework/contract/errors.js';
+import { TrainingAbortedError, TrainingError } from '../../framework/contract/errors.js';
 import type { ChannelConfig } from '../../framework/ml-root/job-config.js';
 import { resolvePaths } from '../../framework/ml-root/paths.js';
-import { FileChannelReader } from '../../framework/training/channels.js';
+import { FileChannelReader, type ChannelReadOptions } from '../../framework/training/channels.js';
 import { useTempDir } from '../helpers/temp-dir.js';
 
 const tmp = useTempDir('byoc-channels-');
@@ -16,6 +16,7 @@ async function reader(
   channels: Record<string, Record<string, string | Uint8Array> | null>,
   config: Record<string, ChannelConfig> = {},
   env: Record<string, string> = {},
+  options: ChannelReadOptions = {},
 ): Promise<{ reader: FileChannelReader; root: string }> {
   const root = tmp.next('r');
   await mkdir(path.join(root, 'input', 'data'), { recursive: true });
@@ -27,7 +28,7 @@ async function reader(
       await writeFile(path.join(dir, name), content);
     }
   }
-  return { reader: await FileChannelReader.open(resolvePaths(root, env), config), root };
+  return { reader: await FileChannelReader.open(resolvePaths(root, env), config, options), root };
 }
 
 async function fails(promise: Promise<unknown>, ...patterns: RegExp[]): Promise<void> {
@@ -157,5 +158,70 @@ describe('FileChannelReader', () => {
     await writeFile(path.join(root, 'input', 'data', 'train_0'), 'a\n1\n2\n');
     assert.deepEqual(await r.files('train'), ['train_0']);
     assert.deepEqual((await r.readTable('train')).records, [{ a: '1' }, { a: '2' }]);
+  });
+});
+
+describe('FileChannelReader: input bounds', () => {
+  const MB = 1024 * 1024;
+  /** `rows` lines of zeros and commas, gzipped: a few KB that inflate to megabytes. */
+  const zeros = (rows: number): Buffer => gzipSync(`a,b,c,d\n${'0,0,0,0\n'.repeat(rows)}`);
+
+  it('a gzip file inflating past the channel byte limit fails naming the file, the limit and its setting', async () => {
+    const bomb = zeros(400_000); // 3.2 MB of text
+    assert.ok(bomb.length < 100_000);
+    const { reader: r } = await reader({ train: { 'train.csv.gz': bomb } }, {}, {}, { limits: { maxBytes: 1 * MB } });
+    await fails(
+      r.readTable('train'),
+      /channel "train": file train\.csv\.gz/,
+      /more than 1 MB of CSV text \(decompressed\)/,
+      /training\.maxChannelMb/,
+      /BYOC_MAX_CHANNEL_MB/,
+    );
+  });
+
+  it('the byte limit counts every file of the channel together', async () => {
+    const part = `a\n${'1\n'.repeat(200_000)}`; // 400 KB each
+    const files = { '1.csv': part, '2.csv': part, '3.csv': part };
+    await fails((await reader({ train: files }, {}, {}, { limits: { maxBytes: 1 * MB } })).reader.readTable('train'), /file 3\.csv/, /more than 1 MB/);
+    assert.equal((await (await reader({ train: files }, {}, {}, { limits: { maxBytes: 2 * MB } })).reader.readTable('train')).records.length, 600_000);
+  });
+
+  it('the row limit counts data rows of every file; exactly the limit is fine', async () => {
+    const files = { '1.csv': 'a\n1\n2\n3\n', '2.csv': 'a\n4\n5\n' };
+    const ok = (await reader({ train: files }, {}, {}, { limits: { maxRows: 5 } })).reader;
+    assert.equal((await ok.readTable('train')).records.length, 5);
+    const over = (await reader({ train: files }, {}, {}, { limits: { maxRows: 4 } })).reader;
+    await fails(over.readTable('train'), /file 2\.csv/, /more than 4 data rows/, /training\.maxChannelRows/, /BYOC_MAX_CHANNEL_ROWS/);
+  });
+
+  it('stops when the heap holds more than its share of the heap limit', async () => {
+    const { reader: r } = await reader({ train: { 'big.csv.gz': zeros(300_000) } }, {}, {}, { limits: { maxHeapShare: 0.001 } });
+    await fails(
+      r.readTable('train'),
+      /file big\.csv\.gz/,
+      /of the heap limit/,
+      /training\.maxTableHeapShare/,
+      /BYOC_MAX_TABLE_HEAP_SHARE/,
+      /--max-old-space-size/,
+    );
+  });
+
+  it('an aborted signal stops the read with TrainingAbortedError', async () => {
+    const abort = new AbortController();
+    abort.abort(new TrainingAbortedError());
+    const { reader: r } = await reader({ train: { 'a.csv': 'a\n1\n' } }, {}, {}, { signal: abort.signal });
+    await assert.rejects(r.readTable('train'), TrainingAbortedError);
+  });
+
+  it('a long read stops soon after the signal fires', async () => {
+    const abort = new AbortController();
+    const { reader: r } = await reader({ train: { 'big.csv.gz': zeros(8_000_000) } }, {}, {}, { signal: abort.signal }); // 64 MB of text
+    const reading = r.readTable('train');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const fired = performance.now();
+    abort.abort(new TrainingAbortedError());
+    await assert.rejects(reading, TrainingAbortedError);
+    const ms = performance.now() - fired;
+    assert.ok(ms < 1000, `stopped ${ms.toFixed(0)} ms after the signal`);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecRegistry, CsvCodec, JsonCodec, JsonLinesCodec, type DecodeOptions } from '../../framework/codecs/index.js';
+import { quoteInput } from '../../framework/codecs/codec.js';
 import { RequestError } from '../../framework/contract/errors.js';
 import type { InputSchema } from '../../framework/contract/records.js';
 
@@ -338,5 +339,53 @@ describe('CodecRegistry', () => {
     rejects(() => registry.encoderFor('text/plain', 'text/csv'), 406, 'can produce: text/csv, application/json, application/jsonlines');
     rejects(() => registry.encoderFor('text/csv', 'text/csv', ['application/json']), 406, 'can produce: application/json');
     rejects(() => registry.encoderFor('*/*;q=0', 'text/csv'), 406);
+  });
+});
+
+describe('error messages quote at most 100 characters of request data', () => {
+  const huge = 'k'.repeat(6_000_000);
+  const small = (error: unknown): boolean => {
+    assert.ok(error instanceof RequestError, String(error));
+    assert.equal(error.status, 400);
+    assert.ok(error.message.length < 1024, `message of ${error.message.length} characters`);
+    return true;
+  };
+
+  it('quoteInput: short text quoted as is; long text cut at 100 characters with … and its length, never inside a surrogate pair', () => {
+    assert.equal(quoteInput('abc'), '"abc"');
+    assert.equal(quoteInput('x'.repeat(100)), `"${'x'.repeat(100)}"`);
+    assert.equal(quoteInput('x'.repeat(101)), `"${'x'.repeat(100)}…" (101 characters)`);
+    assert.equal(quoteInput(`${'x'.repeat(99)}😀tail`), `"${'x'.repeat(99)}…" (105 characters)`);
+  });
+
+  it('a JSON body with a 6 MB key: a 400 under 1 KB that quotes the start of the key and its length', () => {
+    const body = utf8(`{"instances": [{"${huge}": {"nested": 1}}]}`);
+    assert.throws(() => new JsonCodec().decode(body, opts()), small);
+    rejects(() => new JsonCodec().decode(body, opts()), 400, `instance 0 (0-based), field "${'k'.repeat(100)}…" (6000000 characters): got an object`);
+  });
+
+  it('the same for JSON Lines, and for a JSON syntax error next to a 6 MB key', () => {
+    assert.throws(() => new JsonLinesCodec().decode(utf8(`{"${huge}": [1]}\n`), opts()), small);
+    rejects(() => new JsonLinesCodec().decode(utf8(`{"${huge}": [1]}\n`), opts()), 400, `JSON Lines line 1, field "${'k'.repeat(100)}…"`);
+    assert.throws(() => new JsonCodec().decode(utf8(`{"${huge}" 1}`), opts()), small);
+    assert.throws(() => new JsonLinesCodec().decode(utf8(`{"${huge}" 1}`), opts()), small);
+  });
+
+  it('a CSV header with a 6 MB duplicate name, or with many duplicates: a 400 under 1 KB', () => {
+    assert.throws(() => new CsvCodec().decode(utf8(`${huge},b,${huge}\n1,2,3\n`), opts()), small);
+    rejects(() => new CsvCodec().decode(utf8(`${huge},b,${huge}\n1,2,3\n`), opts()), 400, `duplicate column names: "${'k'.repeat(100)}…" (6000000 characters)`);
+    const names = Array.from({ length: 15 }, (_, i) => `c${i}`);
+    const header = [...names, ...names].join(',');
+    const row = names.map(() => '1,1').join(',');
+    rejects(() => new CsvCodec().decode(utf8(`${header}\n${row}\n`), opts({ limits: { maxRows: 10, maxColumns: 100 } })), 400, '"c9" and 5 more');
+  });
+
+  it('an unsupported header= parameter is quoted capped too', () => {
+    assert.throws(() => new CsvCodec().decode(utf8('a\n1\n'), opts({ mediaParams: { header: huge } })), small);
+    rejects(
+      () => new CsvCodec().decode(utf8('a\n1\n'), opts({ mediaParams: { header: 'maybe' } })),
+      400,
+      'Content-Type parameter header="maybe" is not supported',
+    );
   });
 });

@@ -116,6 +116,18 @@ describe('loadConfig: environment overrides', () => {
     assertSettings({ SAGEMAKER_MODEL_SERVER_WORKERS: '', MODEL_SERVER_WORKERS: '2', SAGEMAKER_BIND_TO_PORT: '' }, { 'server.workers': 2, 'server.port': 8080 });
   });
 
+  it('training input limits: defaults, and their variables', () => {
+    assertSettings({}, { 'training.maxChannelMb': 16384, 'training.maxChannelRows': 50_000_000, 'training.maxTableHeapShare': 0.7 });
+    assertSettings(
+      { BYOC_MAX_CHANNEL_MB: '50', BYOC_MAX_CHANNEL_ROWS: '1000', BYOC_MAX_TABLE_HEAP_SHARE: '0.25' },
+      { 'training.maxChannelMb': 50, 'training.maxChannelRows': 1000, 'training.maxTableHeapShare': 0.25 },
+    );
+    configError({ BYOC_MAX_CHANNEL_ROWS: '2.5' }, 'training.maxChannelRows', 'BYOC_MAX_CHANNEL_ROWS');
+    configError({ BYOC_MAX_CHANNEL_MB: '0' }, 'training.maxChannelMb', 'BYOC_MAX_CHANNEL_MB');
+    configError({ BYOC_MAX_TABLE_HEAP_SHARE: '1.5' }, 'training.maxTableHeapShare', 'BYOC_MAX_TABLE_HEAP_SHARE');
+    configError({ BYOC_MAX_CHANNEL_MB: '0x10' }, 'BYOC_MAX_CHANNEL_MB', 'expected a number');
+  });
+
   it('"auto" workers resolve to the CPU count', () => {
     const config = loadConfig({ env: { MODEL_SERVER_WORKERS: 'AUTO' } });
     assert.equal(config.server.workers, 'auto');

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeParameter, parseHyperparameters } from '../../framework/parameters/parse.js';
+import { MAX_LISTED_PROBLEMS, describeParameter, parseHyperparameters } from '../../framework/parameters/parse.js';
 import { TrainingError } from '../../framework/contract/errors.js';
+import { MAX_FAILURE_CHARS, formatFailure } from '../../framework/training/runner.js';
 import type { HyperparameterSchema } from '../../framework/contract/parameters.js';
 
 const schema = {
@@ -164,6 +165,31 @@ describe('parseHyperparameters', () => {
     assert.ok(enumLine.includes(JSON.stringify('x'.repeat(100) + '…')));
     assert.ok(!enumLine.includes('x'.repeat(101)));
   });
+
+  it('100,000 unknown keys: fails fast, lists the first 20 and counts the rest', () => {
+    const raw: Record<string, unknown> = { ...base };
+    for (let i = 0; i < 100_000; i++) raw[`unknown_key_${i}`] = String(i);
+    const started = performance.now();
+    const lines = problems(raw);
+    const ms = performance.now() - started;
+    assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+    assert.equal(lines.length, MAX_LISTED_PROBLEMS + 1, lines.slice(0, 3).join('\n'));
+    assert.match(lines[0]!, /^unknown hyperparameter "unknown_key_0" = "0"/);
+    assert.equal(lines.at(-1), 'and 99980 more problems with the hyperparameters');
+    assert.ok(lines.join('\n').length < 20 * 1024, 'a short message');
+  });
+
+  it('counts the problems beyond the first 20 whatever their kind', () => {
+    const many = { type: 'integer', description: 'n', min: 0, max: 1 } as const;
+    const s: HyperparameterSchema = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`p${i}`, many]));
+    const lines = problems(Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`p${i}`, '7'])), s);
+    assert.equal(lines.length, 21);
+    assert.equal(lines[20], 'and 5 more problems with the hyperparameters');
+    assert.equal(
+      problems({ ...Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`p${i}`, '7'])) }, s).at(-1),
+      'and 1 more problem with the hyperparameters',
+    );
+  });
 });
 
 describe('describeParameter', () => {
@@ -174,5 +200,19 @@ describe('describeParameter', () => {
     assert.equal(describeParameter(schema.optimizer), 'enum (adam | sgd | RMSProp), default adam');
     assert.equal(describeParameter(schema.label_column), 'string, required, aliases: output_column');
     assert.equal(describeParameter(schema.layers), 'list of integers, each 1..512, 1..3 items, default [64]');
+  });
+});
+
+describe('formatFailure', () => {
+  it('caps the failure text, the reason first, and says how much was cut', () => {
+    const reason = 'the first line says what went wrong';
+    const text = formatFailure(new TrainingError(`${reason}\n${'detail line\n'.repeat(100_000)}`));
+    assert.ok(text.length <= MAX_FAILURE_CHARS, `${text.length} characters`);
+    assert.ok(text.startsWith(`${reason}\n`));
+    assert.match(text, /… \(\d+ more characters not shown\)\n$/);
+    const short = formatFailure(new TrainingError(reason));
+    assert.equal(short, `${reason}\n`);
+    const unexpected = formatFailure(new Error('x'.repeat(200_000)), 1000);
+    assert.ok(unexpected.length <= 1000 && unexpected.startsWith('xxx'));
   });
 });

@@ -1,9 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile, mkdir, symlink, truncate } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MANIFEST_FILE, ManifestError, createManifest, readManifest, writeManifest } from '../../framework/model/manifest.js';
+import { MANIFEST_FILE, MAX_MANIFEST_BYTES, ManifestError, createManifest, readManifest, writeManifest } from '../../framework/model/manifest.js';
 import { DirectoryArtifactStore, MemoryArtifactStore } from '../../framework/storage/artifact-store.js';
 
 let tmp: string;
@@ -74,6 +74,25 @@ describe('model manifest', () => {
     await mkdir(dir);
     await writeFile(path.join(dir, MANIFEST_FILE), '{"format": 1,');
     await assert.rejects(readManifest(new DirectoryArtifactStore(dir), dir), manifestError(/corrupt\/manifest\.json is corrupt/));
+  });
+
+  it('text that is not JSON: a position, never the text; links and oversized manifests refused', async () => {
+    const dir = path.join(tmp, 'passwd');
+    await mkdir(dir);
+    await writeFile(path.join(dir, MANIFEST_FILE), 'root:x:0:0:root:/root:/bin/bash\n');
+    await assert.rejects(readManifest(new DirectoryArtifactStore(dir), dir), (e: Error) => {
+      assert.equal(e.message, `model manifest ${dir}/manifest.json is corrupt: artifact "manifest.json" is not valid JSON (at position 0 of 32)`);
+      return true;
+    });
+    const linked = path.join(tmp, 'linked');
+    await mkdir(linked);
+    await symlink(path.join(dir, MANIFEST_FILE), path.join(linked, MANIFEST_FILE));
+    await assert.rejects(readManifest(new DirectoryArtifactStore(linked), linked), manifestError(/is corrupt: artifact "manifest\.json" is a symbolic link/));
+    const big = path.join(tmp, 'big');
+    await mkdir(big);
+    await writeFile(path.join(big, MANIFEST_FILE), '');
+    await truncate(path.join(big, MANIFEST_FILE), MAX_MANIFEST_BYTES + 1);
+    await assert.rejects(readManifest(new DirectoryArtifactStore(big), big), manifestError(/more than the 4194304 allowed/));
   });
 
   it('valid JSON with the wrong shape: "is invalid" naming the fields', async () => {

@@ -161,6 +161,13 @@ describe('faults', () => {
   });
 });
 
+async function renameAlgorithm(root: string, name: string): Promise<void> {
+  const file = path.join(root, 'model', 'manifest.json');
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as { algorithm: { name: string } };
+  manifest.algorithm.name = name;
+  await writeFile(file, JSON.stringify(manifest));
+}
+
 describe('faults: model that cannot be served → 503, clear log line, no crash loop', () => {
   const cases: Array<{ name: string; prepare: (root: string) => Promise<void>; log: RegExp }> = [
     {
@@ -179,14 +186,15 @@ describe('faults: model that cannot be served → 503, clear log line, no crash 
       log: /baseline\.json|JSON/i,
     },
     {
-      name: 'manifest names an unregistered algorithm "../../x"',
-      prepare: async (root) => {
-        const file = path.join(root, 'model', 'manifest.json');
-        const manifest = JSON.parse(await readFile(file, 'utf8')) as { algorithm: { name: string } };
-        manifest.algorithm.name = '../../x';
-        await writeFile(file, JSON.stringify(manifest));
-      },
-      log: /unknown algorithm "\.\.\/\.\.\/x" \(named by the model manifest in .*\); registered algorithms: .*baseline/,
+      name: 'manifest names an unregistered algorithm',
+      prepare: async (root) => renameAlgorithm(root, 'xgboost'),
+      log: /unknown algorithm "xgboost" \(named by the model manifest in .*\); registered algorithms: .*baseline/,
+    },
+    {
+      // Refused by the manifest's own check, before any lookup: the name is never echoed.
+      name: 'manifest names an algorithm "../../x"',
+      prepare: async (root) => renameAlgorithm(root, '../../x'),
+      log: /manifest\.json is invalid: algorithm\.name/,
     },
   ];
   for (const c of cases) {

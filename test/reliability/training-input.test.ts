@@ -5,10 +5,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, readFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { access, copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { buildMlRoot, killAll, makeTempDir, removeDir, runByoc, type RunResult } from '../helpers/e2e.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, gzipSync } from 'node:zlib';
+import { buildMlRoot, killAll, makeTempDir, removeDir, runByoc, startByoc, type RunResult } from '../helpers/e2e.js';
 import { BASELINE_HPS, imdbTrainCsv } from './lib.js';
 
 let tmp: string;
@@ -30,10 +33,14 @@ interface Outcome extends RunResult {
   failure: string | undefined;
 }
 
-async function train(files: Record<string, string | Uint8Array> | 'empty', hyperparameters: Record<string, unknown> = BASELINE_HPS): Promise<Outcome> {
-  const root = path.join(tmp, `job-${++counter}`);
+async function train(
+  files: Record<string, string | Uint8Array> | 'empty',
+  hyperparameters: Record<string, unknown> = BASELINE_HPS,
+  env: Record<string, string> = {},
+  root = path.join(tmp, `job-${++counter}`),
+): Promise<Outcome> {
   await buildMlRoot(root, files === 'empty' ? { hyperparameters, emptyTrain: true } : { hyperparameters, trainFiles: files });
-  const result = await runByoc(['train', '--ml-root', root], {}, 60_000);
+  const result = await runByoc(['train', '--ml-root', root], env, 60_000);
   const failure = await readFile(path.join(root, 'output', 'failure'), 'utf8').catch(() => undefined);
   return { ...result, root, failure };
 }
@@ -208,5 +215,87 @@ describe('training input: each trains or fails with an actionable reason', { con
       'hyperparameter "missing_values" =',
       'expected a list of strings',
     );
+  });
+});
+
+let bombFile: string | undefined;
+
+/** ~1 GB of "0,0,…" CSV lines, gzipped while generated (a few MB on disk); made once, copied into each job. */
+async function gzipBomb(root: string): Promise<void> {
+  if (!bombFile) {
+    bombFile = path.join(tmp, 'bomb.csv.gz');
+    const line = `${Array.from({ length: 32 }, () => '0').join(',')}\n`;
+    const block = Buffer.from(line.repeat(Math.floor((1024 * 1024) / line.length)));
+    const header = Buffer.from(`${Array.from({ length: 32 }, (_, i) => `c${i}`).join(',')}\n`);
+    function* text(): Generator<Buffer> {
+      yield header;
+      for (let i = 0; i < 1024; i++) yield block;
+    }
+    await pipeline(Readable.from(text()), createGzip({ level: 1 }), createWriteStream(bombFile));
+  }
+  await buildMlRoot(root, { hyperparameters: BASELINE_HPS, trainFiles: {} });
+  await copyFile(bombFile, path.join(root, 'input', 'data', 'train', 'train.csv.gz'));
+}
+
+/** Peak resident memory of a running process so far, in MB (Linux), or undefined. */
+async function peakRssMb(pid: number | undefined): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  const kb = status?.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
+  return kb === undefined ? undefined : Number(kb) / 1024;
+}
+
+/** Trains on the bomb with `env`, noting the peak resident memory and the time taken. */
+async function trainOnBomb(env: Record<string, string>): Promise<Outcome & { seconds: number; peakMb: number }> {
+  const root = path.join(tmp, `bomb-${++counter}`);
+  await gzipBomb(root);
+  const started = Date.now();
+  const job = startByoc(['train', '--ml-root', root], env);
+  let peakMb = 0;
+  const poll = setInterval(() => void peakRssMb(job.child.pid).then((mb) => (peakMb = Math.max(peakMb, mb ?? 0))), 100);
+  const result = await job.exit(60_000).finally(() => clearInterval(poll));
+  const failure = await readFile(path.join(root, 'output', 'failure'), 'utf8').catch(() => undefined);
+  return { ...result, root, failure, seconds: (Date.now() - started) / 1000, peakMb };
+}
+
+describe('training input bounds (end to end)', { concurrency: 1 }, () => {
+  it('a gzip bomb (~1 GB of CSV text) stops at the byte limit in bounded time and memory, naming the limit', async () => {
+    const outcome = await trainOnBomb({ BYOC_MAX_CHANNEL_MB: '20' });
+    assertFailure(outcome, 'file train.csv.gz', 'more than 20 MB of CSV text (decompressed)', 'training.maxChannelMb', 'BYOC_MAX_CHANNEL_MB');
+    assert.ok(outcome.seconds < 60, `took ${outcome.seconds} s`);
+    // 20 MB of text as ~320k records of 32 cells (about 600 MB here), not the 4.5 GB of the unbounded read.
+    assert.ok(outcome.peakMb < 1024, `peak RSS ${outcome.peakMb.toFixed(0)} MB`);
+  });
+
+  it('the same bomb under the default byte limit stops at the heap guard, before running out of memory', async () => {
+    const outcome = await trainOnBomb({ NODE_OPTIONS: '--max-old-space-size=400' });
+    assertFailure(outcome, 'file train.csv.gz', 'of the heap limit', 'does not fit in memory', 'training.maxTableHeapShare', 'BYOC_MAX_TABLE_HEAP_SHARE');
+    assert.ok(outcome.seconds < 60, `took ${outcome.seconds} s`);
+    assert.ok(outcome.peakMb < 1024, `peak RSS ${outcome.peakMb.toFixed(0)} MB`);
+  });
+
+  it('SIGTERM while a channel is read: the job stops within seconds with the stopped reason', async () => {
+    const root = path.join(tmp, `bomb-${++counter}`);
+    await gzipBomb(root);
+    const job = startByoc(['train', '--ml-root', root]);
+    await job.waitForOutput(/training started/, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const sent = Date.now();
+    job.kill('SIGTERM');
+    const result = await job.exit(30_000);
+    const seconds = (Date.now() - sent) / 1000;
+    assert.equal(result.code, 143, `exit code; stderr:\n${result.stderr.slice(-2000)}`);
+    // The read stops within ~1 s; the rest is the process writing output/failure and exiting.
+    assert.ok(seconds < 5, `stopped ${seconds} s after SIGTERM`);
+    const failure = await readFile(path.join(root, 'output', 'failure'), 'utf8');
+    assert.match(failure, /stopped by SIGTERM/);
+  });
+
+  it('100,000 unknown hyperparameters → a short failure file and stderr listing 20 and counting the rest', async () => {
+    const hps: Record<string, unknown> = { ...BASELINE_HPS };
+    for (let i = 0; i < 100_000; i++) hps[`bogus_${i}`] = String(i);
+    const outcome = await train({ 'train.csv': imdb }, hps);
+    assertFailure(outcome, 'unknown hyperparameter "bogus_0" = "0"', 'and 99980 more problems with the hyperparameters');
+    assert.ok(outcome.failure!.length < 64 * 1024, `failure file of ${outcome.failure!.length} characters`);
+    assert.ok(outcome.stderr.length < 128 * 1024, `stderr of ${outcome.stderr.length} characters`);
   });
 });

@@ -41,6 +41,20 @@ export const boolean = is('true or false', (v) => typeof v === 'boolean');
 /** A number as JSON stores it: NaN and Infinity are written as null. */
 export const storedNumber = is('a number or null', (v) => v === null || typeof v === 'number');
 
+/** An integer in [min, max] (bounds of the hyperparameter schema: a model file is untrusted input). */
+export const intIn = (min: number, max: number): Rule =>
+  is(`an integer from ${min} to ${max}`, (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max);
+/** A finite number in [min, max]. */
+export const numberIn = (min: number, max: number): Rule =>
+  is(`a number from ${min} to ${max}`, (v) => typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max);
+export const probability = numberIn(0, 1);
+/** `[low, high]`, integers with min <= low <= high <= max (an n-gram range). */
+export const rangeIn = (min: number, max: number): Rule =>
+  is(
+    `[low, high] with ${min} <= low <= high <= ${max}`,
+    (v) => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isSafeInteger(x)) && min <= v[0] && v[0] <= v[1] && v[1] <= max,
+  );
+
 export const oneOf = (...values: readonly string[]): Rule => is(values.map((x) => JSON.stringify(x)).join(' or '), (v) => values.includes(v as string));
 
 /** An array whose items pass `item` (of exactly `length` items when given). */
@@ -49,12 +63,24 @@ export const arrayOf =
   (v) => {
     if (!Array.isArray(v) || (length !== undefined && v.length !== length))
       return { path: [], expected: length === undefined ? 'an array' : `an array of ${length}`, got: v };
-    for (let i = 0; i < v.length; i++) {
-      const p = inside(i, item(v[i]));
-      if (p) return p;
-    }
-    return undefined;
+    return items(item, v);
   };
+
+/** An array of at most `max` items that pass `item`. */
+export const arrayOfAtMost =
+  (item: Rule, max: number): Rule =>
+  (v) => {
+    if (!Array.isArray(v) || v.length > max) return { path: [], expected: `an array of at most ${max}`, got: v };
+    return items(item, v);
+  };
+
+function items(item: Rule, v: unknown[]): Problem | undefined {
+  for (let i = 0; i < v.length; i++) {
+    const p = inside(i, item(v[i]));
+    if (p) return p;
+  }
+  return undefined;
+}
 
 /** An object of any keys whose values pass `item`. */
 export const recordOf =
@@ -112,6 +138,7 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v)}`;
+  // Never the text itself: a model file may be a link to (or a copy of) a secret.
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
   return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `the ${typeof v} ${String(v)}` : `a ${typeof v}`;
 }

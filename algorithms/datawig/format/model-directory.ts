@@ -7,10 +7,13 @@ import type { ArtifactStore } from '../../../framework/contract/index.js';
 import { ModelFormatError } from './json-rules.js';
 import type { ModelIndex } from './model-index.js';
 import type { TargetArtifact } from './target-artifact.js';
-import { checkWeightsLength, validateModelIndex, validateTargetArtifact } from './validation.js';
+import { checkWeightsFinite, checkWeightsLength, expectedWeightsBytes, validateModelIndex, validateTargetArtifact } from './validation.js';
 import { decodeWeights, encodeWeights } from './weights.js';
 
 export const MODEL_INDEX_FILE = 'model.json';
+/** Read caps: a bigger file is refused before it is read (a model directory is untrusted input). */
+const MAX_INDEX_BYTES = 16 * 1024 * 1024;
+const MAX_TARGET_BYTES = 256 * 1024 * 1024;
 
 /** The folder of the i-th target model. */
 export function targetDir(i: number): string {
@@ -32,22 +35,41 @@ export async function writeTarget(store: ArtifactStore, dir: string, artifact: T
 }
 
 export async function readModelIndex(store: ArtifactStore): Promise<ModelIndex> {
-  return validateModelIndex(await readJson(store, MODEL_INDEX_FILE), MODEL_INDEX_FILE);
+  return validateModelIndex(await readJson(store, MODEL_INDEX_FILE, MAX_INDEX_BYTES), MODEL_INDEX_FILE);
 }
 
+/**
+ * Reads and checks one target model. `weights.bin` is read only after `target.json` is checked, with
+ * the size its network needs as the cap: a bigger (or sparse) file is refused before it is read.
+ */
 export async function readTarget(store: ArtifactStore, dir: string): Promise<{ artifact: TargetArtifact; weights: Map<string, Float32Array> }> {
   const files = targetFiles(dir);
-  const artifact = validateTargetArtifact(await readJson(store, files.artifact), files.artifact);
-  const bytes = await store.readFile(files.weights);
+  const artifact = validateTargetArtifact(await readJson(store, files.artifact, MAX_TARGET_BYTES), files.artifact);
+  const expected = expectedWeightsBytes(artifact);
+  let bytes: Uint8Array;
+  try {
+    bytes = await store.readFile(files.weights, expected);
+  } catch (error) {
+    throw new ModelFormatError(files.weights, `${storeProblem(error, files.weights)} (the network of ${files.artifact} needs ${expected} bytes)`);
+  }
   checkWeightsLength(artifact, bytes.byteLength, files.weights, files.artifact);
-  return { artifact, weights: decodeWeights(artifact, bytes) };
+  const weights = decodeWeights(artifact, bytes);
+  checkWeightsFinite(weights, files.weights);
+  return { artifact, weights };
 }
 
-async function readJson(store: ArtifactStore, file: string): Promise<unknown> {
-  const text = await store.readText(file);
+async function readJson(store: ArtifactStore, file: string, maxBytes: number): Promise<unknown> {
   try {
-    return JSON.parse(text) as unknown;
+    // The store refuses links, FIFOs and devices, caps the size, and its JSON errors give a position, never the text.
+    return await store.readJson(file, maxBytes);
   } catch (error) {
-    throw new ModelFormatError(file, `not valid JSON (${(error as Error).message})`);
+    throw new ModelFormatError(file, storeProblem(error, file));
   }
+}
+
+/** The store's message without its own `artifact "<file>" ` prefix (the ModelFormatError names the file). */
+function storeProblem(error: unknown, file: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const prefix = `artifact "${file}" `;
+  return message.startsWith(prefix) ? message.slice(prefix.length).replace(/^is /, '') : message;
 }
