@@ -3,7 +3,8 @@ import type { AnyAlgorithm } from '../contract/algorithm.js';
 import type { AttributeSchema } from '../contract/parameters.js';
 import { FRAMEWORK_ATTRIBUTES } from '../contract/framework-attributes.js';
 
-const NAME = /^[a-z][a-z0-9_-]{0,63}$/;
+/** What an algorithm may be called (and so what a manifest may name). */
+export const ALGORITHM_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 
 export class UnknownAlgorithmError extends Error {
   override readonly name = 'UnknownAlgorithmError';
@@ -17,7 +18,7 @@ export class AlgorithmRegistry {
       if (!algorithm || typeof algorithm.train !== 'function' || typeof algorithm.load !== 'function') {
         throw new Error('an algorithm plugin must implement train(ctx) and load(ctx)');
       }
-      if (!NAME.test(algorithm.name)) {
+      if (!ALGORITHM_NAME.test(algorithm.name)) {
         throw new Error(`algorithm name "${algorithm.name}" is invalid: use lowercase letters, digits, "-" or "_"`);
       }
       const reserved = Object.keys((algorithm.attributes as AttributeSchema | undefined) ?? {}).filter((key) => Object.hasOwn(FRAMEWORK_ATTRIBUTES, key));

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { inject, injectable } from 'inversify';
 import { makeRecord } from '../codecs/codec.js';
+import { csvHeaderProblem } from '../codecs/csv-dialect.js';
 import { readCsv } from '../codecs/csv-stream.js';
 import type { InputRecord } from '../contract/records.js';
 import { TOKENS } from '../contract/services.js';
@@ -99,6 +100,8 @@ export class FileImputer {
         const row = batch.rows[i]!;
         if (!header) {
           header = row.map((h) => h.trim());
+          const problem = csvHeaderProblem(header);
+          if (problem) throw new FileImputationError(`${job.input}: ${problem}`);
           continue;
         }
         if (row.length !== header.length) {

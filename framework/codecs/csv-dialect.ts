@@ -80,3 +80,14 @@ export function describeCsvError(error: { code: string; message: string }): stri
 export function csvErrorTitle(code: string): string {
   return isKnownProblem(code) ? PROBLEMS[code].title : code;
 }
+
+/** Why a file's header row (trimmed names) cannot name columns: an empty or a repeated name. */
+export function csvHeaderProblem(header: string[]): string | undefined {
+  const empty = header.map((h, i) => (h === '' ? i + 1 : 0)).filter((i) => i > 0);
+  if (empty.length > 0) return `the header has empty column names at position(s) ${empty.join(', ')}`;
+  const seen = new Set<string>();
+  const dupes = new Set<string>();
+  for (const h of header) (seen.has(h) ? dupes : seen).add(h);
+  if (dupes.size > 0) return `the header repeats column name(s) ${[...dupes].map((d) => `"${d}"`).join(', ')}`;
+  return undefined;
+}

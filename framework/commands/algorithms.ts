@@ -3,7 +3,7 @@ import type { AlgorithmRegistry } from '../algorithms/registry.js';
 import type { Algorithm } from '../contract/algorithm.js';
 import type { ParameterSchema } from '../contract/parameters.js';
 import { TOKENS, type AlgorithmProvider } from '../contract/services.js';
-import { FRAMEWORK_ATTRIBUTES } from '../contract/framework-attributes.js';
+import { requestAttributeSchema } from '../contract/framework-attributes.js';
 import { describeParameter } from '../parameters/parse.js';
 import { createCommandContext } from './context.js';
 
@@ -24,7 +24,7 @@ export function describeAlgorithms(registry: AlgorithmRegistry, defaultAlgorithm
         default: a.name === defaultAlgorithm,
         contentTypes: a.contentTypes ?? null,
         hyperparameters: a.hyperparameters,
-        attributes: { ...a.attributes, ...FRAMEWORK_ATTRIBUTES },
+        attributes: requestAttributeSchema(a),
       })),
       null,
       2,
@@ -45,7 +45,7 @@ export function describeAlgorithms(registry: AlgorithmRegistry, defaultAlgorithm
     lines.push(`${a.name} ${a.version}${a.name === defaultAlgorithm ? '  (default)' : ''}`);
     lines.push(`  ${a.description}`);
     section('hyperparameters', a.hyperparameters);
-    section('custom attributes (X-Amzn-SageMaker-Custom-Attributes)', { ...a.attributes, ...FRAMEWORK_ATTRIBUTES });
+    section('custom attributes (X-Amzn-SageMaker-Custom-Attributes)', requestAttributeSchema(a));
     lines.push('');
   }
   return `${lines.join('\n')}\n`;

@@ -9,3 +9,8 @@ export const FRAMEWORK_ATTRIBUTES = {
       'How predictions are written: "columns" (input + <column>_imputed, _imputed_proba), "fill" (the input with its gaps filled), or an output of the algorithm. Default: the algorithm\'s choice for the media type.',
   },
 } as const satisfies AttributeSchema;
+
+/** Everything a request to a model of this algorithm may carry: its own attributes and the framework's. */
+export function requestAttributeSchema(algorithm: { readonly attributes?: AttributeSchema }): AttributeSchema {
+  return { ...algorithm.attributes, ...FRAMEWORK_ATTRIBUTES };
+}

@@ -15,4 +15,4 @@ export {
   type ServiceResolver,
 } from './services.js';
 export { DEFAULT_MISSING_VALUES, MissingValues, argmax, parseBooleanText, parseNumberText } from './values.js';
-export { FRAMEWORK_ATTRIBUTES } from './framework-attributes.js';
+export { FRAMEWORK_ATTRIBUTES, requestAttributeSchema } from './framework-attributes.js';

@@ -18,7 +18,7 @@ import type { BatchShape, Codec, CodecRegistry, DecodedBatch } from '../codecs/i
 import type { LoadedModel } from '../model/host.js';
 import { parseAttributes } from '../parameters/parse.js';
 import type { FrameworkConfig } from '../runtime/config.js';
-import { FRAMEWORK_ATTRIBUTES } from '../contract/framework-attributes.js';
+import { requestAttributeSchema } from '../contract/framework-attributes.js';
 import { parseCustomAttributes } from './attributes.js';
 import type { RequestCancellation } from './cancellation.js';
 import type { PresenterCatalog } from './presenters.js';
@@ -71,7 +71,7 @@ class ModelOutputs {
     private readonly model: LoadedModel,
     catalog: PresenterCatalog,
   ) {
-    this.schema = { ...(model.algorithm.attributes as AttributeSchema | undefined), ...FRAMEWORK_ATTRIBUTES };
+    this.schema = requestAttributeSchema(model.algorithm as { attributes?: AttributeSchema });
     for (const p of catalog.list()) this.presenters.set(p.name, p);
     // A model's own presenter of the same name takes precedence.
     for (const p of model.predictor.presenters ?? []) this.presenters.set(p.name, p as Presenter);

@@ -12,13 +12,23 @@ function roundProbability(p: number | undefined): number | null {
   return p === undefined ? null : Math.round(p * 1e4) / 1e4;
 }
 
-/** The output column names of each target, built once per target list. */
-const columnNames = new WeakMap<readonly string[], { value: string; probability: string }[]>();
+interface TargetColumns {
+  /** Per target, in order: its output column names. */
+  names: { value: string; probability: string }[];
+  /** Target column -> its position in `names`. */
+  index: ReadonlyMap<string, number>;
+}
 
-function namesOf(targets: readonly string[]): { value: string; probability: string }[] {
-  let names = columnNames.get(targets);
-  if (!names) columnNames.set(targets, (names = targets.map((t) => ({ value: `${t}_imputed`, probability: `${t}_imputed_proba` }))));
-  return names;
+/** The output columns of each target list (one per loaded model), built once. */
+const targetColumns = new WeakMap<readonly string[], TargetColumns>();
+
+function columnsOf(targets: readonly string[]): TargetColumns {
+  let columns = targetColumns.get(targets);
+  if (!columns) {
+    columns = { names: targets.map((t) => ({ value: `${t}_imputed`, probability: `${t}_imputed_proba` })), index: new Map(targets.map((t, i) => [t, i])) };
+    targetColumns.set(targets, columns);
+  }
+  return columns;
 }
 
 export const columnsPresenter: Presenter = {
@@ -26,9 +36,7 @@ export const columnsPresenter: Presenter = {
   description: 'the input columns, then <column>_imputed and <column>_imputed_proba for each imputed column',
   structures: ['table', 'document'],
   present({ input, predictions, targets }: PresentContext): RecordBatch<DataRecord> {
-    const names = namesOf(targets);
-    const index = new Map<string, number>();
-    targets.forEach((t, i) => index.set(t, i));
+    const { names, index } = columnsOf(targets);
     const present = new Set(input.columns);
     const columns = [...input.columns];
     for (const n of names) for (const c of [n.value, n.probability]) if (!present.has(c)) columns.push(c);

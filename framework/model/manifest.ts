@@ -5,6 +5,7 @@
 import type { ArtifactStore } from '../contract/algorithm.js';
 import type { InputSchema } from '../contract/records.js';
 import * as z from 'zod/mini';
+import { ALGORITHM_NAME } from '../algorithms/registry.js';
 import { formatIssues } from '../runtime/schema.js';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -17,7 +18,7 @@ const nonEmpty = () => z.string().check(z.minLength(1));
 const ManifestSchema = z.object({
   format: z.literal(MANIFEST_FORMAT),
   // The registry's naming rule: an error about an unknown algorithm then quotes no arbitrary text.
-  algorithm: z.object({ name: z.string().check(z.regex(/^[a-z0-9_-]{1,64}$/)), version: nonEmpty() }),
+  algorithm: z.object({ name: z.string().check(z.regex(ALGORITHM_NAME)), version: nonEmpty() }),
   framework: z.object({ name: z.string(), version: z.string() }),
   createdAt: nonEmpty(),
   inputSchema: z.object({

@@ -149,17 +149,13 @@ function ping(model: ModelHost): MethodHandler {
 /** GET /execution-parameters: what batch transform asks before it sends data. */
 function executionParameters(deps: AppDependencies): MethodHandler {
   const { config } = deps;
-  return (_c, x) =>
-    textResponse(
-      x,
-      200,
-      JSON.stringify({
-        MaxConcurrentTransforms: config.batch.maxConcurrentTransforms === 'auto' ? deps.workers : config.batch.maxConcurrentTransforms,
-        BatchStrategy: config.batch.strategy,
-        MaxPayloadInMB: Math.floor(config.batch.maxPayloadMb),
-      }),
-      JSON_TYPE,
-    );
+  // Fixed for the life of the worker: built once.
+  const body = JSON.stringify({
+    MaxConcurrentTransforms: config.batch.maxConcurrentTransforms === 'auto' ? deps.workers : config.batch.maxConcurrentTransforms,
+    BatchStrategy: config.batch.strategy,
+    MaxPayloadInMB: Math.floor(config.batch.maxPayloadMb),
+  });
+  return (_c, x) => textResponse(x, 200, body, JSON_TYPE);
 }
 
 /** POST /invocations: the request through the invocation pipeline, under the request timeout. */
@@ -169,8 +165,8 @@ function invocations(deps: AppDependencies): MethodHandler {
   const timeoutMs = config.server.timeoutSeconds * 1000;
   const timeoutMessage = `request took longer than the timeout of ${config.server.timeoutSeconds} s`;
   return async (c, x) => {
-    // /ping of a loading worker says 503, but cluster may still route a request here while another
-    // worker already said 200: wait for this worker's load rather than fail the request.
+    // The serving worker listens only once its model has loaded; a host that takes requests earlier
+    // (an embedding or a test) waits for the load rather than fail the request.
     const state = model.state.status === 'loading' ? await settledWithin(model, timeoutMs) : model.state;
     if (state.status !== 'ready') {
       return errorResponse(x, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');

@@ -13,6 +13,7 @@ import type { ChannelReader } from '../contract/algorithm.js';
 import type { InputRecord, Table } from '../contract/records.js';
 import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
 import { makeRecord } from '../codecs/codec.js';
+import { csvHeaderProblem } from '../codecs/csv-dialect.js';
 import { CsvReadError, readCsv } from '../codecs/csv-stream.js';
 import type { ChannelConfig } from '../ml-root/job-config.js';
 import type { SageMakerPaths } from '../ml-root/paths.js';
@@ -236,7 +237,7 @@ async function readCsvFile(file: string, label: string, canPeek: boolean, budget
       let i = 0;
       if (!header) {
         header = rows[0]!.map((h) => h.trim());
-        const problem = headerProblem(header);
+        const problem = csvHeaderProblem(header);
         if (problem) throw new TrainingError(`file ${label}: ${problem}`);
         i = 1;
       }
@@ -277,16 +278,6 @@ function csvReadProblem(label: string, error: CsvReadError): TrainingError {
     default:
       return new TrainingError(`file ${label} is not valid CSV (${error.title}): line ${error.line}: ${error.reason}`);
   }
-}
-
-function headerProblem(header: string[]): string | undefined {
-  const empty = header.map((h, i) => (h === '' ? i + 1 : 0)).filter((i) => i > 0);
-  if (empty.length > 0) return `the header has empty column names at position(s) ${empty.join(', ')}`;
-  const seen = new Set<string>();
-  const dupes = new Set<string>();
-  for (const h of header) (seen.has(h) ? dupes : seen).add(h);
-  if (dupes.size > 0) return `the header repeats column name(s) ${[...dupes].map((d) => `"${d}"`).join(', ')}`;
-  return undefined;
 }
 
 async function hasGzipMagic(file: string): Promise<boolean> {

@@ -109,6 +109,11 @@ describe('FileImputer', () => {
       /the folder .*no\/such does not exist/,
     );
     await assert.rejects((await imputer()).run({ input: await file(''), output: tmp.next('o', '.csv'), chunkRows: 5 }), /is empty: expected a CSV header row/);
+    // A repeated name would let one column overwrite the other in every record.
+    await assert.rejects(
+      (await imputer()).run({ input: await file('colour,colour\n,1\n'), output: tmp.next('o', '.csv'), chunkRows: 5 }),
+      /the header repeats column name\(s\) "colour"/,
+    );
     await assert.rejects(
       (await imputer()).run({ input, output: tmp.next('o', '.csv'), chunkRows: 5, attributes: 'impute_presnt=true' }),
       /did you mean "impute_present"/,
