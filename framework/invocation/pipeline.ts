@@ -153,50 +153,86 @@ export class InvocationPipeline {
 
   /** Resolves the headers (415, 406 or 400 when they cannot be served). */
   prepare(model: LoadedModel, headers: InvocationHeaders): PreparedInvocation {
-    const { algorithm, predictor, manifest } = model;
+    const { algorithm, predictor } = model;
     let outputs = this.outputs.get(predictor);
     if (!outputs) this.outputs.set(predictor, (outputs = new ModelOutputs(model, this.catalog)));
     const { decoder, params, encoder } = this.codecs.negotiate(headers.contentType, headers.accept, algorithm.contentTypes);
     const attributes = outputs.attributes(headers.customAttributes);
     const structure = encoder.structure;
     const presenter = outputs.presenter(attributes['output'] as string | undefined, structure, encoder.mediaType);
-    const detail = outputs.detail(presenter);
-    const limits = this.limits;
-    const logger = this.logger;
-    const rawCustomAttributes = headers.customAttributes ?? '';
-    return {
+    return new Prepared(
+      model,
       decoder,
+      params,
       encoder,
       presenter,
-      decode: (body) => decoder.decode(body, { schema: manifest.inputSchema, mediaParams: params, limits }),
-      async run(batch, { requestId, cancellation }) {
-        const options: PredictOptions = {
-          attributes,
-          rawCustomAttributes,
-          detail,
-          get signal() {
-            return cancellation.signal;
-          },
-          requestId,
-          logger,
-        };
-        // predict never starts past the deadline, so a synchronous predictor need not watch the signal.
-        cancellation.throwIfOverdue();
-        const input = { columns: batch.columns, records: batch.records };
-        const predictions = await predictor.predict(input, options);
-        // Never answer with fewer (or more) rows than were sent: that is a plugin defect.
-        if (!predictions || !Array.isArray(predictions.records) || predictions.records.length !== batch.records.length) {
-          throw new Error(
-            `algorithm "${algorithm.name}" returned ${predictions?.records?.length ?? 'no'} predictions for ${batch.records.length} input records`,
-          );
-        }
-        const output = presenter.present({ input, predictions, targets: predictor.targets, attributes, structure, logger });
-        if (!output || !Array.isArray(output.records) || output.records.length !== batch.records.length) {
-          throw new Error(`presenter "${presenter.name}" returned ${output?.records?.length ?? 'no'} records for ${batch.records.length} input records`);
-        }
-        return output;
+      outputs.detail(presenter),
+      attributes,
+      headers.customAttributes ?? '',
+      this.limits,
+      this.logger,
+    );
+  }
+}
+
+/** One request's resolved headers: a plain object of fields, its steps as methods (nothing allocated per step). */
+class Prepared implements PreparedInvocation {
+  constructor(
+    private readonly model: LoadedModel,
+    readonly decoder: Codec,
+    private readonly mediaParams: Readonly<Record<string, string>>,
+    readonly encoder: Codec,
+    readonly presenter: Presenter,
+    private readonly detail: PredictionDetail,
+    private readonly attributes: Readonly<Record<string, unknown>>,
+    private readonly rawCustomAttributes: string,
+    private readonly limits: { maxRows: number; maxColumns: number },
+    private readonly logger: Logger,
+  ) {}
+
+  decode(body: Uint8Array): DecodedBatch {
+    return this.decoder.decode(body, { schema: this.model.manifest.inputSchema, mediaParams: this.mediaParams, limits: this.limits });
+  }
+
+  async run(
+    batch: RecordBatch<InputRecord>,
+    { requestId, cancellation }: { requestId: string; cancellation: RequestCancellation },
+  ): Promise<RecordBatch<DataRecord>> {
+    const { algorithm, predictor } = this.model;
+    const options: PredictOptions = {
+      attributes: this.attributes,
+      rawCustomAttributes: this.rawCustomAttributes,
+      detail: this.detail,
+      get signal() {
+        return cancellation.signal;
       },
-      encode: (output, shape) => encoder.encode(output, shape),
+      requestId,
+      logger: this.logger,
     };
+    // predict never starts past the deadline, so a synchronous predictor need not watch the signal.
+    cancellation.throwIfOverdue();
+    const input = { columns: batch.columns, records: batch.records };
+    const predictions = await predictor.predict(input, options);
+    // Never answer with fewer (or more) rows than were sent: that is a plugin defect.
+    if (!predictions || !Array.isArray(predictions.records) || predictions.records.length !== batch.records.length) {
+      throw new Error(`algorithm "${algorithm.name}" returned ${predictions?.records?.length ?? 'no'} predictions for ${batch.records.length} input records`);
+    }
+    const presenter = this.presenter;
+    const output = presenter.present({
+      input,
+      predictions,
+      targets: predictor.targets,
+      attributes: this.attributes,
+      structure: this.encoder.structure,
+      logger: this.logger,
+    });
+    if (!output || !Array.isArray(output.records) || output.records.length !== batch.records.length) {
+      throw new Error(`presenter "${presenter.name}" returned ${output?.records?.length ?? 'no'} records for ${batch.records.length} input records`);
+    }
+    return output;
+  }
+
+  encode(output: RecordBatch<DataRecord>, shape: BatchShape): string {
+    return this.encoder.encode(output, shape);
   }
 }

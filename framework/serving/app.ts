@@ -184,7 +184,7 @@ function invocations(deps: AppDependencies): MethodHandler {
           customAttributes: header(c, CUSTOM_ATTRIBUTES_HEADER),
           requestId: x.id,
           cancellation,
-          readBody: () => (incoming ? readRequestBody(incoming, limit, cancellation) : readFetchBody(c.req.raw, limit)),
+          readBody: () => (incoming ? readRequestBody(incoming, limit, cancellation) : readFetchBody(c.req.raw, limit, cancellation)),
         }),
       );
       return textResponse(x, 200, result.body, result.mediaType);

@@ -71,23 +71,32 @@ export function readRequestBody(incoming: IncomingMessage, limit: number, signal
   });
 }
 
-/** The same limits for a WHATWG Request (hosts without Node's IncomingMessage). */
-export async function readFetchBody(request: Request, limit: number): Promise<Uint8Array> {
+/** The same limits and deadline for a WHATWG Request (hosts without Node's IncomingMessage). */
+export async function readFetchBody(request: Request, limit: number, signal: AbortWatch): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, declared);
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader() as ReadableStreamDefaultReader<Uint8Array>;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw tooLarge(limit);
+  // Past the deadline, stop pulling the body (the 504 has been answered already).
+  const onAbort = (): void => void reader.cancel().catch(() => undefined);
+  if (signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (signal.aborted) throw new RequestError('request body was not received in time', 504);
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        throw tooLarge(limit);
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
