@@ -78,6 +78,11 @@ export async function search(
   for (const [i, r2] of results.entries()) rows.push([csvCell(tag || input.label), ...r2, i === bestI ? 'yes' : ''].join(','));
   // complete mode: one table for all columns, rewritten after each column's search
   hpoRows.push(...rows.slice(1));
-  await ctx.outputData.writeFile('hpo_results.csv', [HPO_HEADER, ...hpoRows].join('\n') + '\n');
+  await writeHpoResults(ctx, hpoRows);
   return best!;
+}
+
+/** Writes hpo_results.csv: the header and every search's rows so far. */
+export async function writeHpoResults(ctx: TrainContext<DatawigHyperparameters>, hpoRows: string[]): Promise<void> {
+  await ctx.outputData.writeFile('hpo_results.csv', [HPO_HEADER, ...hpoRows].join('\n') + '\n');
 }

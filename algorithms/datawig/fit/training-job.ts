@@ -17,7 +17,8 @@ import { MODEL_INDEX_FORMAT, type ModelIndex } from '../format/model-index.js';
 import type { TargetConfig } from '../format/target-artifact.js';
 import type { DatawigHyperparameters } from '../hyperparameters.js';
 import type { FitInput, Fitted } from './fit-target.js';
-import { search } from './search.js';
+import { resumeTarget, saveCheckpoint, targetFingerprint } from './checkpoints.js';
+import { search, writeHpoResults } from './search.js';
 import { loadTf, type Tf } from './tf-backend.js';
 
 export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<TrainResult> {
@@ -121,7 +122,7 @@ async function trainSingle(job: Job, label: string, index: ModelIndex): Promise<
   checkLabel(table.records, label, job.types.get(label)!.type, job.missing);
   index.label = label;
   index.features = features;
-  const fitted = await searchTarget(job, label, table.records, features, job.deadline);
+  const fitted = await searchTarget(job, label, table.records, features, job.deadline, 1);
   return saveTargets(job, index, [fitted], () => '');
 }
 
@@ -159,6 +160,7 @@ async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string
           own,
           features.filter((c) => c !== label),
           budget,
+          it,
           label,
         ),
       );
@@ -186,8 +188,12 @@ function imputableColumns({ table, types, missing, ctx }: Job): string[] {
   });
 }
 
-/** The search (or single fit) of one target column's model; `tag` names the column in hpo_results.csv (default: the label). */
-function searchTarget(job: Job, label: string, rows: InputRecord[], features: string[], deadline: number, tag?: string): Promise<Fitted> {
+/**
+ * The search (or single fit) of one target column's model in round `round`; `tag` names the column in
+ * hpo_results.csv (default: the label). A checkpoint of the same fingerprint is reused instead
+ * (fit/checkpoints.ts); a trained target is checkpointed.
+ */
+async function searchTarget(job: Job, label: string, rows: InputRecord[], features: string[], deadline: number, round: number, tag?: string): Promise<Fitted> {
   const task = job.types.get(label)!.type === 'numeric' ? 'regression' : 'classification';
   const featureInfo = features.map((n) => ({ name: n, type: job.types.get(n)!.type, meanLength: job.types.get(n)!.meanLength }));
   const input: FitInput = {
@@ -200,7 +206,19 @@ function searchTarget(job: Job, label: string, rows: InputRecord[], features: st
     deadline,
     signal: job.ctx.signal,
   };
-  return search(job.tf, job.ctx, job.hp, job.cfgBase, input, job.hpoRows, tag);
+  const { ctx, hpoRows } = job;
+  const fingerprint = targetFingerprint({ hyperparameters: ctx.hyperparameters, label, task, round, features: featureInfo, rows, valRows: input.valRows });
+  const key = { label, round, fingerprint };
+  const resumed = await resumeTarget(ctx.checkpoints, ctx.logger, key);
+  if (resumed) {
+    hpoRows.push(...resumed.hpoRows);
+    if (resumed.hpoRows.length) await writeHpoResults(ctx, hpoRows);
+    return resumed.fitted;
+  }
+  const before = hpoRows.length;
+  const fitted = await search(job.tf, ctx, job.hp, job.cfgBase, input, hpoRows, tag);
+  await saveCheckpoint(ctx.checkpoints, ctx.logger, key, fitted, hpoRows.slice(before));
+  return fitted;
 }
 
 /** Writes the i-th fitted model to targets/<i>/ and lists it in the index; returns the final metrics, names prefixed by `prefix`. */
