@@ -20,7 +20,19 @@ import { METRIC_NAMES, metricRegex, objectiveType } from './metrics.js';
 import { contentTypeOf } from './s3.js';
 import { formatCsvTable } from './table.js';
 import { type Clock, systemClock } from './wait.js';
-import { DEFAULT_WAIT, type Deps, type WaitSettings, batchTransform, cleanup, invokeEndpoint, trainAndDeploy, tune } from './workflows.js';
+import {
+  CHECKPOINT_LOCAL_PATH,
+  DEFAULT_WAIT,
+  type Deps,
+  type SpotSettings,
+  type WaitSettings,
+  batchTransform,
+  cleanup,
+  invokeEndpoint,
+  spotSettingsProblem,
+  trainAndDeploy,
+  tune,
+} from './workflows.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -149,7 +161,29 @@ function addTrainingJob(cmd: Command): Command {
     .option('--training-instance-type <type>', `training instance type ${envHint(ENV.trainingInstanceType)}, default ${DEFAULT_INSTANCE_TYPE}`)
     .option('--training-instance-count <n>', 'training instances', positiveInt, 1)
     .option('--volume-size <gb>', 'training volume size in GB', positiveInt, 10)
-    .option('--max-runtime <seconds>', 'MaxRuntimeInSeconds of each training job', positiveInt, 3600);
+    .option('--max-runtime <seconds>', 'MaxRuntimeInSeconds of each training job', positiveInt, 3600)
+    .option('--spot', 'managed spot training (EnableManagedSpotTraining); checkpoints default to s3://BUCKET/PREFIX/checkpoints/JOB/')
+    .option(
+      '--max-wait-seconds <seconds>',
+      'MaxWaitTimeInSeconds with --spot: training plus waiting for spot capacity, >= --max-runtime (default 2 x --max-runtime)',
+      positiveInt,
+    )
+    .option(
+      '--checkpoint-s3-uri <s3-uri>',
+      `CheckpointConfig.S3Uri, synced with ${CHECKPOINT_LOCAL_PATH} (default with --spot: s3://BUCKET/PREFIX/checkpoints/JOB/)`,
+    );
+}
+
+/** --spot, --max-wait-seconds, --checkpoint-s3-uri as workflow options; invalid combinations are usage errors. */
+function spotSettingsOf(o: TrainingJobFlags): SpotSettings {
+  const settings: SpotSettings = {
+    ...(o.spot ? { spot: true } : {}),
+    ...(o.maxWaitSeconds !== undefined ? { maxWaitSeconds: o.maxWaitSeconds } : {}),
+    ...(o.checkpointS3Uri !== undefined ? { checkpointS3Uri: o.checkpointS3Uri.trim() } : {}),
+  };
+  const problem = spotSettingsProblem({ ...settings, maxRuntimeSeconds: o.maxRuntime });
+  if (problem) throw new UsageError(problem);
+  return settings;
 }
 
 /** The last options of a job command: waiting (defaults of `kind`) and tags. */
@@ -234,6 +268,9 @@ interface TrainingJobFlags {
   trainingInstanceCount: number;
   volumeSize: number;
   maxRuntime: number;
+  spot?: boolean;
+  maxWaitSeconds?: number;
+  checkpointS3Uri?: string;
 }
 
 /** addWaitAndTags() */
@@ -369,6 +406,7 @@ function addTrainAndDeployCommand(program: Command, deps: CliDeps): void {
   trainCmd.addHelpText('after', EXAMPLES.trainAndDeploy);
   trainCmd.action(async (o: TrainAndDeployFlags) => {
     const region = setting(deps.env, o.region, '--region', ENV.region);
+    const spot = spotSettingsOf(o);
     const hyperparameters = await hyperparametersFrom(o);
     const wait = waitSettings(o, 'training');
     const environment = keyValuesAs('environment', o.env, 'environment variable');
@@ -382,6 +420,7 @@ function addTrainAndDeployCommand(program: Command, deps: CliDeps): void {
         trainingInstanceCount: o.trainingInstanceCount,
         volumeSizeGb: o.volumeSize,
         maxRuntimeSeconds: o.maxRuntime,
+        ...spot,
         endpointInstanceType: instanceTypeOf(deps.env, o.endpointInstanceType, ENV.endpointInstanceType),
         endpointInstanceCount: o.endpointInstanceCount,
         ...environment,
@@ -500,6 +539,7 @@ function addTuneCommand(program: Command, deps: CliDeps): void {
       throw new UsageError((err as Error).message);
     }
     if (ranges.length === 0) throw new UsageError('tune needs at least one --range (or keep the default ranges)');
+    const spot = spotSettingsOf(o);
     const staticHyperparameters = await hyperparametersFrom(o);
     const result = await withClients(deps, region, (d) =>
       tune(d, {
@@ -515,6 +555,7 @@ function addTuneCommand(program: Command, deps: CliDeps): void {
         instanceCount: o.trainingInstanceCount,
         volumeSizeGb: o.volumeSize,
         maxRuntimeSeconds: o.maxRuntime,
+        ...spot,
         noWait: o.wait === false,
         ...keyValuesAs('tags', o.tag, 'tag'),
         wait: waitSettings(o, 'tuning'),

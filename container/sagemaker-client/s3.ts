@@ -37,6 +37,24 @@ export function isS3Uri(text: string): boolean {
   return text.startsWith('s3://');
 }
 
+/**
+ * What is wrong with `uri` as an `s3://bucket[/key-prefix]` URI (bucket naming rules: 3-63
+ * characters of a-z 0-9 . -, starting and ending with a letter or digit; no spaces or `//`
+ * in the key), or undefined when it is fine.
+ */
+export function checkS3Uri(uri: string): string | undefined {
+  const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/.exec(uri);
+  if (!m) return `expected s3://bucket/prefix, got '${uri}'`;
+  const bucket = m[1]!;
+  const key = m[2] ?? '';
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..')) {
+    return `'${bucket}' in '${uri}' is not a valid S3 bucket name`;
+  }
+  if (/\s/.test(key) || key.includes('//') || key.startsWith('/')) return `the key prefix of '${uri}' has spaces or empty path segments`;
+  if (uri.length > 1024) return `'${uri.slice(0, 40)}...' is longer than 1024 characters`;
+  return undefined;
+}
+
 /** Files up to this size go up in one PutObject; larger ones in parts of this size. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 export const PART_SIZE = 16 * 1024 * 1024;

@@ -40,7 +40,7 @@ import type { AwsClients } from './clients.js';
 import { metricDefinitions, objectiveType } from './metrics.js';
 import { type RangeSpec, toParameterRanges } from './hyperparameters.js';
 import { TUNING_JOB_NAME_MAX, uniqueName } from './naming.js';
-import { bodyToString, contentTypeOf, isS3Uri, parseS3Uri, readObjectText, s3Uri, uploadFile } from './s3.js';
+import { bodyToString, checkS3Uri, contentTypeOf, isS3Uri, parseS3Uri, readObjectText, s3Uri, uploadFile } from './s3.js';
 import { type Clock, formatDuration, pollUntil } from './wait.js';
 
 /** Progress goes to `info` (stderr in the CLI); results (tables, names) to `result` (stdout). */
@@ -134,6 +134,10 @@ const WAITABLE: { [K in keyof Described]: Waitable<Described[K]> } = {
     },
     finished: (deps, d) => {
       for (const m of d.FinalMetricDataList ?? []) deps.io.info(`  final ${m.MetricName} = ${m.Value}`);
+      if (d.EnableManagedSpotTraining && d.TrainingTimeInSeconds && d.BillableTimeInSeconds !== undefined) {
+        const saved = Math.round((1 - d.BillableTimeInSeconds / d.TrainingTimeInSeconds) * 100);
+        deps.io.info(`  managed spot: billable ${d.BillableTimeInSeconds}s of ${d.TrainingTimeInSeconds}s training (${saved}% saved)`);
+      }
     },
   },
   endpoint: {
@@ -212,7 +216,77 @@ export interface ChannelSpec {
   contentType?: string;
 }
 
-export interface TrainingSpec {
+/** Where the container reads and writes checkpoints; SageMaker syncs it with CheckpointConfig.S3Uri. */
+export const CHECKPOINT_LOCAL_PATH = '/opt/ml/checkpoints';
+
+/** Managed spot training and checkpoints of training jobs (train-and-deploy, tune). */
+export interface SpotSettings {
+  /** EnableManagedSpotTraining: run on spot capacity, waiting for it up to maxWaitSeconds. */
+  spot?: boolean;
+  /** StoppingCondition.MaxWaitTimeInSeconds (spot only): >= maxRuntimeSeconds; default 2 x maxRuntimeSeconds. */
+  maxWaitSeconds?: number;
+  /** CheckpointConfig.S3Uri, synced with CHECKPOINT_LOCAL_PATH. The workflows default it with `spot`. */
+  checkpointS3Uri?: string;
+}
+
+/** MaxWaitTimeInSeconds when --spot is given without --max-wait-seconds. */
+export function defaultMaxWaitSeconds(maxRuntimeSeconds: number): number {
+  return 2 * maxRuntimeSeconds;
+}
+
+/** What is wrong with spot/checkpoint settings (a message naming the CLI flags), or undefined. */
+export function spotSettingsProblem(s: SpotSettings & { maxRuntimeSeconds: number }): string | undefined {
+  if (s.maxWaitSeconds !== undefined) {
+    if (!s.spot) return '--max-wait-seconds needs --spot (MaxWaitTimeInSeconds is only valid for managed spot training)';
+    if (!Number.isInteger(s.maxWaitSeconds) || s.maxWaitSeconds < s.maxRuntimeSeconds) {
+      return `--max-wait-seconds (${s.maxWaitSeconds}) must be a whole number >= --max-runtime (${s.maxRuntimeSeconds}): it includes the training time`;
+    }
+  }
+  if (s.checkpointS3Uri !== undefined) {
+    const problem = checkS3Uri(s.checkpointS3Uri);
+    if (problem) return `--checkpoint-s3-uri: ${problem}`;
+  }
+  return undefined;
+}
+
+/** The checkpoint prefix of job `jobName` when spot is on and none was given: s3://BUCKET/PREFIX/checkpoints/JOB/. */
+function checkpointUriOf(o: SpotSettings & Pick<AwsPlacement, 'bucket' | 'prefix'>, jobName: string): string | undefined {
+  if (o.checkpointS3Uri !== undefined) return o.checkpointS3Uri;
+  return o.spot ? s3Uri(o.bucket, o.prefix, 'checkpoints', jobName) + '/' : undefined;
+}
+
+/** The spot settings of the options with the defaults filled in; throws on invalid settings (before anything is sent). */
+function resolvedSpot(o: SpotSettings & Pick<AwsPlacement, 'bucket' | 'prefix'> & { maxRuntimeSeconds: number }, jobName: string): SpotSettings {
+  const problem = spotSettingsProblem(o);
+  if (problem) throw new Error(problem);
+  const checkpointS3Uri = checkpointUriOf(o, jobName);
+  return {
+    ...(o.spot ? { spot: true, maxWaitSeconds: o.maxWaitSeconds ?? defaultMaxWaitSeconds(o.maxRuntimeSeconds) } : {}),
+    ...(checkpointS3Uri ? { checkpointS3Uri } : {}),
+  };
+}
+
+/** StoppingCondition, EnableManagedSpotTraining and CheckpointConfig, shared by training and tuning job requests. */
+function stoppingAndSpot(
+  spec: SpotSettings & { maxRuntimeSeconds: number },
+): Required<Pick<CreateTrainingJobCommandInput, 'StoppingCondition'>> & Pick<CreateTrainingJobCommandInput, 'EnableManagedSpotTraining' | 'CheckpointConfig'> {
+  return {
+    StoppingCondition: {
+      MaxRuntimeInSeconds: spec.maxRuntimeSeconds,
+      ...(spec.spot ? { MaxWaitTimeInSeconds: spec.maxWaitSeconds ?? defaultMaxWaitSeconds(spec.maxRuntimeSeconds) } : {}),
+    },
+    ...(spec.spot ? { EnableManagedSpotTraining: true } : {}),
+    ...(spec.checkpointS3Uri ? { CheckpointConfig: { S3Uri: spec.checkpointS3Uri, LocalPath: CHECKPOINT_LOCAL_PATH } } : {}),
+  };
+}
+
+function spotInfo(spec: SpotSettings): string {
+  return [spec.spot ? `managed spot, max wait ${spec.maxWaitSeconds}s` : '', spec.checkpointS3Uri ? `checkpoints ${spec.checkpointS3Uri}` : '']
+    .filter((p) => p !== '')
+    .join(', ');
+}
+
+export interface TrainingSpec extends SpotSettings {
   jobName: string;
   image: string;
   role: string;
@@ -261,7 +335,7 @@ export function trainingJobRequest(spec: TrainingSpec): CreateTrainingJobCommand
       InstanceCount: spec.instanceCount,
       VolumeSizeInGB: spec.volumeSizeGb,
     },
-    StoppingCondition: { MaxRuntimeInSeconds: spec.maxRuntimeSeconds },
+    ...stoppingAndSpot(spec),
     Tags: tagList(spec.tags),
   };
 }
@@ -269,6 +343,8 @@ export function trainingJobRequest(spec: TrainingSpec): CreateTrainingJobCommand
 export async function startTrainingJob(deps: Deps, spec: TrainingSpec): Promise<string> {
   const res = await deps.clients.sagemaker.send(new CreateTrainingJobCommand(trainingJobRequest(spec)));
   deps.io.info(`training job ${spec.jobName} created${res.TrainingJobArn ? ` (${res.TrainingJobArn})` : ''}`);
+  const spot = spotInfo(spec);
+  if (spot) deps.io.info(`  ${spot}`);
   return spec.jobName;
 }
 
@@ -377,7 +453,7 @@ export interface AwsPlacement {
   image: string;
 }
 
-export interface TrainAndDeployOptions extends AwsPlacement {
+export interface TrainAndDeployOptions extends AwsPlacement, SpotSettings {
   baseName: string;
   /** Local CSV file (uploaded) or s3:// URI (used as is). */
   train: string;
@@ -430,6 +506,7 @@ export async function stageChannel(
 
 export async function trainAndDeploy(deps: Deps, o: TrainAndDeployOptions): Promise<TrainAndDeployResult> {
   const jobName = uniqueName(o.baseName, new Date(deps.clock.now()));
+  const spot = resolvedSpot(o, jobName);
   const channelSpecs: ChannelSpec[] = [{ name: 'train', s3Uri: await stageChannel(deps, o.train, o, jobName, 'train') }];
   if (o.validation) {
     channelSpecs.push({ name: 'validation', s3Uri: await stageChannel(deps, o.validation, o, jobName, 'validation') });
@@ -445,6 +522,7 @@ export async function trainAndDeploy(deps: Deps, o: TrainAndDeployOptions): Prom
     hyperparameters: o.hyperparameters,
     channels: channelSpecs,
     outputS3Uri: s3Uri(o.bucket, o.prefix, 'training-output'),
+    ...spot,
     ...(o.tags ? { tags: o.tags } : {}),
   });
   if (o.noWait) return { trainingJobName: jobName };
@@ -639,7 +717,7 @@ export async function batchTransform(deps: Deps, o: BatchTransformOptions): Prom
 // Automatic model tuning
 // ---------------------------------------------------------------------------------------------
 
-export interface TuningSpec {
+export interface TuningSpec extends SpotSettings {
   jobName: string;
   image: string;
   role: string;
@@ -687,13 +765,13 @@ export function tuningJobRequest(spec: TuningSpec): CreateHyperParameterTuningJo
         InstanceCount: spec.instanceCount,
         VolumeSizeInGB: spec.volumeSizeGb,
       },
-      StoppingCondition: { MaxRuntimeInSeconds: spec.maxRuntimeSeconds },
+      ...stoppingAndSpot(spec),
     },
     Tags: tagList(spec.tags),
   };
 }
 
-export interface TuneOptions extends AwsPlacement {
+export interface TuneOptions extends AwsPlacement, SpotSettings {
   baseName: string;
   train: string;
   validation?: string;
@@ -722,6 +800,8 @@ export interface TuneResult {
 
 export async function tune(deps: Deps, o: TuneOptions): Promise<TuneResult> {
   const jobName = uniqueName(o.baseName, new Date(deps.clock.now()), TUNING_JOB_NAME_MAX);
+  // the training jobs are named by SageMaker: their checkpoints default to the tuning job's prefix
+  const spot = resolvedSpot(o, jobName);
   const channelSpecs: ChannelSpec[] = [{ name: 'train', s3Uri: await stageChannel(deps, o.train, o, jobName, 'train') }];
   if (o.validation) {
     channelSpecs.push({ name: 'validation', s3Uri: await stageChannel(deps, o.validation, o, jobName, 'validation') });
@@ -745,10 +825,13 @@ export async function tune(deps: Deps, o: TuneOptions): Promise<TuneResult> {
         instanceCount: o.instanceCount,
         volumeSizeGb: o.volumeSizeGb,
         maxRuntimeSeconds: o.maxRuntimeSeconds,
+        ...spot,
         ...(o.tags ? { tags: o.tags } : {}),
       }),
     ),
   );
+  const spotText = spotInfo(spot);
+  if (spotText) deps.io.info(`  ${spotText}`);
   deps.io.info(
     `tuning job ${jobName} created: ${o.strategy}, ${o.objective} (${objectiveType(o.objective)}), ${o.maxJobs} jobs, ${o.maxParallelJobs} in parallel`,
   );

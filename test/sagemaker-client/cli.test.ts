@@ -286,6 +286,138 @@ describe('sagemaker CLI sub-commands against fakes', () => {
   });
 });
 
+describe('sagemaker CLI managed spot training and checkpoints', () => {
+  const JOB = 'byoc-imputer-20261125-043012';
+  const TUNING_JOB = 'byoc-tune-20261125-043012';
+
+  function trainingJobInput(h: ReturnType<typeof harness>) {
+    const calls = h.sm.commandCalls(SM.CreateTrainingJobCommand);
+    assert.equal(calls.length, 1);
+    return calls[0]!.args[0].input;
+  }
+
+  function tuningJobDefinition(h: ReturnType<typeof harness>) {
+    const calls = h.sm.commandCalls(SM.CreateHyperParameterTuningJobCommand);
+    assert.equal(calls.length, 1);
+    return calls[0]!.args[0].input.TrainingJobDefinition!;
+  }
+
+  function mocked() {
+    const h = harness();
+    h.s3.on(PutObjectCommand).resolves({});
+    h.sm.on(SM.CreateTrainingJobCommand).resolves({});
+    h.sm.on(SM.CreateHyperParameterTuningJobCommand).resolves({});
+    return h;
+  }
+
+  it('train-and-deploy --spot: EnableManagedSpotTraining, max wait 2 x max runtime, checkpoints under the job name', async () => {
+    const h = mocked();
+    const code = await runCli(['train-and-deploy', '--train', files.train, '--spot', '--max-runtime', '1200', '--no-wait'], h.deps);
+    assert.equal(code, 0, h.err());
+    const tj = trainingJobInput(h);
+    assert.equal(tj.EnableManagedSpotTraining, true);
+    assert.deepEqual(tj.StoppingCondition, { MaxRuntimeInSeconds: 1200, MaxWaitTimeInSeconds: 2400 });
+    assert.deepEqual(tj.CheckpointConfig, { S3Uri: `s3://env-bucket/byoc/checkpoints/${JOB}/`, LocalPath: '/opt/ml/checkpoints' });
+    assert.match(h.err(), /managed spot, max wait 2400s, checkpoints s3:\/\/env-bucket\/byoc\/checkpoints\//);
+  });
+
+  it('train-and-deploy --checkpoint-s3-uri and --max-wait-seconds are sent as given; without the flags nothing is added', async () => {
+    const h = mocked();
+    const uri = 's3://ckpt-bucket/runs/imdb';
+    const code = await runCli(
+      ['train-and-deploy', '--train', files.train, '--spot', '--max-wait-seconds', '3600', '--checkpoint-s3-uri', uri, '--no-wait'],
+      h.deps,
+    );
+    assert.equal(code, 0, h.err());
+    const tj = trainingJobInput(h);
+    assert.equal(tj.EnableManagedSpotTraining, true);
+    assert.deepEqual(tj.StoppingCondition, { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 3600 });
+    assert.deepEqual(tj.CheckpointConfig, { S3Uri: uri, LocalPath: '/opt/ml/checkpoints' });
+
+    // checkpoints without spot: on-demand, no MaxWaitTimeInSeconds
+    const onDemand = mocked();
+    assert.equal(await runCli(['train-and-deploy', '--train', files.train, '--checkpoint-s3-uri', uri, '--no-wait'], onDemand.deps), 0, onDemand.err());
+    const od = trainingJobInput(onDemand);
+    assert.equal('EnableManagedSpotTraining' in od, false);
+    assert.deepEqual(od.StoppingCondition, { MaxRuntimeInSeconds: 3600 });
+    assert.deepEqual(od.CheckpointConfig, { S3Uri: uri, LocalPath: '/opt/ml/checkpoints' });
+
+    const plain = mocked();
+    assert.equal(await runCli(['train-and-deploy', '--train', files.train, '--no-wait'], plain.deps), 0, plain.err());
+    const p = trainingJobInput(plain);
+    assert.equal('EnableManagedSpotTraining' in p, false);
+    assert.equal('CheckpointConfig' in p, false);
+    assert.deepEqual(p.StoppingCondition, { MaxRuntimeInSeconds: 3600 });
+  });
+
+  it('tune --spot puts the fields into the TrainingJobDefinition, checkpoints under the tuning job name', async () => {
+    const h = mocked();
+    assert.equal(await runCli(['tune', '--train', files.train, '--spot', '--max-runtime', '900', '--no-wait'], h.deps), 0, h.err());
+    const def = tuningJobDefinition(h);
+    assert.equal(def.EnableManagedSpotTraining, true);
+    assert.deepEqual(def.StoppingCondition, { MaxRuntimeInSeconds: 900, MaxWaitTimeInSeconds: 1800 });
+    assert.deepEqual(def.CheckpointConfig, { S3Uri: `s3://env-bucket/byoc/checkpoints/${TUNING_JOB}/`, LocalPath: '/opt/ml/checkpoints' });
+
+    const explicit = mocked();
+    const uri = 's3://ckpt-bucket/tuning/';
+    assert.equal(
+      await runCli(['tune', '--train', files.train, '--spot', '--max-wait-seconds', '7200', '--checkpoint-s3-uri', uri, '--no-wait'], explicit.deps),
+      0,
+      explicit.err(),
+    );
+    const e = tuningJobDefinition(explicit);
+    assert.deepEqual(e.StoppingCondition, { MaxRuntimeInSeconds: 3600, MaxWaitTimeInSeconds: 7200 });
+    assert.deepEqual(e.CheckpointConfig, { S3Uri: uri, LocalPath: '/opt/ml/checkpoints' });
+
+    const plain = mocked();
+    assert.equal(await runCli(['tune', '--train', files.train, '--no-wait'], plain.deps), 0, plain.err());
+    const p = tuningJobDefinition(plain);
+    assert.equal('EnableManagedSpotTraining' in p, false);
+    assert.equal('CheckpointConfig' in p, false);
+    assert.deepEqual(p.StoppingCondition, { MaxRuntimeInSeconds: 3600 });
+  });
+
+  it('a max wait below the max runtime, a max wait without --spot and a bad checkpoint URI are usage errors (exit 2, nothing sent)', async () => {
+    const cases: { argv: string[]; error: RegExp }[] = [
+      {
+        argv: ['train-and-deploy', '--train', 'x.csv', '--spot', '--max-runtime', '3600', '--max-wait-seconds', '1800'],
+        error: /--max-wait-seconds \(1800\) must be a whole number >= --max-runtime \(3600\)/,
+      },
+      {
+        argv: ['tune', '--train', 'x.csv', '--spot', '--max-wait-seconds', '60'],
+        error: /--max-wait-seconds \(60\) must be a whole number >= --max-runtime \(3600\)/,
+      },
+      { argv: ['train-and-deploy', '--train', 'x.csv', '--max-wait-seconds', '7200'], error: /--max-wait-seconds needs --spot/ },
+      {
+        argv: ['train-and-deploy', '--train', 'x.csv', '--spot', '--checkpoint-s3-uri', 'ckpt-bucket/prefix'],
+        error: /--checkpoint-s3-uri: expected s3:\/\/bucket\/prefix/,
+      },
+      {
+        argv: ['tune', '--train', 'x.csv', '--checkpoint-s3-uri', 's3://Bad_Bucket/x'],
+        error: /--checkpoint-s3-uri: 'Bad_Bucket' .* is not a valid S3 bucket name/,
+      },
+      { argv: ['tune', '--train', 'x.csv', '--checkpoint-s3-uri', 's3://bucket//x'], error: /--checkpoint-s3-uri: the key prefix .* empty path segments/ },
+      { argv: ['train-and-deploy', '--train', 'x.csv', '--spot', '--max-wait-seconds', '0'], error: /--max-wait-seconds.*must be a whole number >= 1/ },
+    ];
+    for (const c of cases) {
+      const h = harness();
+      assert.equal(await runCli(c.argv, h.deps), 2, c.argv.join(' '));
+      assert.match(h.err(), c.error);
+      assert.equal(h.sm.calls().length + h.s3.calls().length, 0);
+    }
+  });
+
+  it('--help lists the spot options', async () => {
+    for (const cmd of ['train-and-deploy', 'tune']) {
+      const h = harness();
+      assert.equal(await runCli([cmd, '--help'], h.deps), 0);
+      assert.match(h.out(), /--spot/);
+      assert.match(h.out(), /--max-wait-seconds <seconds>/);
+      assert.match(h.out(), /--checkpoint-s3-uri <s3-uri>/);
+    }
+  });
+});
+
 describe('MetricDefinitions match the framework metric lines', () => {
   it('every regex extracts the value the framework prints', () => {
     for (const def of metricDefinitions()) {

@@ -127,6 +127,9 @@ describe('train-and-deploy workflow', () => {
     assert.deepEqual(tj.OutputDataConfig, { S3OutputPath: 's3://my-bucket/byoc/training-output' });
     assert.deepEqual(tj.ResourceConfig, { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 });
     assert.deepEqual(tj.StoppingCondition, { MaxRuntimeInSeconds: 3600 });
+    // on-demand without checkpoints unless asked for
+    assert.equal('EnableManagedSpotTraining' in tj, false);
+    assert.equal('CheckpointConfig' in tj, false);
 
     // model, endpoint config, endpoint
     const model = f.sm.commandCalls(SM.CreateModelCommand)[0]!.args[0].input;
@@ -275,6 +278,30 @@ describe('train-and-deploy workflow', () => {
     );
     // --no-wait: nothing after CreateTrainingJob
     assert.equal(f.sm.commandCalls(SM.DescribeTrainingJobCommand).length, 0);
+  });
+});
+
+describe('managed spot training in the workflows', () => {
+  it('invalid spot settings throw before anything is sent; a finished spot job reports its billable time', async () => {
+    const f = fakeDeps();
+    await assert.rejects(
+      trainAndDeploy(f.deps, { ...(await baseOptions()), spot: true, maxWaitSeconds: 60 }),
+      /--max-wait-seconds \(60\) must be a whole number >= --max-runtime \(3600\)/,
+    );
+    await assert.rejects(
+      trainAndDeploy(f.deps, { ...(await baseOptions()), checkpointS3Uri: 'https://example.com/x' }),
+      /--checkpoint-s3-uri: expected s3:\/\/bucket\/prefix/,
+    );
+    assert.equal(f.sm.calls().length + f.s3.calls().length, 0);
+
+    f.sm.on(SM.DescribeTrainingJobCommand).resolves({
+      TrainingJobStatus: 'Completed',
+      EnableManagedSpotTraining: true,
+      TrainingTimeInSeconds: 1000,
+      BillableTimeInSeconds: 300,
+    });
+    await waitFor(f.deps, 'training', JOB, { intervalMs: 1000, timeoutMs: 60_000 });
+    assert.match(f.io.infos.join('\n'), /managed spot: billable 300s of 1000s training \(70% saved\)/);
   });
 });
 
@@ -438,6 +465,8 @@ describe('tuning workflow', () => {
     assert.equal(def.RoleArn, ROLE);
     assert.equal(def.InputDataConfig?.[0]?.DataSource?.S3DataSource?.S3Uri, 's3://my-bucket/byoc/input/byoc-tune-20261125-043012/train/');
     assert.deepEqual(def.StoppingCondition, { MaxRuntimeInSeconds: 1800 });
+    assert.equal('EnableManagedSpotTraining' in def, false);
+    assert.equal('CheckpointConfig' in def, false);
 
     assert.deepEqual(result, {
       tuningJobName: 'byoc-tune-20261125-043012',
