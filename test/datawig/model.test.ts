@@ -357,3 +357,17 @@ test('numeric imputations stay within the training range (clip_numeric_imputatio
   assert.equal(free.range, undefined);
   assert.ok(free.high > hi && free.low < lo, `unclipped: ${free.low} .. ${free.high} against ${lo} .. ${hi}`);
 });
+
+test('a stop (abort fired by a timer, as SIGTERM is) is seen within a fraction of a second, mid-target', async () => {
+  const ctx = createTestTrainContext({ train: textTable(3000, 9) }, hp({ label_column: 'label', num_epochs: 500, patience: 1000 }));
+  const started = performance.now();
+  // A macrotask, like the runner's SIGTERM handler: it runs only if training lets the event loop turn.
+  const timer = setTimeout(() => ctx.abort.abort(), 300);
+  try {
+    await assert.rejects(alg.train(ctx), (e: unknown) => e instanceof Error && e.name === 'TrainingAbortedError');
+  } finally {
+    clearTimeout(timer);
+  }
+  const ms = performance.now() - started;
+  assert.ok(ms < 3000, `stopped ${Math.round(ms)} ms after the start (abort at 300 ms)`);
+});

@@ -129,11 +129,21 @@ function shuffle(order: Int32Array, random: () => number): void {
  * rows' loss weights), or undefined when the deadline passed (checked before each batch, though
  * never before the very first one of the training).
  */
+/** How long training may run before it lets the event loop see signals and timers. */
+const YIELD_EVERY_MS = 100;
+
 async function trainEpoch(t: Training, train: Split, order: Int32Array, afterFirstEpoch: boolean): Promise<number | undefined> {
   const { o } = t;
   let lossSum = 0;
   let lossW = 0;
+  let yielded = Date.now();
   for (let b0 = 0; b0 < order.length; b0 += o.batchSize) {
+    // The loop's awaits settle as microtasks, so a SIGTERM handler (a macrotask) would run only
+    // after the whole target: give the event loop a turn now and then so that the stop is seen.
+    if (Date.now() - yielded > YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      yielded = Date.now();
+    }
     if (o.signal.aborted) throw new TrainingAbortedError();
     if (Date.now() > o.deadline && (afterFirstEpoch || b0 > 0)) return undefined;
     const batch = gatherBatch(o, train, order.subarray(b0, Math.min(order.length, b0 + o.batchSize)));
