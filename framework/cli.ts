@@ -3,6 +3,7 @@
  * the image with `train` or `serve` as the first argument.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { isMainThread, workerData } from 'node:worker_threads';
 import type { AlgorithmProvider } from './contract/services.js';
 import { frameworkInfo } from './runtime/version.js';
 import { defaultMlRoot } from './ml-root/paths.js';
@@ -91,6 +92,16 @@ function addImputeCommand(program: Command, algorithms: LoadAlgorithms): void {
 
 /** Parses argv and runs; configuration and plugin errors end with a message and exit code 2. */
 export async function runCli(algorithms: AlgorithmSource, argv: string[] = process.argv): Promise<void> {
+  // A serving worker starts its inference thread on this same entry point, so that the thread gets
+  // the same algorithms.
+  if (!isMainThread) {
+    const { isInferenceThreadData } = await import('./serving/thread-protocol.js');
+    if (isInferenceThreadData(workerData)) {
+      const { inferenceThreadCommand } = await import('./commands/inference-thread.js');
+      await inferenceThreadCommand(typeof algorithms === 'function' ? await algorithms() : algorithms, workerData);
+      return;
+    }
+  }
   try {
     await createCli(algorithms).parseAsync(argv);
   } catch (error) {

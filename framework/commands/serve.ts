@@ -73,6 +73,8 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
   try {
     worker = await container.get(InferenceWorker).start({
       workers: resolveWorkerCount(config),
+      // The entry point this worker runs (cluster forks it too) also runs its inference thread.
+      threadEntry: process.argv[1],
       onDrained: () => {
         logger.flush();
         process.exit(0);

@@ -62,6 +62,11 @@ export class RequestCancellation {
     if (this.timeoutMs !== undefined && performance.now() - this.startedAt > this.timeoutMs) throw new RequestError(this.message, 504);
   }
 
+  /** Milliseconds left before the deadline (0 once past it); undefined without a deadline. */
+  remainingMs(): number | undefined {
+    return this.timeoutMs === undefined ? undefined : Math.max(0, this.timeoutMs - (performance.now() - this.startedAt));
+  }
+
   /** The client closed the connection before the answer (known only once the signal was read). */
   clientClosed = false;
 

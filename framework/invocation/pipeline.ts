@@ -50,8 +50,16 @@ export interface PreparedInvocation {
   readonly presenter: Presenter;
   decode(body: Uint8Array): DecodedBatch;
   /** predict + present, with the one-record-per-record checks. */
-  run(batch: RecordBatch<InputRecord>, context: { requestId: string; cancellation: RequestCancellation }): Promise<RecordBatch<DataRecord>>;
+  run(batch: RecordBatch<InputRecord>, context: InvocationContext): Promise<RecordBatch<DataRecord>>;
   encode(output: RecordBatch<DataRecord>, shape: BatchShape): string;
+  /** decode → run → encode of a whole body, the deadline checked before predict and before encoding. */
+  answer(body: Uint8Array, context: InvocationContext): Promise<InvocationResult>;
+}
+
+/** Who asks, and until when. */
+export interface InvocationContext {
+  requestId: string;
+  cancellation: RequestCancellation;
 }
 
 /** Custom-attribute headers remembered per model (clients repeat theirs; most send none). */
@@ -145,10 +153,7 @@ export class InvocationPipeline {
   /** A whole request: the deadline is checked before predict starts and before the answer is encoded. */
   async invoke(model: LoadedModel, request: InvocationRequest): Promise<InvocationResult> {
     const prepared = this.prepare(model, request);
-    const batch = prepared.decode(await request.readBody());
-    const output = await prepared.run(batch, request);
-    request.cancellation.throwIfOverdue();
-    return { body: prepared.encode(output, batch.shape), mediaType: prepared.encoder.mediaType };
+    return prepared.answer(await request.readBody(), request);
   }
 
   /** Resolves the headers (415, 406 or 400 when they cannot be served). */
@@ -194,10 +199,14 @@ class Prepared implements PreparedInvocation {
     return this.decoder.decode(body, { schema: this.model.manifest.inputSchema, mediaParams: this.mediaParams, limits: this.limits });
   }
 
-  async run(
-    batch: RecordBatch<InputRecord>,
-    { requestId, cancellation }: { requestId: string; cancellation: RequestCancellation },
-  ): Promise<RecordBatch<DataRecord>> {
+  async answer(body: Uint8Array, context: InvocationContext): Promise<InvocationResult> {
+    const batch = this.decode(body);
+    const output = await this.run(batch, context);
+    context.cancellation.throwIfOverdue();
+    return { body: this.encode(output, batch.shape), mediaType: this.encoder.mediaType };
+  }
+
+  async run(batch: RecordBatch<InputRecord>, { requestId, cancellation }: InvocationContext): Promise<RecordBatch<DataRecord>> {
     const { algorithm, predictor } = this.model;
     const options: PredictOptions = {
       attributes: this.attributes,

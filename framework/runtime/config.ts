@@ -31,6 +31,8 @@ const ConfigSchema = z.strictObject({
     maxColumns: positiveInt(),
     shutdownGraceSeconds: positiveNumber(3600),
     keepAliveSeconds: positiveNumber(3600),
+    inferenceThread: z.boolean(),
+    inferenceThreadMinKb: positiveNumber(1024 * 1024),
   }),
   batch: z.strictObject({
     enabled: z.boolean(),
@@ -121,6 +123,8 @@ const ENV_OVERRIDES: Array<{ names: string[]; path: string[]; parse: EnvParser }
   { names: ['BYOC_MAX_COLUMNS'], path: ['server', 'maxColumns'], parse: asNumber },
   { names: ['BYOC_SHUTDOWN_GRACE_SECONDS'], path: ['server', 'shutdownGraceSeconds'], parse: asNumber },
   { names: ['BYOC_KEEP_ALIVE_SECONDS'], path: ['server', 'keepAliveSeconds'], parse: asNumber },
+  { names: ['BYOC_INFERENCE_THREAD'], path: ['server', 'inferenceThread'], parse: asBoolean },
+  { names: ['BYOC_INFERENCE_THREAD_MIN_KB'], path: ['server', 'inferenceThreadMinKb'], parse: asNumber },
   { names: ['SAGEMAKER_BATCH'], path: ['batch', 'enabled'], parse: asBoolean },
   { names: ['SAGEMAKER_MAX_PAYLOAD_IN_MB'], path: ['batch', 'maxPayloadMb'], parse: asNumber },
   { names: ['SAGEMAKER_BATCH_STRATEGY'], path: ['batch', 'strategy'], parse: asString },

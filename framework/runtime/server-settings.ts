@@ -12,3 +12,8 @@ export function payloadLimitBytes(config: FrameworkConfig): number {
   const mb = config.batch.enabled ? config.batch.maxPayloadMb : config.server.maxPayloadMb;
   return Math.floor(mb * 1024 * 1024);
 }
+
+/** The message of a 504, the same on the HTTP thread and the inference thread. */
+export function timeoutMessage(config: FrameworkConfig): string {
+  return `request took longer than the timeout of ${config.server.timeoutSeconds} s`;
+}

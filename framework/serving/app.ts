@@ -12,7 +12,8 @@ import { RequestCancellation } from '../invocation/cancellation.js';
 import type { InvocationPipeline } from '../invocation/pipeline.js';
 import type { ModelHost, ModelState } from '../model/host.js';
 import type { FrameworkConfig } from '../runtime/config.js';
-import { payloadLimitBytes } from '../runtime/server-settings.js';
+import { payloadLimitBytes, timeoutMessage } from '../runtime/server-settings.js';
+import type { InferenceThread } from './inference-thread.js';
 import { readFetchBody, readRequestBody } from './request-body.js';
 
 type Env = { Bindings: HttpBindings };
@@ -36,6 +37,8 @@ export interface AppDependencies {
   workers: number;
   /** Called around each /invocations request, for graceful shutdown accounting. */
   inflight?: { begin(): void; end(): void };
+  /** Where large requests are answered, off this event loop (none: all are answered here). */
+  thread?: InferenceThread;
 }
 
 const JSON_TYPE = 'application/json';
@@ -46,8 +49,8 @@ const JSON_TYPE = 'application/json';
  * object (hono's c.body() builds one per response, and reading c.res.headers afterwards builds
  * another): about 10% of the CPU time of a small request.
  */
-function textResponse(x: Exchange, status: number, text: string, type?: string, extra?: Record<string, string>): Response {
-  const bytes = Buffer.byteLength(text);
+function textResponse(x: Exchange, status: number, text: string | Uint8Array, type?: string, extra?: Record<string, string>): Response {
+  const bytes = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
   x.bytes = bytes;
   const headers: Record<string, string> = { 'Content-Length': String(bytes), 'X-Request-Id': x.id };
   if (type) headers['Content-Type'] = type;
@@ -160,10 +163,10 @@ function executionParameters(deps: AppDependencies): MethodHandler {
 
 /** POST /invocations: the request through the invocation pipeline, under the request timeout. */
 function invocations(deps: AppDependencies): MethodHandler {
-  const { config, logger, model, pipeline } = deps;
+  const { config, logger, model, pipeline, thread } = deps;
   const limit = payloadLimitBytes(config);
   const timeoutMs = config.server.timeoutSeconds * 1000;
-  const timeoutMessage = `request took longer than the timeout of ${config.server.timeoutSeconds} s`;
+  const message = timeoutMessage(config);
   return async (c, x) => {
     // The serving worker listens only once its model has loaded; a host that takes requests earlier
     // (an embedding or a test) waits for the load rather than fail the request.
@@ -175,18 +178,20 @@ function invocations(deps: AppDependencies): MethodHandler {
     // Without Node bindings (app.fetch called by an embedding host or a test) the body comes from
     // the WHATWG request.
     const incoming = c.env?.incoming;
-    const cancellation = new RequestCancellation(timeoutMs, timeoutMessage, c.env?.outgoing);
+    const cancellation = new RequestCancellation(timeoutMs, message, c.env?.outgoing);
+    const headers = { contentType: header(c, 'content-type'), accept: header(c, 'accept'), customAttributes: header(c, CUSTOM_ATTRIBUTES_HEADER) };
+    const answer = async (): Promise<{ body: string | Uint8Array; mediaType: string }> => {
+      // Headers first: a request that cannot be served is refused before its body is read.
+      const prepared = pipeline.prepare(state, headers);
+      const body = await (incoming ? readRequestBody(incoming, limit, cancellation) : readFetchBody(c.req.raw, limit, cancellation));
+      if (thread?.takes(body.byteLength)) return thread.invoke(headers, x.id, body, cancellation);
+      const started = performance.now();
+      const result = await prepared.answer(body, { requestId: x.id, cancellation });
+      thread?.observe(body.byteLength, performance.now() - started);
+      return result;
+    };
     try {
-      const result = await cancellation.race(
-        pipeline.invoke(state, {
-          contentType: header(c, 'content-type'),
-          accept: header(c, 'accept'),
-          customAttributes: header(c, CUSTOM_ATTRIBUTES_HEADER),
-          requestId: x.id,
-          cancellation,
-          readBody: () => (incoming ? readRequestBody(incoming, limit, cancellation) : readFetchBody(c.req.raw, limit, cancellation)),
-        }),
-      );
+      const result = await cancellation.race(answer());
       return textResponse(x, 200, result.body, result.mediaType);
     } catch (error) {
       return invocationFailure(logger, c, x, error, incoming, cancellation);

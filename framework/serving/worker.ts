@@ -4,6 +4,7 @@
  */
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { inject, injectable } from 'inversify';
 import type { Logger } from '../contract/algorithm.js';
 import { TOKENS } from '../contract/services.js';
@@ -11,12 +12,19 @@ import type { InvocationPipeline } from '../invocation/pipeline.js';
 import type { ModelHost, ModelState } from '../model/host.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { createApp } from './app.js';
+import { InferenceThread } from './inference-thread.js';
+import type { InferenceThreadData } from './thread-protocol.js';
 
 export interface WorkerOptions {
   /** Number of workers, for /execution-parameters. */
   workers: number;
   /** Called when the worker has drained and may exit. */
   onDrained: () => void;
+  /**
+   * The script an inference thread runs (the process's entry point, which hands over to the thread
+   * loop when it sees its workerData). None: every request is answered on the HTTP thread.
+   */
+  threadEntry?: string | URL;
 }
 
 export interface RunningWorker {
@@ -35,10 +43,21 @@ export class InferenceWorker {
     @inject(TOKENS.Logger) private readonly logger: Logger,
     @inject(TOKENS.ModelHost) private readonly model: ModelHost,
     @inject(TOKENS.InvocationPipeline) private readonly pipeline: InvocationPipeline,
+    @inject(TOKENS.ModelDir) private readonly modelDir: string,
   ) {}
 
   start(options: WorkerOptions): Promise<RunningWorker> {
-    return startWorker(this.config, this.logger, this.model, this.pipeline, options);
+    return startWorker(this.config, this.logger, this.model, this.pipeline, options, this.inferenceThread(options.threadEntry));
+  }
+
+  private inferenceThread(entry: string | URL | undefined): InferenceThread | undefined {
+    if (!entry || !this.config.server.inferenceThread) return undefined;
+    const workerData: InferenceThreadData = { byocRole: 'inference-thread', config: this.config, modelDir: this.modelDir };
+    return new InferenceThread({
+      spawn: () => new Worker(entry, { workerData }),
+      logger: this.logger,
+      minBytes: this.config.server.inferenceThreadMinKb * 1024,
+    });
   }
 }
 
@@ -48,6 +67,7 @@ async function startWorker(
   model: ModelHost,
   pipeline: InvocationPipeline,
   options: WorkerOptions,
+  thread: InferenceThread | undefined,
 ): Promise<RunningWorker> {
   let inflight = 0;
   let draining = false;
@@ -58,6 +78,7 @@ async function startWorker(
     model,
     pipeline,
     workers: options.workers,
+    thread,
     inflight: {
       begin: () => {
         inflight += 1;
@@ -90,6 +111,9 @@ async function startWorker(
       resolve();
     });
   });
+  // Started once this thread's model is loaded: the two loads would compete for the CPU that the
+  // first /ping waits on. Until the thread is ready, every request is answered here.
+  if (loaded.status === 'ready') thread?.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
 
@@ -103,6 +127,7 @@ async function startWorker(
     // Keep-alive connections that became idle after their last response.
     server.closeIdleConnections();
     await closed;
+    await thread?.close();
     await model.dispose();
     options.onDrained();
   };
