@@ -6,7 +6,7 @@
  * Exported from the package as `sagemaker-byoc/testing`.
  */
 import type { AnyAlgorithm, ChannelReader, LoadContext, Logger, MetricEmitter, PredictOptions, Predictor, TrainContext } from './contract/algorithm.js';
-import type { DataRecord, InputRecord, InputSchema, RecordBatch, Table } from './contract/records.js';
+import { outputRecords, type DataRecord, type InputRecord, type InputSchema, type RecordBatch, type Table } from './contract/records.js';
 import { TrainingError } from './contract/errors.js';
 import { CodecRegistry } from './codecs/index.js';
 import { RequestCancellation } from './invocation/cancellation.js';
@@ -145,5 +145,6 @@ export async function invokeInProcess(
     { algorithm: model.algorithm, predictor: model.predictor, manifest },
     { contentType: 'application/json', accept: request.accept ?? 'application/json', customAttributes: attributes },
   );
-  return prepared.run(batch, { requestId: 'test', cancellation: new RequestCancellation(undefined, '') });
+  const output = await prepared.run(batch, { requestId: 'test', cancellation: new RequestCancellation(undefined, '') });
+  return { columns: output.columns, records: outputRecords(output) };
 }

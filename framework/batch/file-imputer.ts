@@ -75,6 +75,8 @@ export class FileImputer {
     const cancellation = new RequestCancellation(undefined, '');
     let header: string[] | undefined;
     let chunk: InputRecord[] = [];
+    // The same rows as arrays: presenters and the CSV encoder copy cells from them.
+    let cells: string[][] = [];
     let rows = 0;
     let wroteHeader = false;
 
@@ -85,12 +87,13 @@ export class FileImputer {
     };
     const flush = async (): Promise<void> => {
       if (!header || (chunk.length === 0 && wroteHeader)) return;
-      const output = await prepared.run({ columns: header, records: chunk }, { requestId: `impute-${rows}`, cancellation });
+      const output = await prepared.run({ columns: header, records: chunk, rows: cells }, { requestId: `impute-${rows}`, cancellation });
       // The first chunk carries the header; a header-only input still gets the model's columns.
       await write(prepared.encode(output, wroteHeader ? 'csv-headerless' : 'csv-header'));
       wroteHeader = true;
       rows += chunk.length;
       chunk = [];
+      cells = [];
       job.onProgress?.(rows);
     };
 
@@ -109,6 +112,7 @@ export class FileImputer {
         }
         // makeRecord keeps a column named "__proto__" as a plain key, as the server's decoders do.
         chunk.push(makeRecord(header, row));
+        cells.push(row);
         if (chunk.length >= job.chunkRows) await flush();
       }
     }

@@ -2,14 +2,14 @@
  * The codec contract plus the helpers every codec shares: strict UTF-8 decoding, limit checks,
  * header-less positional mapping via the model's input schema, and prototype-safe record building.
  */
-import { setKey, type InputRecord, type InputSchema, type RecordBatch, type DataRecord, type Cell } from '../contract/records.js';
+import { setKey, type InputBatch, type InputRecord, type InputSchema, type OutputBatch, type Cell } from '../contract/records.js';
 import { RequestError } from '../contract/errors.js';
 import type { OutputStructure } from '../contract/prediction.js';
 
 /** The layout of a request body; encoders mirror it where that makes sense (CSV header, JSON envelope). */
 export type BatchShape = 'csv-header' | 'csv-headerless' | 'json-instances' | 'json-array' | 'jsonlines';
 
-export interface DecodedBatch extends RecordBatch<InputRecord> {
+export interface DecodedBatch extends InputBatch {
   shape: BatchShape;
 }
 
@@ -29,7 +29,7 @@ export interface Codec {
   /** Other media types that select this codec (e.g. 'application/jsonl'). */
   readonly aliases?: readonly string[];
   decode(body: Uint8Array, options: DecodeOptions): DecodedBatch;
-  encode(batch: RecordBatch<DataRecord>, requestShape: BatchShape): string;
+  encode(batch: OutputBatch, requestShape: BatchShape): string;
 }
 
 /** Decodes the body as strict UTF-8, strips a leading BOM and refuses empty/blank bodies. */
@@ -112,6 +112,25 @@ export function typeName(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
+}
+
+/**
+ * JSON text of one object per row (keys from `columns`, a later duplicate key winning as in
+ * JSON.parse): for rows, without building an object of 2,000 keys per row first.
+ */
+export function rowsToJson(columns: readonly string[], rows: readonly (readonly unknown[])[]): string[] {
+  // The last position of each name: JSON.parse would keep the last duplicate anyway.
+  const last = new Map<string, number>();
+  columns.forEach((name, i) => last.set(name, i));
+  const keys = [...last.entries()].map(([name, at]) => ({ key: `${JSON.stringify(name)}:`, at }));
+  return rows.map((row) => {
+    let text = '{';
+    for (let k = 0; k < keys.length; k++) {
+      const value = row[keys[k]!.at];
+      text += `${k === 0 ? '' : ','}${keys[k]!.key}${value === undefined ? 'null' : toJson(value)}`;
+    }
+    return `${text}}`;
+  });
 }
 
 /** Serialises records for JSON output; NaN and ±Infinity become null (JSON.stringify's own behaviour, made explicit). */

@@ -2,7 +2,7 @@
  * application/json: `{"instances": [...]}` (SageMaker's usual envelope; objects or positional arrays)
  * or a plain array of objects. Responses mirror the request's envelope.
  */
-import type { Cell, DataRecord, InputRecord, RecordBatch } from '../contract/records.js';
+import { isRowBatch, type Cell, type InputRecord, type OutputBatch, type RecordBatch } from '../contract/records.js';
 import { RequestError } from '../contract/errors.js';
 import {
   type BatchShape,
@@ -15,6 +15,7 @@ import {
   isCell,
   makeRecord,
   positionalNames,
+  rowsToJson,
   capMessage,
   quoteInput,
   toJson,
@@ -63,7 +64,11 @@ export class JsonCodec implements Codec {
     return { shape: 'json-instances', ...objectsToBatch(instances as Record<string, unknown>[], options, 'instance') };
   }
 
-  encode(batch: RecordBatch<DataRecord>, requestShape: BatchShape): string {
+  encode(batch: OutputBatch, requestShape: BatchShape): string {
+    if (isRowBatch(batch)) {
+      const list = `[${rowsToJson(batch.columns, batch.rows).join(',')}]`;
+      return requestShape === 'json-array' ? list : `{"instances":${list}}`;
+    }
     return requestShape === 'json-array' ? toJson(batch.records) : toJson({ instances: batch.records });
   }
 }

@@ -1,7 +1,18 @@
 /** application/jsonlines: one JSON object per non-empty line (SageMaker batch transform's line mode). */
-import type { DataRecord, RecordBatch } from '../contract/records.js';
+import { isRowBatch, type OutputBatch } from '../contract/records.js';
 import { RequestError } from '../contract/errors.js';
-import { type BatchShape, type Codec, type DecodedBatch, type DecodeOptions, capMessage, checkRowLimit, decodeText, toJson, typeName } from './codec.js';
+import {
+  type BatchShape,
+  type Codec,
+  type DecodedBatch,
+  type DecodeOptions,
+  capMessage,
+  checkRowLimit,
+  decodeText,
+  rowsToJson,
+  toJson,
+  typeName,
+} from './codec.js';
 import { isPlainObject, objectsToBatch } from './json.js';
 
 export class JsonLinesCodec implements Codec {
@@ -34,7 +45,8 @@ export class JsonLinesCodec implements Codec {
     return { shape: 'jsonlines', ...batch };
   }
 
-  encode(batch: RecordBatch<DataRecord>, _requestShape: BatchShape): string {
+  encode(batch: OutputBatch, _requestShape: BatchShape): string {
+    if (isRowBatch(batch)) return rowsToJson(batch.columns, batch.rows).join('\n') + (batch.rows.length > 0 ? '\n' : '');
     return batch.records.map((record) => toJson(record) + '\n').join('');
   }
 }

@@ -109,7 +109,8 @@ export interface Predictor<A = Record<string, unknown>, P extends RecordPredicti
   readonly targets: readonly string[];
   /**
    * Returns exactly one prediction per input record, in input order. Throw `RequestError`
-   * (exported by the framework) for bad input, e.g. a missing column.
+   * (exported by the framework) for bad input, e.g. a missing column. Records hold the columns of
+   * the model's input schema that the request sent (and, from JSON bodies, any other key too).
    */
   predict(batch: RecordBatch<InputRecord>, options: PredictOptions<A>): Promise<PredictionBatch<P>> | PredictionBatch<P>;
   /** Presenters of this model's own, beside the framework's (`columns`, `fill`). */

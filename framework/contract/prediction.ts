@@ -4,7 +4,7 @@
  * SageMaker inference toolkit's `predict_fn` and `output_fn`). Codecs then encode those records.
  */
 import type { Logger } from './logger.js';
-import type { Cell, DataRecord, InputRecord, RecordBatch } from './records.js';
+import type { Cell, InputBatch, OutputBatch } from './records.js';
 
 /**
  * - `imputed`: the input cell was missing (or the request asked to impute present cells) and
@@ -62,8 +62,8 @@ export interface PredictionDetail {
 export type OutputStructure = 'table' | 'document';
 
 export interface PresentContext<A = Record<string, unknown>, P extends RecordPrediction = RecordPrediction> {
-  /** The decoded request. */
-  input: RecordBatch<InputRecord>;
+  /** The decoded request (with `rows`, every cell of a CSV body). */
+  input: InputBatch;
   predictions: PredictionBatch<P>;
   /** Every column the model can predict, in its order (the columns of an empty batch, too). */
   targets: readonly string[];
@@ -85,5 +85,5 @@ export interface Presenter<A = Record<string, unknown>, P extends RecordPredicti
   readonly structures: readonly OutputStructure[];
   /** What `predict` must compute for this presenter (default: neither candidates nor explanations). */
   readonly detail?: Partial<PredictionDetail>;
-  present(context: PresentContext<A, P>): RecordBatch<DataRecord>;
+  present(context: PresentContext<A, P>): OutputBatch;
 }

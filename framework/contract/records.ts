@@ -21,6 +21,44 @@ export interface RecordBatch<R extends DataRecord = DataRecord> {
   records: R[];
 }
 
+/**
+ * A request as decoded. CSV bodies also carry `rows`: every cell, as read, aligned with `columns`.
+ * Their `records` then hold only the columns of the model's input schema that the request sent
+ * (an object per row with 2,000 keys costs more than the rest of the request); other bodies'
+ * records hold every column. An algorithm reads the columns it was trained on from `records`.
+ */
+export interface InputBatch extends RecordBatch<InputRecord> {
+  rows?: readonly (readonly Cell[])[];
+}
+
+/** Output as arrays of values aligned with `columns` (what presenters of wide tables return). */
+export interface RowBatch {
+  columns: string[];
+  rows: (readonly unknown[])[];
+}
+
+/** What a presenter returns: records keyed by column, or rows aligned with the columns. */
+export type OutputBatch = RecordBatch<DataRecord> | RowBatch;
+
+export function isRowBatch(batch: OutputBatch): batch is RowBatch {
+  return (batch as Partial<RowBatch>).rows !== undefined;
+}
+
+/** How many records an output holds. */
+export function outputLength(batch: OutputBatch): number {
+  return isRowBatch(batch) ? batch.rows.length : batch.records.length;
+}
+
+/** The output as records keyed by column (a row's later duplicate column wins, as in a record). */
+export function outputRecords(batch: OutputBatch): DataRecord[] {
+  if (!isRowBatch(batch)) return batch.records;
+  return batch.rows.map((row) => {
+    const record: DataRecord = {};
+    for (let c = 0; c < batch.columns.length; c++) setKey(record, batch.columns[c]!, row[c] ?? null);
+    return record;
+  });
+}
+
 /** A training table read from a channel: column order plus rows, every cell as read (strings for CSV). */
 export type Table = RecordBatch<InputRecord>;
 

@@ -12,7 +12,7 @@ import type { Logger, PredictOptions, Predictor } from '../contract/algorithm.js
 import { RequestError } from '../contract/errors.js';
 import type { AttributeSchema } from '../contract/parameters.js';
 import type { OutputStructure, PredictionDetail, Presenter } from '../contract/prediction.js';
-import type { DataRecord, InputRecord, RecordBatch } from '../contract/records.js';
+import { outputLength, type DataRecord, type InputBatch, type OutputBatch, type RecordBatch, type RowBatch } from '../contract/records.js';
 import { TOKENS } from '../contract/services.js';
 import type { BatchShape, Codec, CodecRegistry, DecodedBatch } from '../codecs/index.js';
 import type { LoadedModel } from '../model/host.js';
@@ -50,8 +50,8 @@ export interface PreparedInvocation {
   readonly presenter: Presenter;
   decode(body: Uint8Array): DecodedBatch;
   /** predict + present, with the one-record-per-record checks. */
-  run(batch: RecordBatch<InputRecord>, context: InvocationContext): Promise<RecordBatch<DataRecord>>;
-  encode(output: RecordBatch<DataRecord>, shape: BatchShape): string;
+  run(batch: InputBatch, context: InvocationContext): Promise<OutputBatch>;
+  encode(output: OutputBatch, shape: BatchShape): string;
   /** decode → run → encode of a whole body, the deadline checked before predict and before encoding. */
   answer(body: Uint8Array, context: InvocationContext): Promise<InvocationResult>;
 }
@@ -206,7 +206,7 @@ class Prepared implements PreparedInvocation {
     return { body: this.encode(output, batch.shape), mediaType: this.encoder.mediaType };
   }
 
-  async run(batch: RecordBatch<InputRecord>, { requestId, cancellation }: InvocationContext): Promise<RecordBatch<DataRecord>> {
+  async run(batch: InputBatch, { requestId, cancellation }: InvocationContext): Promise<OutputBatch> {
     const { algorithm, predictor } = this.model;
     const options: PredictOptions = {
       attributes: this.attributes,
@@ -220,7 +220,10 @@ class Prepared implements PreparedInvocation {
     };
     // predict never starts past the deadline, so a synchronous predictor need not watch the signal.
     cancellation.throwIfOverdue();
-    const input = { columns: batch.columns, records: batch.records };
+    // The plugin and the presenter see the batch without the decoder's `shape`.
+    const input: InputBatch = batch.rows
+      ? { columns: batch.columns, records: batch.records, rows: batch.rows }
+      : { columns: batch.columns, records: batch.records };
     const predictions = await predictor.predict(input, options);
     // Never answer with fewer (or more) rows than were sent: that is a plugin defect.
     if (!predictions || !Array.isArray(predictions.records) || predictions.records.length !== batch.records.length) {
@@ -235,13 +238,15 @@ class Prepared implements PreparedInvocation {
       structure: this.encoder.structure,
       logger: this.logger,
     });
-    if (!output || !Array.isArray(output.records) || output.records.length !== batch.records.length) {
-      throw new Error(`presenter "${presenter.name}" returned ${output?.records?.length ?? 'no'} records for ${batch.records.length} input records`);
+    const count =
+      output && (Array.isArray((output as RowBatch).rows) || Array.isArray((output as RecordBatch<DataRecord>).records)) ? outputLength(output) : undefined;
+    if (count !== batch.records.length) {
+      throw new Error(`presenter "${presenter.name}" returned ${count ?? 'no'} records for ${batch.records.length} input records`);
     }
     return output;
   }
 
-  encode(output: RecordBatch<DataRecord>, shape: BatchShape): string {
+  encode(output: OutputBatch, shape: BatchShape): string {
     return this.encoder.encode(output, shape);
   }
 }

@@ -389,3 +389,77 @@ describe('error messages quote at most 100 characters of request data', () => {
     );
   });
 });
+
+describe('text/csv encoding of rows (the wide-table path)', () => {
+  const codec = new CsvCodec();
+  // Cells that need quoting, outer spaces, nested values, numbers, null: rows must encode exactly as records do.
+  const pieces: unknown[] = [
+    '',
+    'a',
+    'b c',
+    ' lead',
+    'trail ',
+    'x,y',
+    'say "hi"',
+    'two\nlines',
+    'cr\r',
+    1.5,
+    -0,
+    NaN,
+    null,
+    true,
+    { k: [1] },
+    ['p', 'q'],
+    12345678901234567890n,
+  ];
+  it('writes the same text as the record path, for random rows of awkward cells', () => {
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let trial = 0; trial < 200; trial++) {
+      const width = 1 + random(6);
+      const columns = Array.from({ length: width }, (_, i) => (i === 0 && trial % 3 === 0 ? 'name, "quoted"' : `c${i}`));
+      const rows = Array.from({ length: 1 + random(4) }, () => Array.from({ length: width }, () => pieces[random(pieces.length)]));
+      const records = rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
+      for (const shape of ['csv-header', 'csv-headerless'] as const) {
+        assert.equal(
+          codec.encode({ columns, rows }, shape),
+          codec.encode({ columns, records }, shape),
+          JSON.stringify({ columns, rows }, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+        );
+      }
+    }
+  });
+
+  it('decodes a header row into rows of every cell and records of the model’s columns only', () => {
+    const schema = { columns: [{ name: 'b' }], requiredColumns: ['b'] };
+    const batch = codec.decode(new TextEncoder().encode('a,b,c\n1,2,3\n4,,6\n'), { schema, mediaParams: {}, limits: { maxRows: 10, maxColumns: 10 } });
+    assert.deepEqual(batch.columns, ['a', 'b', 'c']);
+    assert.deepEqual(batch.rows, [
+      ['1', '2', '3'],
+      ['4', '', '6'],
+    ]);
+    assert.deepEqual(batch.records, [{ b: '2' }, { b: '' }]);
+  });
+});
+
+describe('JSON and JSON Lines encoding of rows', () => {
+  it('writes the same text as the record path (a later duplicate column wins, as in a record)', () => {
+    const columns = ['a', 'b', 'a', 'c'];
+    const rows = [
+      ['x', 1, 'y', null],
+      ['"q"', { k: [1, 2] }, NaN, 'z\n'],
+    ];
+    const records = rows.map((row) => {
+      const record: Record<string, unknown> = {};
+      columns.forEach((c, i) => (record[c] = row[i]));
+      return record;
+    });
+    for (const [codec, shape] of [
+      [new JsonCodec(), 'json-instances'],
+      [new JsonCodec(), 'json-array'],
+      [new JsonLinesCodec(), 'jsonlines'],
+    ] as const) {
+      assert.equal(codec.encode({ columns, rows }, shape), codec.encode({ columns, records }, shape));
+    }
+  });
+});
