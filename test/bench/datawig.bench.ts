@@ -4,10 +4,17 @@
  *   numeric  DataWig paper protocol: low-rank matrix and swiss roll, 10%/30% masked, MCAR/MAR/MNAR
  *   text     5,000 rows with two ~100-word text columns: training time, rows/s, latency
  *   complete complete mode on the whole movies table
+ *   train    training speed (train rows/s = rows x epochs / training seconds, also per CPU second) and
+ *            validation accuracy on the IMDB sample and generated 5k / 20k-row text -> 16-class tables
+ *            (and one with a 2^17-row table), with the cost of the epoch checkpoints written to a
+ *            folder (not in the default sections: run it by name)
  * Run: npx tsc -p . ; node dist/test/bench/datawig.bench.js [section ...]
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import Papa from 'papaparse';
+import { DirectoryArtifactStore } from '../../framework/storage/artifact-store.js';
 import { createTestLoadContext, createTestTrainContext } from '../../framework/testing.js';
 import { invokeInProcess, type InProcessRequest } from '../../framework/testing.js';
 import type { InputRecord, Predictor, RecordBatch, Table } from '../../framework/contract/index.js';
@@ -238,6 +245,64 @@ async function complete(): Promise<void> {
   console.log(`\nmodelled columns: ${targets.join(', ')}`);
 }
 
+/** The IMDB sample's training rows (the checked-in copy; dist/test/bench -> repo root). */
+function imdbTable(): Table {
+  const file = new URL('../../../test/fixtures/imdb_sample/train.csv', import.meta.url);
+  const parsed = Papa.parse<InputRecord>(readFileSync(file, 'utf8'), { header: true, skipEmptyLines: true });
+  return { columns: parsed.meta.fields!, records: parsed.data };
+}
+
+/**
+ * Training speed on one table: the job's training seconds, train rows/s over every epoch run, the
+ * validation accuracy, and what the epoch checkpoints (to a folder, as /opt/ml/checkpoints) cost.
+ */
+async function trainOnce(name: string, table: Table, label: string, overrides: Parameters<typeof hp>[0]): Promise<Record<string, string | number>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'datawig-bench-ckpt-'));
+  try {
+    const ctx = createTestTrainContext({ train: table }, hp({ label_column: label, ...overrides }));
+    (ctx as { checkpoints: unknown }).checkpoints = new DirectoryArtifactStore(dir);
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const res = await alg.train(ctx);
+    const trainS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    // CPU seconds as well: on a shared machine the wall time mostly measures the other jobs
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    const target = await ctx.model.readJson<{ metrics: { epochs: number; train_rows: number } }>('targets/0/target.json');
+    const writes = ctx.logger.entries.filter((e) => e.message === 'datawig: epoch checkpointed');
+    const ms = writes.map((e) => Number(e.fields?.ms));
+    return {
+      table: name,
+      rows: table.records.length,
+      epochs: target.metrics.epochs,
+      'train s': trainS,
+      'train CPU s': cpuS,
+      'train rows/s': Math.round((target.metrics.train_rows * target.metrics.epochs) / trainS),
+      'rows per CPU s': Math.round((target.metrics.train_rows * target.metrics.epochs) / cpuS),
+      'val accuracy': res.metrics?.validation_accuracy ?? NaN,
+      'epoch checkpoints': writes.length,
+      'MB each': writes.length ? Number(writes[0]!.fields?.bytes) / 1e6 : 0,
+      'ms each (median)': ms.length ? ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]! : 0,
+      'checkpoint share (wall)': ms.reduce((a, b) => a + b, 0) / 1000 / trainS,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function trainSpeed(): Promise<void> {
+  const text = (n: number): Table => ({ columns: ['title', 'description', 'label'], records: textRows(n, 16, 5) });
+  const fixed = { num_epochs: 10, patience: 100 };
+  const out = [
+    await trainOnce('imdb sample', imdbTable(), 'rating_binary', { feature_columns: ['review'], num_epochs: 10 }),
+    await trainOnce('text 5k, 16 classes', text(5000), 'label', fixed),
+    await trainOnce('text 20k, 16 classes', text(20000), 'label', { ...fixed, num_epochs: 5 }),
+    // a sparse case: a batch uses a small share of a 2^17-row table
+    await trainOnce('text 5k, 2^17 buckets, words', text(5000), 'label', { ...fixed, num_epochs: 5, num_hash_buckets: 2 ** 17, tokens: 'words' }),
+  ];
+  printTable('training speed (fixed epochs; validation and calibration included in train s)', out);
+}
+
 const { backend } = await loadTf();
 console.log(`# datawig benchmark — node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), tfjs backend ${backend}`);
 const started = performance.now();
@@ -246,6 +311,7 @@ for (const s of sections) {
   else if (s === 'numeric') await numeric();
   else if (s === 'text') await text();
   else if (s === 'complete') await complete();
+  else if (s === 'train') await trainSpeed();
   else throw new Error(`unknown section ${s}`);
 }
 console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -4,7 +4,7 @@ import { createTestTrainContext, MemoryArtifactStore, type TestTrainContext } fr
 import { TrainingAbortedError, type Table } from '../../framework/contract/index.js';
 import { DatawigAlgorithm } from '../../algorithms/datawig/index.js';
 import type { DatawigHyperparameters } from '../../algorithms/datawig/hyperparameters.js';
-import { checkpointDir } from '../../algorithms/datawig/fit/checkpoints.js';
+import { checkpointDir, checkpointScope } from '../../algorithms/datawig/fit/checkpoints.js';
 import { hp, mixedTable } from './helpers.js';
 
 const alg = new DatawigAlgorithm();
@@ -13,6 +13,7 @@ const CHECKPOINTED = 'datawig: target checkpointed';
 // complete mode, three targets (kind, y, shape), two rounds
 const table = mixedTable(240);
 const settings = { num_epochs: 3, iterations: 2 } as const;
+const dirOf = (label: string, round: number) => checkpointDir(checkpointScope(hp(settings)), label, round);
 
 function context(data: Table, h: DatawigHyperparameters, checkpoints?: MemoryArtifactStore): TestTrainContext<DatawigHyperparameters> {
   const ctx = createTestTrainContext({ train: data }, h);
@@ -49,8 +50,8 @@ test('every finished target is checkpointed; a second run reuses them all and wr
   assert.equal(count(first, CHECKPOINTED), 6);
   assert.equal(count(first, RESUMED), 0);
   const names = await first.checkpoints.list();
-  assert.ok(names.includes(`${checkpointDir('kind', 1)}/checkpoint.json`), names.join());
-  assert.ok(names.includes(`${checkpointDir('shape', 2)}/weights.bin`), names.join());
+  assert.ok(names.includes(`${dirOf('kind', 1)}/checkpoint.json`), names.join());
+  assert.ok(names.includes(`${dirOf('shape', 2)}/weights.bin`), names.join());
 
   const second = context(table, hp(settings), copy(first.checkpoints));
   await alg.train(second);
@@ -111,7 +112,7 @@ test('changed data or hyperparameters reuse no checkpoint; a corrupt checkpoint 
 
   // one target.json no longer matches its checkpoint.json: that target is trained again, the rest reused
   const corrupt = copy(first.checkpoints);
-  const file = `${checkpointDir('y', 2)}/target.json`;
+  const file = `${dirOf('y', 2)}/target.json`;
   corrupt.files.set(file, new TextEncoder().encode('{"format":"datawig-target/1"}'));
   const c = context(table, hp(settings), corrupt);
   await alg.train(c);
@@ -135,4 +136,20 @@ test('single mode checkpoints its target; a rerun reuses it with its search rows
   assertSameFiles(second.model, first.model);
   const rows = (ctx: TestTrainContext<unknown>) => new TextDecoder().decode(ctx.outputData.files.get('hpo_results.csv')).trim().split('\n');
   assert.deepEqual(rows(second), rows(first));
+});
+
+test('jobs with other hyperparameters on one checkpoint prefix (a tuning job) keep their checkpoints apart', async () => {
+  // SageMaker gives every training job of a tuning job the same CheckpointConfig.S3Uri
+  const shared = new MemoryArtifactStore();
+  const a = hp({ label_column: 'kind', num_epochs: 3 });
+  const b = { ...a, learning_rate: 0.02 };
+  await alg.train(context(table, a, shared));
+  const second = context(table, b, shared);
+  await alg.train(second);
+  assert.equal(count(second, RESUMED), 0, 'B does not reuse what A trained with other hyperparameters');
+  assert.equal(count(second, CHECKPOINTED), 1);
+  const again = context(table, a, shared);
+  await alg.train(again);
+  assert.equal(count(again, RESUMED), 1, "A's checkpoint survived B");
+  assert.notEqual(checkpointScope(a), checkpointScope(b));
 });

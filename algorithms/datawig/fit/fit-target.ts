@@ -13,7 +13,7 @@ import type { ColumnType } from '../format/featurizer-spec.js';
 import { weightShapes, type NetSpec } from '../format/net-spec.js';
 import { TARGET_FORMAT, type EpochReport, type TargetArtifact, type TargetConfig, type Task } from '../format/target-artifact.js';
 import type { Tf } from './tf-backend.js';
-import { evaluate, trainNet, type Evaluation, type Split, type TrainOutcome } from './train-net.js';
+import { evaluate, trainNet, type EpochCheckpoints, type Evaluation, type Split, type TrainOutcome } from './train-net.js';
 
 export interface FitInput {
   rows: InputRecord[];
@@ -25,6 +25,10 @@ export interface FitInput {
   deadline: number;
   signal: AbortSignal;
   onEpoch?: (e: EpochReport) => void;
+  /** Candidate of the hyper-parameter search (0 without one): names its epoch checkpoints. */
+  candidate?: number;
+  /** The epoch checkpoints of a candidate (none: training is not checkpointed per epoch). */
+  epochCheckpoints?: (candidate: number) => Promise<EpochCheckpoints>;
 }
 
 export interface Fitted {
@@ -202,6 +206,7 @@ async function trainTargetNet(
       seed: cfg.seed,
       deadline: input.deadline,
       signal: input.signal,
+      checkpoints: await input.epochCheckpoints?.(input.candidate ?? 0),
       onEpoch: (e) => input.onEpoch?.(task === 'regression' ? { ...e, valRmse: (e.valRmse ?? NaN) * labels.std } : e),
     },
     splits.train,

@@ -55,7 +55,7 @@ export async function search(
             seed: base.seed + i,
           };
     const t0 = Date.now();
-    const f = await fitTarget(tf, { ...input, onEpoch: i === 0 ? onEpoch : undefined }, cfg);
+    const f = await fitTarget(tf, { ...input, candidate: i, onEpoch: i === 0 ? onEpoch : undefined }, cfg);
     const metric = f.artifact.task === 'classification' ? f.artifact.metrics.accuracy! : f.artifact.metrics.rmse!;
     results.push([
       String(i),

@@ -130,7 +130,7 @@ function sparseRowsKernel(dense: string, rowsAttr: string, fill: SparseRowsFill)
 }
 
 /** out[to[k]] += v[k] * src[from[k]] for rows of width D (monomorphic on purpose: the hot loop). */
-function scatterRows(out: Float32Array, src: Float32Array, to: Int32Array, from: Int32Array, v: Float32Array, D: number): void {
+export function scatterRows(out: Float32Array, src: Float32Array, to: Int32Array, from: Int32Array, v: Float32Array, D: number): void {
   const n = to.length;
   const D4 = D - (D % 4);
   for (let k = 0; k < n; k++) {
@@ -156,7 +156,7 @@ function scatterRows(out: Float32Array, src: Float32Array, to: Int32Array, from:
  * The forward bag: out[seg[k]] += v[k] * table[idx[k]], with seg non-decreasing (entries come row
  * by row), so four entries of one row are summed per pass over the output row.
  */
-function bagRows(out: Float32Array, table: Float32Array, seg: Int32Array, idx: Int32Array, v: Float32Array, D: number): void {
+export function bagRows(out: Float32Array, table: Float32Array, seg: Int32Array, idx: Int32Array, v: Float32Array, D: number): void {
   const n = seg.length;
   let k = 0;
   while (k < n) {

@@ -17,7 +17,7 @@ import { MODEL_INDEX_FORMAT, type ModelIndex } from '../format/model-index.js';
 import type { TargetConfig } from '../format/target-artifact.js';
 import type { DatawigHyperparameters } from '../hyperparameters.js';
 import type { FitInput, Fitted } from './fit-target.js';
-import { resumeTarget, saveCheckpoint, targetFingerprint } from './checkpoints.js';
+import { checkpointScope, openEpochCheckpoints, resumeTarget, saveCheckpoint, supersedeProgress, targetFingerprint } from './checkpoints.js';
 import { search, writeHpoResults } from './search.js';
 import { loadTf, type Tf } from './tf-backend.js';
 
@@ -208,9 +208,12 @@ async function searchTarget(job: Job, label: string, rows: InputRecord[], featur
   };
   const { ctx, hpoRows } = job;
   const fingerprint = targetFingerprint({ hyperparameters: ctx.hyperparameters, label, task, round, features: featureInfo, rows, valRows: input.valRows });
-  const key = { label, round, fingerprint };
+  const key = { scope: checkpointScope(ctx.hyperparameters), label, round, fingerprint };
+  input.epochCheckpoints = (candidate) => openEpochCheckpoints(ctx.checkpoints, ctx.logger, { ...key, candidate });
   const resumed = await resumeTarget(ctx.checkpoints, ctx.logger, key);
   if (resumed) {
+    // a job stopped between the finished checkpoint and superseding its epoch checkpoints
+    await supersedeProgress(ctx.checkpoints, ctx.logger, key, job.hp.num_evals);
     hpoRows.push(...resumed.hpoRows);
     if (resumed.hpoRows.length) await writeHpoResults(ctx, hpoRows);
     return resumed.fitted;
@@ -218,6 +221,7 @@ async function searchTarget(job: Job, label: string, rows: InputRecord[], featur
   const before = hpoRows.length;
   const fitted = await search(job.tf, ctx, job.hp, job.cfgBase, input, hpoRows, tag);
   await saveCheckpoint(ctx.checkpoints, ctx.logger, key, fitted, hpoRows.slice(before));
+  await supersedeProgress(ctx.checkpoints, ctx.logger, key, job.hp.num_evals);
   return fitted;
 }
 
