@@ -166,23 +166,34 @@ function unparse(rows: string[][]): string {
 }
 
 /** A line needs the cell-by-cell path when it holds a quote or line break, or a cell with outer spaces. */
-const NEEDS_CELLWISE = /["\r\n]|^\s|\s$|\s,|,\s/;
+const NEEDS_CELLWISE = /["\r\n\ufeff]|^ | $| ,|, /;
+
+/** papaparse's rule (what the record path writes): a quote, line break, BOM or comma, or an outer space. */
+const NEEDS_QUOTES = /["\r\n\ufeff,]|^ | $/;
+
+function csvField(text: string): string {
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
 
 /**
  * Rows of cells as CSV text. A row of scalar cells is joined by Array.prototype.join (which writes
  * null as an empty cell and numbers as String() does, like cellText); the line is used as it is
- * unless some cell needs quoting, then the row goes cell by cell through papaparse. A per-cell
- * check of 6 million cells cost more than the rest of the answer.
+ * unless some cell needs quoting, then the row is written cell by cell. A per-cell check of 6
+ * million cells cost more than the rest of the answer.
  */
 function encodeRows(columns: readonly string[], rows: readonly (readonly unknown[])[], header: boolean): string {
   const lines: string[] = [];
-  if (header) lines.push(unparse([[...columns]]).slice(0, -1));
+  if (header) lines.push(columns.map(csvField).join(','));
   const width = columns.length;
   for (const row of rows) {
     const line = scalarRow(row, width) ? row.join(',') : undefined;
     // A comma inside a cell shows as more separators than the row has cells.
     if (line !== undefined && !NEEDS_CELLWISE.test(line) && commas(line) === width - 1) lines.push(line);
-    else lines.push(unparse([Array.from({ length: width }, (_, c) => cellText(row[c]))]).slice(0, -1));
+    else {
+      let text = '';
+      for (let c = 0; c < width; c++) text += (c === 0 ? '' : ',') + csvField(cellText(row[c]));
+      lines.push(text);
+    }
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
