@@ -185,18 +185,23 @@ function encodeRows(columns: readonly string[], rows: readonly (readonly unknown
   const lines: string[] = [];
   if (header) lines.push(columns.map(csvField).join(','));
   const width = columns.length;
+  // Narrow rows: cell by cell straight away (a join first would be wasted on text with commas).
+  const joinFirst = width > JOIN_FIRST_WIDTH;
   for (const row of rows) {
-    const line = scalarRow(row, width) ? row.join(',') : undefined;
+    const line = joinFirst && scalarRow(row, width) ? row.join(',') : undefined;
     // A comma inside a cell shows as more separators than the row has cells.
     if (line !== undefined && !NEEDS_CELLWISE.test(line) && commas(line) === width - 1) lines.push(line);
     else {
-      let text = '';
-      for (let c = 0; c < width; c++) text += (c === 0 ? '' : ',') + csvField(cellText(row[c]));
+      let text = csvField(cellText(row[0]));
+      for (let c = 1; c < width; c++) text += `,${csvField(cellText(row[c]))}`;
       lines.push(text);
     }
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }
+
+/** Rows wider than this are joined natively first (most cells of wide tables need no quoting). */
+const JOIN_FIRST_WIDTH = 16;
 
 /** Whether join() writes every cell of the row as cellText would (no nested values, no holes past the end). */
 function scalarRow(row: readonly unknown[], width: number): boolean {

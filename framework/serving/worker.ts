@@ -111,9 +111,6 @@ async function startWorker(
       resolve();
     });
   });
-  // Started once this thread's model is loaded: the two loads would compete for the CPU that the
-  // first /ping waits on. Until the thread is ready, every request is answered here.
-  if (loaded.status === 'ready') thread?.start();
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
 

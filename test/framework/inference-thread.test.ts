@@ -31,7 +31,10 @@ function scripted(behaviour: string, options: { failLoad?: boolean } = {}): stri
     }`;
 }
 
-function thread(code: string, options: { minBytes?: number } = {}): { thread: InferenceThread; spawned: () => number; logger: RecordingLogger } {
+function thread(
+  code: string,
+  options: { minBytes?: number; lazy?: boolean; idleStopMs?: number } = {},
+): { thread: InferenceThread; spawned: () => number; logger: RecordingLogger } {
   let spawned = 0;
   const logger = new RecordingLogger();
   const t = new InferenceThread({
@@ -42,8 +45,9 @@ function thread(code: string, options: { minBytes?: number } = {}): { thread: In
     logger,
     minBytes: options.minBytes ?? 1024,
     stopGraceMs: 20,
+    idleStopMs: options.idleStopMs,
   });
-  t.start();
+  if (!options.lazy) t.start();
   return { thread: t, spawned: () => spawned, logger };
 }
 
@@ -153,6 +157,30 @@ describe('InferenceThread', () => {
       // ...a model that takes ~100 ms for 10 KB sends its next 10 KB requests to the thread.
       for (let i = 0; i < 40; i++) t.observe(10 * 1024, 100);
       assert.equal(t.takes(10 * 1024), true);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('starts with the first large request and stops after a quiet spell; the next large request starts it again', async () => {
+    const { thread: t, spawned, logger } = thread(scripted(`return 'ok';`), { lazy: true, idleStopMs: 50 });
+    try {
+      assert.equal(t.takes(100), false);
+      assert.equal(spawned(), 0, 'small requests start no thread');
+      assert.equal(t.takes(4096), true);
+      assert.equal(spawned(), 1);
+      assert.equal(Buffer.from((await t.invoke(HEADERS, 'r1', body('x'.repeat(4096)), noDeadline())).body).toString(), 'ok');
+      const stopped = () => logger.entries.some((l) => /stopped after a quiet spell/.test(l.message));
+      await new Promise<void>((resolve) => {
+        const poll = setInterval(() => {
+          if (!stopped()) return;
+          clearInterval(poll);
+          resolve();
+        }, 10);
+      });
+      assert.equal(t.takes(4096), true);
+      assert.equal(Buffer.from((await t.invoke(HEADERS, 'r2', body('x'.repeat(4096)), noDeadline())).body).toString(), 'ok');
+      assert.equal(spawned(), 2);
     } finally {
       await t.close();
     }

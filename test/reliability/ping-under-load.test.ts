@@ -44,8 +44,8 @@ function wideCsv(columns: number, rows: number): string {
 describe('/ping while both workers answer 2,000-column CSV bodies', () => {
   let server: ServerHandle;
   before(async () => {
+    // The inference threads start with the first large requests (the ones below).
     server = await startServer(baselineRoot, { workers: 2, timeoutMs: 30_000 });
-    await server.proc.waitForOutput(/inference thread ready[\s\S]*inference thread ready/, 20_000);
   });
   after(async () => {
     if (server) assert.equal((await server.stop()).code, 0);
@@ -71,7 +71,13 @@ describe('a synchronous plugin past MODEL_SERVER_TIMEOUT=1 on the inference thre
   let server: ServerHandle;
   before(async () => {
     server = await startServer(slowRoot, { workers: 1, env: { BYOC_PLUGINS: SLOW_PLUGIN, MODEL_SERVER_TIMEOUT: '1', BYOC_INFERENCE_THREAD_MIN_KB: '1' } });
-    await server.proc.waitForOutput(/inference thread ready/, 20_000);
+    // Start the thread (the first large request does) so that the timed request below measures the deadline alone.
+    const warm = await request(server.port, 'POST', '/invocations', {
+      body: `x\n${'1\n'.repeat(1_000)}`,
+      headers: { 'Content-Type': 'text/csv' },
+      timeoutMs: 20_000,
+    });
+    assert.equal(warm.status, 200, warm.body);
   });
   after(async () => {
     if (server) assert.equal((await server.stop()).code, 0);
