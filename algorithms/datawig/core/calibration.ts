@@ -30,17 +30,16 @@ export function nll(logits: Float32Array, y: Float32Array, K: number, t: number)
   return n ? s / n : 0;
 }
 
-/** The temperature minimising validation NLL (golden-section search over log T in [1/20, 20]). */
-export function fitTemperature(logits: Float32Array, y: Float32Array, K: number): number {
-  let a = Math.log(0.05);
-  let b = Math.log(20);
+/** The middle of the final bracket of a golden-section search for the minimum of f on [lo, hi]. */
+export function goldenSection(f: (x: number) => number, lo: number, hi: number, iterations: number): number {
   const g = (Math.sqrt(5) - 1) / 2;
-  const f = (x: number) => nll(logits, y, K, Math.exp(x));
+  let a = lo;
+  let b = hi;
   let c = b - g * (b - a);
   let d = a + g * (b - a);
   let fc = f(c);
   let fd = f(d);
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < iterations; i++) {
     if (fc < fd) {
       b = d;
       d = c;
@@ -55,7 +54,13 @@ export function fitTemperature(logits: Float32Array, y: Float32Array, K: number)
       fd = f(d);
     }
   }
-  const t = Math.exp((a + b) / 2);
+  return (a + b) / 2;
+}
+
+/** The temperature minimising validation NLL (golden-section search over log T in [1/20, 20]). */
+export function fitTemperature(logits: Float32Array, y: Float32Array, K: number): number {
+  const f = (x: number) => nll(logits, y, K, Math.exp(x));
+  const t = Math.exp(goldenSection(f, Math.log(0.05), Math.log(20), 40));
   // keep T=1 when scaling does not help (tiny validation sets)
   return f(Math.log(t)) < f(0) ? t : 1;
 }

@@ -5,6 +5,7 @@
  * mixed values. Found by coordinate descent on the simplex (pairwise moves of weight with a
  * golden-section line search), which is deterministic and needs no learning rate.
  */
+import { goldenSection } from '../core/calibration.js';
 
 export interface MemberPredictions {
   /** Classes: n x K probabilities, row-major; numbers: n values. */
@@ -39,31 +40,9 @@ export function mixtureLoss(members: readonly MemberPredictions[], weights: read
   return total / Math.max(1, n);
 }
 
-/** Golden-section search of t in [0, 1] minimising f. */
+/** The t in [0, 1] minimising f (golden-section search). */
 function lineSearch(f: (t: number) => number, iterations = 30): number {
-  const g = (Math.sqrt(5) - 1) / 2;
-  let a = 0;
-  let b = 1;
-  let c = b - g * (b - a);
-  let d = a + g * (b - a);
-  let fc = f(c);
-  let fd = f(d);
-  for (let i = 0; i < iterations; i++) {
-    if (fc < fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - g * (b - a);
-      fc = f(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + g * (b - a);
-      fd = f(d);
-    }
-  }
-  const t = (a + b) / 2;
+  const t = goldenSection(f, 0, 1, iterations);
   // The ends are candidates too: a member may deserve all or none of the pair's weight.
   return [0, t, 1].reduce((best, x) => (f(x) < f(best) ? x : best), t);
 }
