@@ -68,14 +68,13 @@ export class InferenceThread {
   private msPerByte = 0;
   private readonly slowRequestMs: number;
   private readonly stopGraceMs: number;
+  private readonly idleStopMs: number;
 
   constructor(private readonly options: InferenceThreadOptions) {
     this.slowRequestMs = options.slowRequestMs ?? 50;
     this.stopGraceMs = options.stopGraceMs ?? 100;
     this.idleStopMs = options.idleStopMs ?? 60_000;
   }
-
-  private readonly idleStopMs: number;
 
   /** Starts the thread now (else the first request it takes starts it). */
   start(): void {
