@@ -9,6 +9,13 @@ export const datawigHyperparameters = {
     description: 'Columns to impute from (comma-separated). Default: every other column.',
   },
   label_column: { type: 'string', aliases: ['output_column'], description: 'Column to impute. Absent: complete mode (one model per column with gaps).' },
+  model_family: {
+    type: 'enum',
+    values: ['auto', 'network', 'trees', 'linear', 'ensemble'],
+    default: 'auto',
+    description:
+      'Model family per target: auto = the best on validation rows of gradient-boosted trees, a linear n-gram model, the n-gram network (with text columns), the training mean / mode, and a weighted ensemble of them; or pin one.',
+  },
   num_epochs: { type: 'integer', default: 100, min: 1, max: 10000, description: 'Maximum training epochs (early stopping usually ends sooner).' },
   batch_size: { type: 'integer', default: 128, min: 1, max: 65536, description: 'Mini-batch size.' },
   tokens: {

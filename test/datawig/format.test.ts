@@ -21,7 +21,7 @@ const WEIGHTS = 'targets/0/weights.bin';
 let trained: MemoryArtifactStore;
 
 before(async () => {
-  const ctx = createTestTrainContext({ train: textTable(120, 1) }, hp({ label_column: 'label', num_epochs: 1 }));
+  const ctx = createTestTrainContext({ train: textTable(120, 1) }, hp({ label_column: 'label', num_epochs: 1, model_family: 'network' }));
   await new DatawigAlgorithm().train(ctx);
   trained = ctx.model;
 });
@@ -99,7 +99,7 @@ describe('datawig model files are checked when read', () => {
     const classes = await withJson(TARGET, (a) => (a.classes as string[]).push('extra'));
     await rejects(classes, TARGET, /"net\.outDim" is 3, but a classification of 4 classes needs 4/);
     const specs = await withJson(TARGET, (a) => ((a.weightSpecs as { shape: number[] }[])[0]!.shape[1] = 7));
-    await rejects(specs, TARGET, /"weightSpecs" \(emb \[\d+, 7\].*\) are not the tensors "net" implies \(emb \[\d+, 32\]/);
+    await rejects(specs, TARGET, /"weightSpecs" \(emb \[\d+, 7\].*\) are not the tensors the model's members imply \(emb \[\d+, 32\]/);
   });
 
   it('weights.bin of the wrong byte length', async () => {

@@ -28,7 +28,7 @@ function textModel() {
   shared ??= (async () => {
     const ctx = createTestTrainContext(
       { train: textTable(900, 1, 0.05) },
-      hp({ label_column: 'label', feature_columns: ['text', 'color', 'size'], num_epochs: 30 }),
+      hp({ label_column: 'label', feature_columns: ['text', 'color', 'size'], num_epochs: 30, model_family: 'network' }),
     );
     const r = await alg.train(ctx);
     return { model: ctx.model, schema: r.inputSchema, metrics: r.metrics ?? {}, outputs: ctx.metrics.lines.map((l) => l.name) };
@@ -136,15 +136,15 @@ test('save -> load gives identical predictions; the typed-array path equals the 
   const f = new Featurizer(art.featurizer);
   const enc = f.encodeTable(rows);
   const { tf, backend } = await loadTf();
-  const net = new Net(art.net, w);
-  const out = new Float64Array(art.net.outDim);
+  const net = new Net(art.net!, w);
+  const out = new Float64Array(art.net!.outDim);
   const seg = new Int32Array(enc.idx.length);
   for (let i = 0; i < rows.length; i++) seg.fill(i, enc.rowPtr[i]!, enc.rowPtr[i + 1]!);
   // the same saved weights through the tfjs graph on each available backend
   for (const b of ['wasm', 'cpu'] as const) {
     await switchBackend(tf, b);
     const vars = new Map([...w].map(([k, v]) => [k, tf.tensor(v, art.weightSpecs.find((s) => s.name === k)!.shape)]));
-    const tfLogits = tf.tidy(() => forwardTf(tf, vars, art.net, enc.idx, enc.val, seg, enc.num, rows.length).dataSync());
+    const tfLogits = tf.tidy(() => forwardTf(tf, vars, art.net!, enc.idx, enc.val, seg, enc.num, rows.length).dataSync());
     for (const v of vars.values()) v.dispose();
     for (let i = 0; i < rows.length; i++) {
       net.forward(enc.idx, enc.val, enc.rowPtr[i]!, enc.rowPtr[i + 1]!, enc.num, i * enc.numDim, out);

@@ -43,7 +43,7 @@ async function writeModel(name: string, algorithm: { name: string; version: stri
 
 before(async () => {
   const dw = new DatawigAlgorithm();
-  const ctx = createTestTrainContext({ train: textTable(120, 1) }, hp({ label_column: 'label', num_epochs: 1 }));
+  const ctx = createTestTrainContext({ train: textTable(120, 1) }, hp({ label_column: 'label', num_epochs: 1, model_family: 'network' }));
   const result = await dw.train(ctx);
   datawigDir = await writeModel('datawig', dw, ctx.model, result.inputSchema as never);
   const bl = new BaselineAlgorithm();

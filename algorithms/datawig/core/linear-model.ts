@@ -6,9 +6,8 @@
  * plus one binary blob, which `validateLinearModel` checks before anything uses it.
  */
 import type { Cell } from '../../../framework/contract/index.js';
-import { count, fieldPath, fields, intIn, ModelFormatError, number, oneOf, positive } from '../format/json-rules.js';
+import { count, fieldPath, fields, intIn, MAX_WEIGHT_VALUES, ModelFormatError, number, oneOf, positive } from '../format/json-rules.js';
 import type { Task } from '../format/target-artifact.js';
-import { MAX_WEIGHT_VALUES } from '../format/validation.js';
 import { softmaxInto } from './calibration.js';
 import { EntryOrigins, Featurizer, SparseEntries, type EncodedTable } from './features.js';
 
@@ -239,14 +238,21 @@ export function encodeLinearRow(
   origins.clear();
   const start = out.length;
   featurizer.encodeRow(row, out, num, numOff, origins);
-  const columns = featurizer.spec.text.length;
-  if (weighting === 'column' || columns < 2) return;
+  if (weighting === 'joint') applyJointWeighting(featurizer.spec.text.length, origins, out.val, start);
+}
+
+/**
+ * The `joint` weighting of one row's entries val[start..] (encoded by the featurizer with
+ * `origins`), in place: see encodeLinearRow. Fewer than two text columns: nothing changes.
+ */
+export function applyJointWeighting(textColumns: number, origins: EntryOrigins, val: Float32Array, start: number): void {
+  if (textColumns < 2) return;
   const { column, position } = origins;
-  const grams = new Array<number>(columns).fill(0);
+  const grams = new Array<number>(textColumns).fill(0);
   for (let i = 0; i < column.length; i++) if (position[i]! >= 0) grams[column[i]!]!++;
   const total = grams.reduce((a, b) => a + b, 0);
   const scale = grams.map((m) => Math.sqrt(m / total));
-  for (let i = 0; i < column.length; i++) if (position[i]! >= 0) out.val[start + i]! *= scale[column[i]!]!;
+  for (let i = 0; i < column.length; i++) if (position[i]! >= 0) val[start + i]! *= scale[column[i]!]!;
 }
 
 /** Rows encoded by encodeLinearRow into an encoded table. */
@@ -388,13 +394,8 @@ export interface LinearShape {
   outDim?: number;
 }
 
-/**
- * A stored linear model (its parsed JSON spec and its weight bytes, both untrusted) checked and
- * decoded: fields of the right type, shapes consistent with each other and with `expected`, sizes
- * capped before anything is allocated, the byte length exact, ids increasing and in range, every
- * weight finite. Errors are ModelFormatErrors naming `source` and the field, never the content.
- */
-export function validateLinearModel(json: unknown, weightsBytes: Uint8Array, expected: LinearShape = {}, source = 'linear model'): LinearModel {
+/** The JSON half of a stored linear model checked: fields, shapes consistent with each other and with `expected`, size capped. */
+export function checkLinearSpec(json: unknown, expected: LinearShape = {}, source = 'linear model'): LinearSpec {
   const fail = (problem: string): never => {
     throw new ModelFormatError(source, problem);
   };
@@ -412,6 +413,22 @@ export function validateLinearModel(json: unknown, weightsBytes: Uint8Array, exp
   // Dimensions are capped, so these products are exact doubles; the total is capped before allocating.
   const values = (spec.storedRows + spec.numDim + 1) * K;
   if (values > MAX_WEIGHT_VALUES) fail(`the spec implies ${values} weights, more than the ${MAX_WEIGHT_VALUES} allowed`);
+  return spec;
+}
+
+/**
+ * A stored linear model (its parsed JSON spec and its weight bytes, both untrusted) checked and
+ * decoded: fields of the right type, shapes consistent with each other and with `expected`, sizes
+ * capped before anything is allocated, the byte length exact, ids increasing and in range, every
+ * weight finite. Errors are ModelFormatErrors naming `source` and the field, never the content.
+ */
+export function validateLinearModel(json: unknown, weightsBytes: Uint8Array, expected: LinearShape = {}, source = 'linear model'): LinearModel {
+  const fail = (problem: string): never => {
+    throw new ModelFormatError(source, problem);
+  };
+  const spec = checkLinearSpec(json, expected, source);
+  const K = spec.outDim;
+  const values = (spec.storedRows + spec.numDim + 1) * K;
   const head = spec.layout === 'rows' ? spec.storedRows : 0;
   if (weightsBytes.byteLength !== 4 * (head + values)) fail(`the weights are ${weightsBytes.byteLength} bytes, the spec needs ${4 * (head + values)}`);
   const aligned = weightsBytes.byteOffset % 4 === 0 ? weightsBytes : weightsBytes.slice();
@@ -431,4 +448,60 @@ export function validateLinearModel(json: unknown, weightsBytes: Uint8Array, exp
     numeric: floats.slice(sparseEnd, numericEnd),
     bias: floats.slice(numericEnd),
   };
+}
+
+/** The names of a linear model's tensors in a target's weights.bin (format/weights.ts). */
+export const LINEAR_TENSORS = { ids: 'linear_ids', sparse: 'linear_sparse', numeric: 'linear_numeric', bias: 'linear_bias' } as const;
+
+export interface TensorShape {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
+/** The tensors a linear spec implies, in their order: the ids (`rows` layout only), sparse, numeric and bias weights. */
+export function linearTensorShapes(spec: LinearSpec): TensorShape[] {
+  const K = spec.outDim;
+  return [
+    ...(spec.layout === 'rows' ? [{ name: LINEAR_TENSORS.ids, shape: [spec.storedRows], dtype: 'int32' as const }] : []),
+    { name: LINEAR_TENSORS.sparse, shape: [spec.storedRows, K], dtype: 'float32' },
+    { name: LINEAR_TENSORS.numeric, shape: [spec.numDim, K], dtype: 'float32' },
+    { name: LINEAR_TENSORS.bias, shape: [K], dtype: 'float32' },
+  ];
+}
+
+/** The model as its spec and named tensors (the smaller layout, as encodeLinearModel chooses). */
+export function linearTensors(m: LinearModel): { spec: LinearSpec; tensors: Map<string, Float32Array | Int32Array> } {
+  const { spec, bytes } = encodeLinearModel(m);
+  const head = spec.layout === 'rows' ? spec.storedRows : 0;
+  const tensors = new Map<string, Float32Array | Int32Array>();
+  if (head) tensors.set(LINEAR_TENSORS.ids, new Int32Array(bytes.buffer, bytes.byteOffset, head).slice());
+  const floats = new Float32Array(bytes.buffer, bytes.byteOffset + 4 * head);
+  const sparseEnd = spec.storedRows * spec.outDim;
+  const numericEnd = sparseEnd + spec.numDim * spec.outDim;
+  tensors.set(LINEAR_TENSORS.sparse, floats.slice(0, sparseEnd));
+  tensors.set(LINEAR_TENSORS.numeric, floats.slice(sparseEnd, numericEnd));
+  tensors.set(LINEAR_TENSORS.bias, floats.slice(numericEnd));
+  return { spec, tensors };
+}
+
+/**
+ * A linear model from its (untrusted) spec and the tensors read from weights.bin, with every check
+ * of validateLinearModel (shapes, ids increasing and in range, finite weights).
+ */
+export function linearFromTensors(
+  spec: unknown,
+  tensors: ReadonlyMap<string, Float32Array | Int32Array>,
+  expected: LinearShape = {},
+  source = 'linear model',
+): LinearModel {
+  const parts = [LINEAR_TENSORS.ids, LINEAR_TENSORS.sparse, LINEAR_TENSORS.numeric, LINEAR_TENSORS.bias].map((n) => tensors.get(n));
+  const bytes = new Uint8Array(parts.reduce((s, p) => s + (p?.byteLength ?? 0), 0));
+  let at = 0;
+  for (const p of parts) {
+    if (!p) continue;
+    bytes.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at);
+    at += p.byteLength;
+  }
+  return validateLinearModel(spec, bytes, expected, source);
 }

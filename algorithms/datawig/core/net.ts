@@ -47,11 +47,11 @@ export class Net {
 
   constructor(
     readonly spec: NetSpec,
-    weights: Map<string, Float32Array>,
+    weights: ReadonlyMap<string, Float32Array | Int32Array>,
   ) {
     const get = (n: string) => {
       const w = weights.get(n);
-      if (!w) throw new Error(`model weights lack "${n}"`);
+      if (!(w instanceof Float32Array)) throw new Error(`model weights lack the float32 tensor "${n}"`);
       return w;
     };
     this.emb = get('emb');

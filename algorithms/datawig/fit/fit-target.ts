@@ -5,15 +5,24 @@
 import { argmax, parseNumberText, TrainingError, type InputRecord, type MissingValues } from '../../../framework/contract/index.js';
 import { classReport, ece, fitTemperature, precisionCurves, softmaxInto } from '../core/calibration.js';
 import { Featurizer, fitFeaturizer } from '../core/features.js';
-import { Net } from '../core/net.js';
 import { topTokens } from '../core/ranking.js';
 import { rng } from '../core/rng.js';
-import { clampTo, TargetModel } from '../core/target-model.js';
+import { clampTo, fromLabelScale, TargetModel } from '../core/target-model.js';
 import type { ColumnType } from '../format/featurizer-spec.js';
-import { weightShapes, type NetSpec } from '../format/net-spec.js';
-import { TARGET_FORMAT, type EpochReport, type TargetArtifact, type TargetConfig, type Task } from '../format/target-artifact.js';
+import {
+  TARGET_FORMAT,
+  type EpochReport,
+  type FamilyChoice,
+  type ModelFamily,
+  type TargetArtifact,
+  type TargetConfig,
+  type Task,
+} from '../format/target-artifact.js';
+import type { Tensors } from '../format/weights.js';
+import { fitFamily, type FamilyFit, type TargetData } from './family-fits.js';
+import { selectFamily } from './select-family.js';
 import type { Tf } from './tf-backend.js';
-import { evaluate, trainNet, type EpochCheckpoints, type Evaluation, type Split, type TrainOutcome } from './train-net.js';
+import type { EpochCheckpoints, Evaluation, Split } from './train-net.js';
 
 export interface FitInput {
   rows: InputRecord[];
@@ -29,13 +38,21 @@ export interface FitInput {
   candidate?: number;
   /** The epoch checkpoints of a candidate (none: training is not checkpointed per epoch). */
   epochCheckpoints?: (candidate: number) => Promise<EpochCheckpoints>;
+  /** The `model_family` hyperparameter (default auto). */
+  family?: FamilyChoice;
 }
 
 export interface Fitted {
   artifact: TargetArtifact;
-  weights: Map<string, Float32Array>;
+  weights: Tensors;
   valLoss: number;
 }
+
+/** The order of the members' tensors in weights.bin (what format/validation.ts expects). */
+const STORAGE_ORDER: readonly ModelFamily[] = ['network', 'linear', 'trees', 'constant'];
+
+/** Fewer labelled rows than this, or a single class: only the constant family (the mean / the class). */
+export const MIN_MODEL_ROWS = 10;
 
 export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Promise<Fitted> {
   const miss = new Featurizer(fitFeaturizer([], [], featureOptions(cfg))).missing;
@@ -43,8 +60,25 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Pro
   const featurizer = new Featurizer(fitFeaturizer(input.rows, input.features, featureOptions(cfg)));
   const labels = encodeLabels(input, cfg, miss, labelled, valRows);
   const splits = buildSplits(featurizer, labels, input.task === 'classification' ? cfg.classWeights : undefined, labelled, valRows);
-  const { net, out } = await trainTargetNet(tf, input, cfg, featurizer, labels, splits);
-  const ev = evaluate(input.task, new Net(net, out.weights), splits.val);
+  const K = input.task === 'classification' ? labels.classes.length : 1;
+  const data: TargetData = {
+    task: input.task,
+    K,
+    featurizer,
+    missing: miss,
+    cfg,
+    train: labelled,
+    val: valRows,
+    splits,
+    deadline: input.deadline,
+    signal: input.signal,
+    onEpoch: (e) => input.onEpoch?.(input.task === 'regression' ? { ...e, valRmse: (e.valRmse ?? NaN) * labels.std } : e),
+    epochCheckpoints: await input.epochCheckpoints?.(input.candidate ?? 0),
+  };
+  const choice = input.family ?? 'auto';
+  const fits: FamilyFit[] = [];
+  for (const family of familiesToFit(choice, featurizer, labelled.length, labels)) fits.push(await fitFamily(tf, family, data));
+  const selection = selectFamily(input.task, K, fits, splits.val.y, choice);
   const artifact: TargetArtifact = {
     format: TARGET_FORMAT,
     label: input.label,
@@ -52,27 +86,63 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Pro
     classes: labels.classes,
     labelMean: labels.mean,
     labelStd: labels.std,
+    ...(labels.transform ? { labelTransform: labels.transform } : {}),
     ...(labels.range ? { labelRange: labels.range } : {}),
     featurizer: featurizer.spec,
     featureTypes: Object.fromEntries(input.features.map((f) => [f.name, f.type])),
-    net,
-    weightSpecs: weightShapes(net).map((w) => ({ ...w, dtype: 'float32' as const })),
+    family: selection.members.length > 1 ? 'ensemble' : selection.members[0]!.family,
+    members: selection.members,
+    candidates: selection.candidates,
+    weightSpecs: [],
     temperature: 1,
     config: cfg,
-    metrics: { best_epoch: out.bestEpoch, epochs: out.epochs, train_rows: labelled.length, validation_rows: valRows.length },
-    history: out.history,
+    metrics: { train_rows: labelled.length, validation_rows: valRows.length },
+    history: [],
   };
-  let valLoss = out.bestValLoss;
+  const weights: Tensors = new Map();
+  // Only the members' payloads are kept: a family that lost costs nothing at serving.
+  for (const family of STORAGE_ORDER) fits.find((f) => f.family === family && selection.members.some((m) => m.family === family))?.store(artifact, weights);
+  for (const c of selection.candidates) if (c.loss !== null) artifact.metrics[`loss_${c.family}`] = c.loss;
+  const ev = evaluation(input.task, K, selection.scores, splits.val.y);
+  let valLoss = selection.loss;
   if (input.task === 'classification') {
-    valLoss = calibrateClassifier(artifact, ev, splits.val.y, splits.train.y, valLoss);
+    valLoss = calibrateClassifier(artifact, ev, splits.val.y, splits.train.y, selection.loss);
     if (featurizer.spec.text.length) {
       const rows = [...valRows.slice(0, 500), ...labelled.slice(0, 500)];
-      artifact.explanations = classExplanations(artifact, out.weights, rows, labels.toY(rows));
+      const explanations = classExplanations(artifact, weights, rows, labels.toY(rows));
+      if (explanations) artifact.explanations = explanations;
     }
   } else {
-    regressionMetrics(artifact, ev, splits.val.y, labels, valLoss);
+    regressionMetrics(artifact, ev, splits.val.y, labels, selection.loss);
   }
-  return { artifact, weights: out.weights, valLoss };
+  return { artifact, weights, valLoss };
+}
+
+/**
+ * The families a choice trains, cheapest first (the deadline may stop the network). Auto trains the
+ * network only where a text column can give it an edge over the linear model and the trees.
+ */
+function familiesToFit(choice: FamilyChoice, featurizer: Featurizer, labelledRows: number, labels: LabelEncoding): ModelFamily[] {
+  const { spec } = featurizer;
+  const columns = spec.text.length + spec.cat.length + spec.num.length;
+  if (labelledRows < MIN_MODEL_ROWS || labels.distinct < 2 || columns === 0) return ['constant'];
+  if (choice === 'network' || choice === 'trees' || choice === 'linear') return [choice];
+  const text = spec.text.length > 0;
+  return [...(choice === 'auto' ? (['constant'] as const) : []), 'trees', 'linear', ...(text || choice === 'ensemble' ? (['network'] as const) : [])];
+}
+
+/** The selected scores as an evaluation of the validation rows (loss, accuracy or RMSE on the standardised scale). */
+function evaluation(task: Task, K: number, scores: Float64Array, y: Float32Array): Evaluation {
+  const logits = Float32Array.from(scores);
+  if (task === 'regression') {
+    let se = 0;
+    for (let i = 0; i < y.length; i++) se += (scores[i]! - y[i]!) ** 2;
+    const mse = se / Math.max(1, y.length);
+    return { loss: mse, accuracy: NaN, rmse: Math.sqrt(mse), logits };
+  }
+  let correct = 0;
+  for (let i = 0; i < y.length; i++) if (argmax(logits.subarray(i * K, i * K + K)) === y[i]) correct++;
+  return { loss: NaN, accuracy: correct / Math.max(1, y.length), rmse: NaN, logits };
 }
 
 /**
@@ -108,6 +178,10 @@ interface LabelEncoding {
   std: number;
   /** Regression with clipping: [min, max] of every observed label, validation rows included. */
   range?: [number, number];
+  /** Regression: the scale the targets are on (see TargetArtifact.labelTransform); absent: the labels' own. */
+  transform?: 'log';
+  /** Distinct labels of the training rows (classes, or distinct values, counted up to 2). */
+  distinct: number;
   /** Per row: the class index (-1: a class unknown to the model) or the standardised value. */
   toY(rows: InputRecord[]): Float32Array;
 }
@@ -117,7 +191,7 @@ function encodeLabels(input: FitInput, cfg: TargetConfig, miss: MissingValues, l
   if (input.task === 'classification') {
     const classes = classesByFrequency(labelled, label, miss);
     const index = new Map(classes.map((c, i) => [c, i]));
-    return { classes, mean: 0, std: 1, toY: (rows) => Float32Array.from(rows, (r) => index.get(miss.value(r[label])!) ?? -1) };
+    return { classes, mean: 0, std: 1, distinct: classes.length, toY: (rows) => Float32Array.from(rows, (r) => index.get(miss.value(r[label])!) ?? -1) };
   }
   const vals = labelled.map((r) => parseNumberText(miss.value(r[label])!));
   const bad = labelled.find((_, i) => Number.isNaN(vals[i]!));
@@ -125,7 +199,8 @@ function encodeLabels(input: FitInput, cfg: TargetConfig, miss: MissingValues, l
   const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
   const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length) || 1;
   const range = cfg.clipRegression !== false ? observedRange([...vals, ...valRows.map((r) => parseNumberText(miss.value(r[label])!))]) : undefined;
-  return { classes: [], mean, std, range, toY: (rows) => Float32Array.from(rows, (r) => (numericLabel(r, label, miss) - mean) / std) };
+  const distinct = vals.some((v) => v !== vals[0]) ? 2 : 1;
+  return { classes: [], mean, std, range, distinct, toY: (rows) => Float32Array.from(rows, (r) => (numericLabel(r, label, miss) - mean) / std) };
 }
 
 function classesByFrequency(labelled: InputRecord[], label: string, miss: MissingValues): string[] {
@@ -172,47 +247,6 @@ function buildSplits(
     train: { enc: encTrain, rows: Int32Array.from(labelled, (_, i) => i), y: yTrain, w: wTrain },
     val: { enc: encVal, rows: Int32Array.from(valRows, (_, i) => i), y: yVal, w: new Float32Array(valRows.length).fill(1) },
   };
-}
-
-/** The network's shape from the featurizer and the config, then its training. */
-async function trainTargetNet(
-  tf: Tf,
-  input: FitInput,
-  cfg: TargetConfig,
-  featurizer: Featurizer,
-  labels: LabelEncoding,
-  splits: { train: Split; val: Split },
-): Promise<{ net: NetSpec; out: TrainOutcome }> {
-  const { task } = input;
-  const net: NetSpec = {
-    tableRows: featurizer.spec.tableRows,
-    embDim: cfg.latentDim,
-    numDim: featurizer.spec.numDim,
-    numHidden: new Array<number>(cfg.numericHiddenLayers).fill(cfg.numericLatentDim),
-    fcHidden: cfg.fcHidden,
-    outDim: task === 'classification' ? labels.classes.length : 1,
-  };
-  const out = await trainNet(
-    tf,
-    {
-      task,
-      net,
-      sparseColumns: featurizer.spec.text.length + featurizer.spec.cat.length,
-      learningRate: cfg.learningRate,
-      weightDecay: cfg.weightDecay,
-      batchSize: cfg.batchSize,
-      epochs: cfg.epochs,
-      patience: cfg.patience,
-      seed: cfg.seed,
-      deadline: input.deadline,
-      signal: input.signal,
-      checkpoints: await input.epochCheckpoints?.(input.candidate ?? 0),
-      onEpoch: (e) => input.onEpoch?.(task === 'regression' ? { ...e, valRmse: (e.valRmse ?? NaN) * labels.std } : e),
-    },
-    splits.train,
-    splits.val,
-  );
-  return { net, out };
 }
 
 /**
@@ -286,19 +320,19 @@ function predictionJoint(pred: Int32Array, yVal: Float32Array, K: number): numbe
 }
 
 /** Regression: validation RMSE in label units (of the clamped values if clamping), and the mean-predictor baseline. */
-function regressionMetrics(artifact: TargetArtifact, ev: Evaluation, yVal: Float32Array, labels: LabelEncoding, bestValLoss: number): void {
-  const { mean: labelMean, std: labelStd, range: labelRange } = labels;
-  artifact.metrics.rmse = ev.rmse * labelStd;
-  if (labelRange) {
-    // RMSE of what is served: clamped to the training range
-    let clampedSe = 0;
-    for (let i = 0; i < yVal.length; i++) clampedSe += (clampTo(labelRange, ev.logits[i]! * labelStd + labelMean) - (yVal[i]! * labelStd + labelMean)) ** 2;
-    artifact.metrics.rmse = Math.sqrt(clampedSe / Math.max(1, yVal.length));
-  }
-  artifact.metrics.loss = bestValLoss;
+function regressionMetrics(artifact: TargetArtifact, ev: Evaluation, yVal: Float32Array, labels: LabelEncoding, valLoss: number): void {
+  const value = (standardised: number) => fromLabelScale({ labelMean: labels.mean, labelStd: labels.std, labelTransform: labels.transform }, standardised);
   let se = 0;
-  for (const y of yVal) se += (y * labelStd) ** 2;
-  artifact.metrics.rmse_mean_baseline = Math.sqrt(se / Math.max(1, yVal.length));
+  let baseline = 0;
+  for (let i = 0; i < yVal.length; i++) {
+    // what is served: clamped to the training range when clamping
+    const truth = value(yVal[i]!);
+    se += (clampTo(labels.range, value(ev.logits[i]!)) - truth) ** 2;
+    baseline += (value(0) - truth) ** 2;
+  }
+  artifact.metrics.rmse = Math.sqrt(se / Math.max(1, yVal.length));
+  artifact.metrics.loss = valLoss;
+  artifact.metrics.rmse_mean_baseline = Math.sqrt(baseline / Math.max(1, yVal.length));
 }
 
 function featureOptions(cfg: TargetConfig) {
@@ -336,9 +370,10 @@ function applyClassWeights(spec: string | undefined, classes: string[], y: Float
   for (let i = 0; i < y.length; i++) w[i] = per[y[i]!]!;
 }
 
-/** Top n-grams supporting each class, summed (gradient x input) over rows of that class. */
-function classExplanations(a: TargetArtifact, weights: Map<string, Float32Array>, rows: InputRecord[], y: Float32Array): Record<string, string[]> {
+/** Top n-grams supporting each class, summed (gradient x input, or the linear weights) over rows of that class; none if no member names n-grams. */
+function classExplanations(a: TargetArtifact, weights: Tensors, rows: InputRecord[], y: Float32Array): Record<string, string[]> | undefined {
   const target = new TargetModel(a, weights);
+  if (!target.explains) return undefined;
   const sums = a.classes.map(() => new Map<string, number>());
   rows.forEach((r, i) => {
     if (y[i]! < 0) return;

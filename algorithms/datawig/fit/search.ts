@@ -7,7 +7,12 @@ import { fitTarget, type FitInput, type Fitted } from './fit-target.js';
 import type { Tf } from './tf-backend.js';
 
 const HPO_HEADER =
-  'column,candidate,tokens,num_hash_buckets,latent_dim,final_fc_hidden_units,learning_rate,epochs,validation_loss,validation_metric,seconds,selected';
+  'column,candidate,tokens,num_hash_buckets,latent_dim,final_fc_hidden_units,learning_rate,epochs,family,family_losses,validation_loss,validation_metric,seconds,selected';
+
+/** The families a fit tried with their validation losses, e.g. `trees:0.41 linear:0.52 ensemble:0.39`. */
+function familyLosses(f: Fitted): string {
+  return (f.artifact.candidates ?? []).map((c) => `${c.family}:${c.loss === null ? 'NaN' : c.loss.toFixed(6)}`).join(' ');
+}
 
 function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
@@ -29,7 +34,7 @@ export async function search(
     if (e.valAccuracy !== undefined) ctx.metrics.emit('validation:accuracy', e.valAccuracy, { epoch: e.epoch });
     if (e.valRmse !== undefined) ctx.metrics.emit('validation:rmse', e.valRmse, { epoch: e.epoch });
   };
-  if (hp.num_evals <= 1) return fitTarget(tf, { ...input, onEpoch }, base);
+  if (hp.num_evals <= 1) return fitTarget(tf, { ...input, family: hp.model_family, onEpoch }, base);
   const r = rng(hp.seed ^ 0xabcdef);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const rows: string[] = [HPO_HEADER];
@@ -55,7 +60,7 @@ export async function search(
             seed: base.seed + i,
           };
     const t0 = Date.now();
-    const f = await fitTarget(tf, { ...input, candidate: i, onEpoch: i === 0 ? onEpoch : undefined }, cfg);
+    const f = await fitTarget(tf, { ...input, family: hp.model_family, candidate: i, onEpoch: i === 0 ? onEpoch : undefined }, cfg);
     const metric = f.artifact.task === 'classification' ? f.artifact.metrics.accuracy! : f.artifact.metrics.rmse!;
     results.push([
       String(i),
@@ -64,7 +69,9 @@ export async function search(
       String(cfg.latentDim),
       `"${cfg.fcHidden.join(' ')}"`,
       String(cfg.learningRate),
-      String(f.artifact.metrics.epochs),
+      String(f.artifact.metrics.epochs ?? ''),
+      f.artifact.family ?? 'network',
+      familyLosses(f),
       f.valLoss.toFixed(6),
       metric.toFixed(6),
       ((Date.now() - t0) / 1000).toFixed(2),

@@ -38,6 +38,8 @@ export const number = is('a finite number', (v) => typeof v === 'number' && Numb
 export const positive = is('a positive number', (v) => typeof v === 'number' && Number.isFinite(v) && v > 0);
 export const count = is('a non-negative integer', (v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
 export const boolean = is('true or false', (v) => typeof v === 'boolean');
+/** Any object: for parts that their own validator checks in full (trees, the linear spec). */
+export const object = is('an object', isObject);
 /** A number as JSON stores it: NaN and Infinity are written as null. */
 export const storedNumber = is('a number or null', (v) => v === null || typeof v === 'number');
 
@@ -142,3 +144,6 @@ function describe(v: unknown): string {
   if (typeof v === 'string') return `a string of ${v.length} characters`;
   return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? `the ${typeof v} ${String(v)}` : `a ${typeof v}`;
 }
+
+/** A model of more weight values than this is refused (1 GiB of float32, the store's read cap). */
+export const MAX_WEIGHT_VALUES = 2 ** 28;

@@ -1,6 +1,7 @@
 /**
  * The files of a datawig model directory: `model.json` (format/model-index.ts) and, per target
- * model, `targets/<i>/target.json` and `targets/<i>/weights.bin`. What is read is checked
+ * model, `targets/<i>/target.json` and `targets/<i>/weights.bin` (its tensors: the network's and the
+ * linear model's, when they are members). What is read is checked
  * (format/validation.ts) before it is returned.
  */
 import type { ArtifactStore } from '../../../framework/contract/index.js';
@@ -8,7 +9,8 @@ import { ModelFormatError } from './json-rules.js';
 import type { ModelIndex } from './model-index.js';
 import type { TargetArtifact } from './target-artifact.js';
 import { checkWeightsFinite, checkWeightsLength, expectedWeightsBytes, validateModelIndex, validateTargetArtifact } from './validation.js';
-import { decodeWeights, encodeWeights } from './weights.js';
+import { decodeWeights, encodeWeights, type Tensors } from './weights.js';
+import { linearFromTensors } from '../core/linear-model.js';
 
 export const MODEL_INDEX_FILE = 'model.json';
 /** Read caps: a bigger file is refused before it is read (a model directory is untrusted input). */
@@ -28,7 +30,7 @@ export async function writeModelIndex(store: ArtifactStore, index: ModelIndex): 
   await store.writeJson(MODEL_INDEX_FILE, index);
 }
 
-export async function writeTarget(store: ArtifactStore, dir: string, artifact: TargetArtifact, weights: Map<string, Float32Array>): Promise<void> {
+export async function writeTarget(store: ArtifactStore, dir: string, artifact: TargetArtifact, weights: Tensors): Promise<void> {
   const files = targetFiles(dir);
   await store.writeJson(files.artifact, artifact);
   await store.writeFile(files.weights, encodeWeights(artifact, weights));
@@ -42,7 +44,7 @@ export async function readModelIndex(store: ArtifactStore): Promise<ModelIndex> 
  * Reads and checks one target model. `weights.bin` is read only after `target.json` is checked, with
  * the size its network needs as the cap: a bigger (or sparse) file is refused before it is read.
  */
-export async function readTarget(store: ArtifactStore, dir: string): Promise<{ artifact: TargetArtifact; weights: Map<string, Float32Array> }> {
+export async function readTarget(store: ArtifactStore, dir: string): Promise<{ artifact: TargetArtifact; weights: Tensors }> {
   const files = targetFiles(dir);
   const artifact = validateTargetArtifact(await readJson(store, files.artifact, MAX_TARGET_BYTES), files.artifact);
   const expected = expectedWeightsBytes(artifact);
@@ -55,6 +57,8 @@ export async function readTarget(store: ArtifactStore, dir: string): Promise<{ a
   checkWeightsLength(artifact, bytes.byteLength, files.weights, files.artifact);
   const weights = decodeWeights(artifact, bytes);
   checkWeightsFinite(weights, files.weights);
+  // the linear model's ids: increasing and in range (its shapes were checked with target.json)
+  if (artifact.linear) linearFromTensors(artifact.linear, weights, {}, files.weights);
   return { artifact, weights };
 }
 

@@ -4,11 +4,36 @@
  * are in `weights.bin` beside it (format/weights.ts).
  */
 import type { ColumnType, FeaturizerSpec, TokenKind } from './featurizer-spec.js';
+import type { GbdtModel } from '../core/gbdt-model.js';
+import type { LinearSpec } from '../core/linear-model.js';
 import type { NetSpec } from './net-spec.js';
 
 export const TARGET_FORMAT = 'datawig-target/1';
 
 export type Task = 'classification' | 'regression';
+
+/** A model family one target's prediction can come from. */
+export type ModelFamily = 'network' | 'trees' | 'linear' | 'constant';
+
+/** The `model_family` hyperparameter: one family pinned, the weighted ensemble, or the best on validation rows. */
+export type FamilyChoice = 'auto' | 'network' | 'trees' | 'linear' | 'ensemble';
+
+/**
+ * One family in the served prediction: classes mix the members' probabilities softmax(score / temperature)
+ * with these weights; numbers mix their standardised values.
+ */
+export interface FamilyMember {
+  family: ModelFamily;
+  weight: number;
+  temperature: number;
+}
+
+/** A family (or the ensemble) tried on the validation rows, for the training report. */
+export interface FamilyCandidate {
+  family: ModelFamily | 'ensemble';
+  /** Validation loss: calibrated mean log-loss for classes, mean squared error of the standardised value for numbers. */
+  loss: number | null;
+}
 
 /** How the network is trained: Adam, mini-batches, early stopping on the validation loss. */
 export interface TrainingSettings {
@@ -74,12 +99,35 @@ export interface TargetArtifact {
   classes: string[];
   labelMean: number;
   labelStd: number;
+  /**
+   * Regression: `log` when the labels were modelled as log(1 + y) (non-negative, heavy-tailed
+   * labels); labelMean / labelStd are then of that scale. Absent: the labels as they are.
+   */
+  labelTransform?: 'log';
   /** Regression: [min, max] of the labels seen in training; served values are clamped to it. */
   labelRange?: [number, number];
   featurizer: FeaturizerSpec;
   featureTypes: Record<string, ColumnType>;
-  net: NetSpec;
-  weightSpecs: { name: string; shape: number[]; dtype: 'float32' }[];
+  /**
+   * What serves: one family or a weighted ensemble (absent in models from before families: the
+   * network alone). `members` lists the families mixed; each family's payload is below.
+   */
+  family?: ModelFamily | 'ensemble';
+  members?: FamilyMember[];
+  /** The families tried on the validation rows, the selected one included. */
+  candidates?: FamilyCandidate[];
+  /** The network's shape (when the network is a member); its tensors are in weights.bin. */
+  net?: NetSpec;
+  /** Gradient-boosted trees (when a member), inline. */
+  trees?: GbdtModel;
+  /** Trees: the summed split gain per feature column, the share of the total (what the trees relied on). */
+  featureImportance?: Record<string, number>;
+  /** The linear model's shapes (when a member); its tensors (LINEAR_TENSORS) are in weights.bin. */
+  linear?: LinearSpec;
+  /** The constant family: the log prior per class, or the standardised training mean. */
+  constant?: number[];
+  /** Every tensor of weights.bin, in order: the network's, then the linear model's. */
+  weightSpecs: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[];
   temperature: number;
   config: TargetConfig;
   metrics: Record<string, number>;
