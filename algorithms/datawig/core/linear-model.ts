@@ -475,7 +475,7 @@ export function linearTensors(m: LinearModel): { spec: LinearSpec; tensors: Map<
   const { spec, bytes } = encodeLinearModel(m);
   const head = spec.layout === 'rows' ? spec.storedRows : 0;
   const tensors = new Map<string, Float32Array | Int32Array>();
-  if (head) tensors.set(LINEAR_TENSORS.ids, new Int32Array(bytes.buffer, bytes.byteOffset, head).slice());
+  if (spec.layout === 'rows') tensors.set(LINEAR_TENSORS.ids, new Int32Array(bytes.buffer, bytes.byteOffset, head).slice());
   const floats = new Float32Array(bytes.buffer, bytes.byteOffset + 4 * head);
   const sparseEnd = spec.storedRows * spec.outDim;
   const numericEnd = sparseEnd + spec.numDim * spec.outDim;

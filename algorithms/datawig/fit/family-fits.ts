@@ -17,6 +17,7 @@ import type { EpochReport, ModelFamily, TargetArtifact, TargetConfig, Task } fro
 import type { Tensors } from '../format/weights.js';
 import { fitGbdt } from './gbdt/fit-gbdt.js';
 import { fitLinear, linearDefaults } from './fit-linear.js';
+import { fitRidge, ridgeApplies } from './fit-ridge.js';
 import type { Tf } from './tf-backend.js';
 import { evaluate, trainNet, type EpochCheckpoints, type Split } from './train-net.js';
 
@@ -107,7 +108,10 @@ async function fitLinearFamily(d: TargetData): Promise<Omit<FamilyFit, 'family'>
   const enc = (rows: InputRecord[], s: Split) => (joint ? encodeLinearTable(featurizer, 'joint', rows) : s.enc);
   const train = { ...splits.train, enc: enc(d.train, splits.train) };
   const val = d.val === d.train ? train : { ...splits.val, enc: enc(d.val, splits.val) };
-  const out = await fitLinear(
+  const ridge = d.task === 'regression' && featurizer.spec.text.length === 0 && ridgeApplies(train);
+  const out = ridge
+    ? { ...fitRidge(train, val, featurizer.spec.tableRows), epochs: 0 }
+    : await fitLinear(
     {
       ...linearDefaults(d.task, d.train.length),
       seed: d.cfg.seed,
