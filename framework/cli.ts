@@ -92,13 +92,19 @@ function addImputeCommand(program: Command, algorithms: LoadAlgorithms): void {
 
 /** Parses argv and runs; configuration and plugin errors end with a message and exit code 2. */
 export async function runCli(algorithms: AlgorithmSource, argv: string[] = process.argv): Promise<void> {
-  // A serving worker starts its inference thread on this same entry point, so that the thread gets
-  // the same algorithms.
+  // A serving worker starts its inference thread, and a training job its task threads, on this same
+  // entry point, so that the thread gets the same algorithms.
   if (!isMainThread) {
     const { isInferenceThreadData } = await import('./serving/thread-protocol.js');
     if (isInferenceThreadData(workerData)) {
       const { inferenceThreadCommand } = await import('./commands/inference-thread.js');
       await inferenceThreadCommand(typeof algorithms === 'function' ? await algorithms() : algorithms, workerData);
+      return;
+    }
+    const { isTaskThreadData } = await import('./training/task-protocol.js');
+    if (isTaskThreadData(workerData)) {
+      const { trainingTaskCommand } = await import('./commands/training-task.js');
+      await trainingTaskCommand(typeof algorithms === 'function' ? await algorithms() : algorithms, workerData);
       return;
     }
   }

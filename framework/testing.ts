@@ -5,6 +5,7 @@
  * predict, present) as the server would, minus the wire format.
  * Exported from the package as `sagemaker-byoc/testing`.
  */
+import { Worker } from 'node:worker_threads';
 import type { AnyAlgorithm, ChannelReader, LoadContext, Logger, MetricEmitter, PredictOptions, Predictor, TrainContext } from './contract/algorithm.js';
 import { outputRecords, type DataRecord, type InputRecord, type InputSchema, type RecordBatch, type Table } from './contract/records.js';
 import { TrainingError } from './contract/errors.js';
@@ -15,6 +16,8 @@ import { PresenterCatalog } from './invocation/presenters.js';
 import { createManifest } from './model/manifest.js';
 import { loadConfig } from './runtime/config.js';
 import { MemoryArtifactStore } from './storage/artifact-store.js';
+import { TrainingTaskPool } from './training/task-pool.js';
+import type { TaskThreadData } from './training/task-protocol.js';
 
 export class MemoryChannelReader implements ChannelReader {
   constructor(private readonly tables: Record<string, Table>) {}
@@ -71,23 +74,77 @@ export interface TestTrainContext<H> extends TrainContext<H> {
   metrics: RecordingMetrics;
   logger: RecordingLogger;
   abort: AbortController;
+  /** `close()` it after a test with real threads (idle threads never hold the process, though). */
+  tasks: TrainingTaskPool;
 }
 
-/** A TrainContext over in-memory channels; `hyperparameters` are taken as already parsed. */
-export function createTestTrainContext<H = Record<string, unknown>>(channels: Record<string, Table>, hyperparameters: H): TestTrainContext<H> {
+/** How `ctx.tasks` runs an algorithm's tasks in a test context. */
+export interface TestTaskOptions {
+  /** The algorithm whose `tasks` `ctx.tasks.run` runs; none: every task name is unknown. */
+  algorithm?: AnyAlgorithm;
+  /** Default 1: in-process, one task after the other. More needs `entry`. */
+  threads?: number;
+  /**
+   * The script each thread starts on: a module that calls `runCli([...algorithms])` with this
+   * algorithm among them (it hands a task thread over to the task loop). The thread receives the
+   * configuration of `loadConfig()`, the hyperparameters as given here, and an empty in-memory
+   * checkpoint store of its own (in-process tasks get `ctx.checkpoints`).
+   */
+  entry?: string | URL;
+  /** After an abort, how long tasks on threads may take to stop before their threads are terminated. */
+  abortGraceMs?: number;
+}
+
+/**
+ * A TrainContext over in-memory channels; `hyperparameters` are taken as already parsed.
+ * `ctx.tasks` runs `tasks.algorithm`'s tasks, in-process unless `tasks.threads` says otherwise.
+ */
+export function createTestTrainContext<H = Record<string, unknown>>(
+  channels: Record<string, Table>,
+  hyperparameters: H,
+  tasks: TestTaskOptions = {},
+): TestTrainContext<H> {
   const abort = new AbortController();
+  const logger = new RecordingLogger();
+  const checkpoints = new MemoryArtifactStore();
+  const threads = tasks.threads ?? 1;
+  if (threads > 1 && (!tasks.entry || !tasks.algorithm)) throw new Error('createTestTrainContext: threads > 1 needs an algorithm and an entry script');
+  const threadData = (): TaskThreadData => ({
+    byocRole: 'training-task',
+    config: loadConfig(),
+    algorithm: tasks.algorithm!.name,
+    hyperparameters: hyperparameters as Record<string, unknown>,
+  });
+  const pool = new TrainingTaskPool({
+    algorithm: tasks.algorithm?.name ?? '(none given to createTestTrainContext)',
+    tasks: tasks.algorithm?.tasks,
+    hyperparameters: hyperparameters as Record<string, unknown>,
+    checkpoints,
+    logger,
+    signal: abort.signal,
+    threads,
+    spawn: threads > 1 ? spawner(tasks.entry!, threadData) : undefined,
+    abortGraceMs: tasks.abortGraceMs,
+  });
   return {
     hyperparameters,
     channels: new MemoryChannelReader(channels),
     model: new MemoryArtifactStore(),
     outputData: new MemoryArtifactStore(),
-    checkpoints: new MemoryArtifactStore(),
-    logger: new RecordingLogger(),
+    checkpoints,
+    logger,
     metrics: new RecordingMetrics(),
     signal: abort.signal,
     abort,
     hosts: { current: 'algo-1', all: ['algo-1'] },
+    tasks: pool,
   };
+}
+
+/** Starts threads with workerData built once, on the first thread. */
+function spawner(entry: string | URL, data: () => TaskThreadData): () => Worker {
+  let workerData: TaskThreadData | undefined;
+  return () => new Worker(entry, { workerData: (workerData ??= data()) });
 }
 
 export function createTestLoadContext(model: MemoryArtifactStore, inputSchema: InputSchema): LoadContext {

@@ -122,7 +122,13 @@ export const datawigHyperparameters = {
     max: 500,
     description: '> 1: random hyper-parameter search with this many candidates; writes hpo_results.csv.',
   },
-  iterations: { type: 'integer', default: 1, min: 1, max: 10, description: "Complete mode: rounds of re-training on the previous round's imputations." },
+  iterations: {
+    type: 'integer',
+    default: 3,
+    min: 1,
+    max: 10,
+    description: "Complete mode: chained rounds; each after the first trains (and serves) on the previous round's imputations plus missing indicators.",
+  },
   missing_values: { type: 'list', items: 'string', default: [...DEFAULT_MISSING_VALUES], description: 'Cell values read as missing (besides empty cells).' },
   column_types: { type: 'list', items: 'string', description: 'Type overrides "col:numeric|categorical|text", comma-separated.' },
 } as const satisfies HyperparameterSchema;

@@ -5,8 +5,9 @@
  * serve/ lazily, so that other algorithms sharing the process keep their cold start and serving
  * never loads TensorFlow.js or the trainer.
  */
-import type { Algorithm, LoadContext, Predictor, TrainContext, TrainResult } from '../../framework/contract/index.js';
+import type { Algorithm, LoadContext, Predictor, TaskContext, TrainContext, TrainResult } from '../../framework/contract/index.js';
 import { datawigAttributes, type DatawigAttributes } from './attributes.js';
+import type { ColumnFit } from './fit/training-job.js';
 import { datawigHyperparameters, type DatawigHyperparameters } from './hyperparameters.js';
 
 export class DatawigAlgorithm implements Algorithm<typeof datawigHyperparameters, typeof datawigAttributes> {
@@ -16,6 +17,13 @@ export class DatawigAlgorithm implements Algorithm<typeof datawigHyperparameters
     'Imputes missing table cells (categorical, numeric; from text, categorical and numeric columns) with hashed n-gram neural models, calibrated, explainable';
   readonly hyperparameters = datawigHyperparameters;
   readonly attributes = datawigAttributes;
+  /** Complete mode fits the columns of a round side by side: one column's search / fit (fit/training-job.ts). */
+  readonly tasks = {
+    'fit-target': async (input: unknown, ctx: TaskContext<DatawigHyperparameters>): Promise<unknown> => {
+      const { fitColumnTask } = await import('./fit/training-job.js');
+      return fitColumnTask(input as ColumnFit, ctx);
+    },
+  };
 
   async train(ctx: TrainContext<DatawigHyperparameters>): Promise<TrainResult> {
     const { train } = await import('./fit/training-job.js');

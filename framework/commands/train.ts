@@ -20,7 +20,8 @@ export async function trainCommand(builtIn: readonly AlgorithmProvider[], mlRoot
     await writeFile(paths.failureFile, text).catch(() => undefined);
     return EXIT_FAILURE;
   }
-  const code = await context.container.get(TrainingRunner).run();
+  // Task threads start on this process's own entry point, which hands them over to the task loop.
+  const code = await context.container.get(TrainingRunner).run({ taskEntry: process.argv[1] });
   context.logger.flush();
   return code;
 }

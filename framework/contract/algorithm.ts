@@ -78,7 +78,45 @@ export interface TrainContext<H = Record<string, unknown>> {
   signal: AbortSignal;
   /** Hosts of a distributed job and this one's name (single host: `['algo-1']`, `'algo-1'`). */
   hosts: { current: string; all: string[] };
+  /** Runs the algorithm's declared `tasks` on every core (config `training.threads`). */
+  tasks: TaskPool;
 }
+
+/**
+ * Runs independent pieces of training (an algorithm's `tasks`) side by side on worker threads.
+ * Results depend only on the inputs: never on the number of threads or on timing.
+ */
+export interface TaskPool {
+  /** Threads tasks run on; 1: in-process on the calling thread, one after the other. */
+  readonly threads: number;
+  /**
+   * Runs task `task` once per input and resolves with the outputs in input order. Inputs and
+   * outputs are structured-cloned (plain data, typed arrays; no functions or class instances).
+   * Rejects with the error of the lowest-indexed input that failed (its message and class name;
+   * a `TrainingError` stays one), or with `TrainingAbortedError` once the job's signal aborts
+   * (threads still running are terminated).
+   */
+  run<O = unknown>(task: string, inputs: readonly unknown[]): Promise<O[]>;
+}
+
+/** What one task invocation gets. It may run on another thread: it holds no state of `train`'s. */
+export interface TaskContext<H = Record<string, unknown>> {
+  /** Lines carry the task name and input index, and reach the job's log. */
+  logger: Logger;
+  /**
+   * Aborted when the job is stopped: stop soon (optionally checkpoint), then throw. A task on a
+   * thread that has not stopped a few seconds later is terminated: keep progress in `checkpoints`
+   * as you go rather than only on abort.
+   */
+  signal: AbortSignal;
+  /** The job's hyperparameters, parsed as in TrainContext. */
+  hyperparameters: H;
+  /** The job's checkpoint store (the same folder as TrainContext.checkpoints). */
+  checkpoints: ArtifactStore;
+}
+
+/** One named, independent piece of training; run through `TrainContext.tasks.run(name, inputs)`. */
+export type TrainingTask<H = Record<string, unknown>> = (input: unknown, ctx: TaskContext<H>) => Promise<unknown>;
 
 export interface TrainResult {
   /** The columns the model was trained on; stored in the manifest and used to decode header-less CSV. */
@@ -144,6 +182,11 @@ export interface Algorithm<H extends HyperparameterSchema = HyperparameterSchema
   readonly attributes?: A;
   /** Media types this algorithm can answer. Defaults: every codec the framework has. */
   readonly contentTypes?: { accepts?: readonly string[]; produces?: readonly string[] };
+  /**
+   * Tasks `train` may spread over threads with `ctx.tasks.run(name, inputs)`. A thread finds them
+   * on the algorithm it composes by name, so they must not depend on state set up by `train`.
+   */
+  readonly tasks?: Readonly<Record<string, TrainingTask<HyperparametersOf<H>>>>;
   train(ctx: TrainContext<HyperparametersOf<H>>): Promise<TrainResult>;
   load(ctx: LoadContext): Promise<Predictor<AttributesOf<A>>>;
 }

@@ -45,6 +45,7 @@ const ConfigSchema = z.strictObject({
     maxChannelMb: positiveNumber(1024 * 1024),
     maxChannelRows: positiveInt(),
     maxTableHeapShare: positiveNumber(1),
+    threads: z.union([auto, positiveInt(1024)]),
   }),
 });
 
@@ -133,6 +134,7 @@ const ENV_OVERRIDES: Array<{ names: string[]; path: string[]; parse: EnvParser }
   { names: ['BYOC_MAX_CHANNEL_MB'], path: ['training', 'maxChannelMb'], parse: asNumber },
   { names: ['BYOC_MAX_CHANNEL_ROWS'], path: ['training', 'maxChannelRows'], parse: asNumber },
   { names: ['BYOC_MAX_TABLE_HEAP_SHARE'], path: ['training', 'maxTableHeapShare'], parse: asNumber },
+  { names: ['BYOC_TRAINING_THREADS'], path: ['training', 'threads'], parse: asNumberOrAuto },
 ];
 
 /** Documented list of the variables (for `byoc config` and the README). */

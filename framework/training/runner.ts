@@ -5,6 +5,7 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { inject, injectable } from 'inversify';
 import type { Logger, MetricEmitter, TrainContext } from '../contract/algorithm.js';
 import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
@@ -20,12 +21,22 @@ import { DirectoryArtifactStore } from '../storage/artifact-store.js';
 import { FileChannelReader } from './channels.js';
 import { parseHyperparameters } from '../parameters/parse.js';
 import { defuseMetricPlainText } from './metrics.js';
+import { TrainingTaskPool, trainingThreads } from './task-pool.js';
+import type { TaskThreadData } from './task-protocol.js';
 
 export const EXIT_SUCCESS = 0;
 /** The original container exited 255 on failure; kept for compatibility. */
 export const EXIT_FAILURE = 255;
 /** 128 + SIGTERM, the conventional code of a process stopped by SIGTERM. */
 export const EXIT_STOPPED = 143;
+
+export interface TrainingRunOptions {
+  /**
+   * The script task threads start on (the process's entry point, which hands over to the task loop
+   * when it sees its workerData). None: the algorithm's tasks run in-process.
+   */
+  taskEntry?: string | URL;
+}
 
 /** Longest failure text written to output/failure and stderr; SageMaker reads only its first ~1 KB. */
 export const MAX_FAILURE_CHARS = 64 * 1024;
@@ -69,7 +80,7 @@ export class TrainingRunner {
   ) {}
 
   /** Resolves with the process exit code; never throws. */
-  async run(): Promise<number> {
+  async run(options: TrainingRunOptions = {}): Promise<number> {
     const abort = new AbortController();
     const started = Date.now();
     const onTerm = (): void => {
@@ -87,7 +98,7 @@ export class TrainingRunner {
     };
     process.on('SIGTERM', onTerm);
     try {
-      await this.train(abort.signal);
+      await this.train(abort.signal, options.taskEntry);
       if (abort.signal.aborted) {
         throw new TrainingAbortedError('training was stopped by SIGTERM; the model trained until then was saved');
       }
@@ -103,7 +114,7 @@ export class TrainingRunner {
     }
   }
 
-  private async train(signal: AbortSignal): Promise<void> {
+  private async train(signal: AbortSignal, taskEntry: string | URL | undefined): Promise<void> {
     const job = await readJobConfig(this.paths);
     const raw = { ...job.hyperparameters };
     const requested = raw.algorithm ?? this.config.algorithm.default;
@@ -120,25 +131,51 @@ export class TrainingRunner {
 
     await Promise.all([this.paths.modelDir, this.paths.outputDataDir, this.paths.checkpointsDir].map((d) => mkdir(d, { recursive: true })));
     const model = new DirectoryArtifactStore(this.paths.modelDir);
+    const channels = await FileChannelReader.open(this.paths, job.inputDataConfig, {
+      signal,
+      limits: {
+        maxBytes: this.config.training.maxChannelMb * 1024 * 1024,
+        maxRows: this.config.training.maxChannelRows,
+        maxHeapShare: this.config.training.maxTableHeapShare,
+      },
+    });
+    const checkpoints = new DirectoryArtifactStore(this.paths.checkpointsDir);
+    const threadData: TaskThreadData = {
+      byocRole: 'training-task',
+      config: this.config,
+      algorithm: algorithm.name,
+      hyperparameters,
+      checkpointsDir: this.paths.checkpointsDir,
+    };
+    const tasks = new TrainingTaskPool({
+      algorithm: algorithm.name,
+      tasks: algorithm.tasks,
+      hyperparameters,
+      checkpoints,
+      logger: this.logger,
+      signal,
+      threads: trainingThreads(this.config),
+      spawn: taskEntry ? () => new Worker(taskEntry, { workerData: threadData }) : undefined,
+    });
     const ctx: TrainContext = {
       hyperparameters,
-      channels: await FileChannelReader.open(this.paths, job.inputDataConfig, {
-        signal,
-        limits: {
-          maxBytes: this.config.training.maxChannelMb * 1024 * 1024,
-          maxRows: this.config.training.maxChannelRows,
-          maxHeapShare: this.config.training.maxTableHeapShare,
-        },
-      }),
+      channels,
       model,
       outputData: new DirectoryArtifactStore(this.paths.outputDataDir),
-      checkpoints: new DirectoryArtifactStore(this.paths.checkpointsDir),
+      checkpoints,
       logger: this.logger,
       metrics: this.metrics,
       signal,
       hosts: { current: job.resourceConfig.current_host, all: job.resourceConfig.hosts },
+      tasks,
     };
-    const result = await algorithm.train(ctx);
+    let result;
+    try {
+      result = await algorithm.train(ctx);
+    } finally {
+      // Live threads would keep the job's process running.
+      await tasks.close();
+    }
     if (!result || !result.inputSchema || !Array.isArray(result.inputSchema.columns)) {
       throw new Error(`algorithm "${algorithm.name}" returned no input schema from train()`);
     }

@@ -68,7 +68,7 @@ export class TargetModel {
     this.members = membersOf(a);
     const has = (f: FamilyMember['family']) => this.members.some((m) => m.family === f);
     this.net = has('network') ? new Net(a.net!, weights) : undefined;
-    this.linear = has('linear') ? linearFromTensors(a.linear, weights) : undefined;
+    this.linear = has('linear') ? linearFromTensors(a.linear, weights, {}, `linear model of "${a.label}"`) : undefined;
     if (has('trees')) {
       const columns = treeColumns(a.featurizer);
       this.trees = { model: a.trees!, columns, inputs: columns.map(() => new Float64Array(1)), missing: this.featurizer.missing };

@@ -112,19 +112,19 @@ async function fitLinearFamily(d: TargetData): Promise<Omit<FamilyFit, 'family'>
   const out = ridge
     ? { ...fitRidge(train, val, featurizer.spec.tableRows), epochs: 0 }
     : await fitLinear(
-    {
-      ...linearDefaults(d.task, d.train.length),
-      seed: d.cfg.seed,
-      task: d.task,
-      outDim: d.K,
-      sparseDim: featurizer.spec.tableRows,
-      textWeighting: 'joint',
-      deadline: d.deadline,
-      signal: d.signal,
-    },
-    train,
-    val,
-  );
+        {
+          ...linearDefaults(d.task, d.train.length),
+          seed: d.cfg.seed,
+          task: d.task,
+          outDim: d.K,
+          sparseDim: featurizer.spec.tableRows,
+          textWeighting: 'joint',
+          deadline: d.deadline,
+          signal: d.signal,
+        },
+        train,
+        val,
+      );
   return {
     scores: Float64Array.from(linearScoresBatch(out.model, val.enc, val.rows)),
     store(a, tensors) {

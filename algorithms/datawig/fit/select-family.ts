@@ -70,7 +70,9 @@ export function selectFamily(task: Task, K: number, fits: readonly FamilyFit[], 
   const single: Selection = { members: [{ family: best.fit.family, weight: 1, temperature: 1 }], scores: best.fit.scores, loss: best.loss, candidates };
   const mixable = judged.filter((j) => j.fit.family !== 'constant' || choice === 'auto');
   if (mixable.length < 2 || (choice !== 'auto' && choice !== 'ensemble')) return single;
-  const predictions: MemberPredictions[] = mixable.map((j) => ({ values: task === 'regression' ? j.fit.scores : memberProbabilities(j.fit.scores, K, j.temperature) }));
+  const predictions: MemberPredictions[] = mixable.map((j) => ({
+    values: task === 'regression' ? j.fit.scores : memberProbabilities(j.fit.scores, K, j.temperature),
+  }));
   const fit = fitEnsembleWeights(predictions, y, task === 'regression' ? 0 : K);
   const kept = fit.weights.map((w, i) => ({ w, i })).filter((m) => m.w >= MIN_MEMBER_WEIGHT);
   const sum = kept.reduce((s, m) => s + m.w, 0);

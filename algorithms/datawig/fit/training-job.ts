@@ -1,9 +1,13 @@
 /** The training job: table checks, type resolution, single / complete mode, saving the model directory. */
 import {
   argmax,
+  copyRecord,
+  setKey,
   TrainingError,
+  type Cell,
   type InputRecord,
   type Table,
+  type TaskContext,
   type TrainContext,
   type TrainResult,
   type ColumnSpec,
@@ -13,11 +17,19 @@ import { MissingValues, parseNumberText } from '../../../framework/contract/inde
 import { TargetModel } from '../core/target-model.js';
 import type { ColumnType } from '../format/featurizer-spec.js';
 import { targetDir, writeModelIndex, writeTarget } from '../format/model-directory.js';
-import { MODEL_INDEX_FORMAT, type ModelIndex } from '../format/model-index.js';
-import type { TargetConfig } from '../format/target-artifact.js';
+import { indicatedColumn, missingIndicator, MODEL_INDEX_FORMAT, type ModelIndex } from '../format/model-index.js';
+import type { TargetConfig, Task } from '../format/target-artifact.js';
 import type { DatawigHyperparameters } from '../hyperparameters.js';
 import type { FitInput, Fitted } from './fit-target.js';
-import { checkpointScope, openEpochCheckpoints, resumeTarget, saveCheckpoint, supersedeProgress, targetFingerprint } from './checkpoints.js';
+import {
+  checkpointScope,
+  openEpochCheckpoints,
+  resumeTarget,
+  saveCheckpoint,
+  supersedeProgress,
+  targetFingerprint,
+  type CheckpointKey,
+} from './checkpoints.js';
 import { search, writeHpoResults } from './search.js';
 import { loadTf, type Tf } from './tf-backend.js';
 
@@ -122,14 +134,18 @@ async function trainSingle(job: Job, label: string, index: ModelIndex): Promise<
   checkLabel(table.records, label, job.types.get(label)!.type, job.missing);
   index.label = label;
   index.features = features;
-  const fitted = await searchTarget(job, label, table.records, features, job.deadline, 1);
-  return saveTargets(job, index, [fitted], () => '');
+  const fitted = await searchTarget(job, label, table.records, features, job.deadline);
+  return saveTargets(job, index, [fitted], undefined);
 }
 
 /**
  * Complete mode: one model per numeric or categorical column with gaps, each from all other
- * feature columns; `iterations` rounds, each after the first on the previous round's imputations.
- * Returns the metrics, prefixed by column.
+ * feature columns, in `iterations` chained rounds (MICE-style, Jacobi: the columns of a round are
+ * independent and run in the task pool). Round 1 trains on the raw rows (every family handles a
+ * missing cell); round r on the raw rows with the gaps of the modelled columns filled by round
+ * r-1's models, plus a missing indicator per filled feature column (the fill hides which cells were
+ * missing). Every round is saved; serving replays them the same way. Returns the last round's
+ * metrics, prefixed by column.
  */
 async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string, number>> {
   const { table, hp } = job;
@@ -137,41 +153,79 @@ async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string
   for (const f of features)
     if (!table.columns.includes(f))
       throw new TrainingError(`feature column "${f}" is not a column of the training data; its columns are: ${table.columns.join(', ')}`);
+  const reserved = table.columns.find((c) => indicatedColumn(c) !== undefined);
+  if (reserved !== undefined)
+    throw new TrainingError(`column ${JSON.stringify(reserved)} starts with a NUL character, which complete mode reserves for its own features`);
   index.features = features;
   const targets = imputableColumns(job);
   if (targets.length === 0)
     throw new TrainingError(
       'complete mode (no label_column): no numeric or categorical column has missing cells to impute; set label_column to train a single imputer',
     );
-  job.ctx.logger.info('datawig: complete mode', { targets });
-  let rows = table.records;
-  let fitted: Fitted[] = [];
-  for (let it = 1; it <= hp.iterations; it++) {
-    fitted = [];
-    for (const [i, label] of targets.entries()) {
-      const remainingTargets = targets.length - i + (hp.iterations - it) * targets.length;
-      const budget = Number.isFinite(job.deadline) ? Date.now() + (job.deadline - Date.now()) / remainingTargets : Infinity;
-      // later rounds: features carry the previous imputations, the label only its real values
-      const own = it === 1 ? rows : rows.map((row, j) => ({ ...row, [label]: table.records[j]![label]! }));
-      fitted.push(
-        await searchTarget(
-          job,
-          label,
-          own,
-          features.filter((c) => c !== label),
-          budget,
-          it,
-          label,
-        ),
-      );
-    }
-    if (it < hp.iterations) rows = fillGaps(rows, fitted, job.missing);
+  job.ctx.logger.info('datawig: complete mode', { targets, rounds: hp.iterations, threads: job.ctx.tasks.threads });
+  const filled = targets.filter((c) => features.includes(c));
+  const raw = { rows: table.records, valRows: job.valTable?.records };
+  let current: RoundRows = raw;
+  let metrics: Record<string, number> = {};
+  for (let round = 1; round <= hp.iterations; round++) {
+    const t0 = Date.now();
+    const budgetMs = columnBudget(job, round, targets.length);
+    const fits = targets.map((label) => columnFit(job, round, label, current, raw, featuresOf(job, label, features, round > 1 ? filled : []), budgetMs));
+    const fitted = await fitColumns(job, fits);
+    const last = round === hp.iterations;
+    metrics = await saveTargets(job, index, fitted, round, last);
+    job.ctx.logger.info(`datawig: complete mode round ${round} of ${hp.iterations} done`, { seconds: (Date.now() - t0) / 1000 });
+    if (last) reportFallbacks(job, fitted, metrics);
+    if (!last) current = nextRoundRows(raw, current, fitted, filled, job.missing);
   }
-  return saveTargets(job, index, fitted, (f) => `${f.artifact.label}.`);
+  return metrics;
 }
 
-/** The columns complete mode imputes: numeric or categorical ones with gaps and enough known values (skipped ones are logged). */
-function imputableColumns({ table, types, missing, ctx }: Job): string[] {
+/** A round's training rows and validation-channel rows (undefined: a split of the training rows). */
+interface RoundRows {
+  rows: InputRecord[];
+  valRows: InputRecord[] | undefined;
+}
+
+/** The feature columns of `label`'s model: the others, plus (after round 1) the missing indicators of the filled ones. */
+function featuresOf(job: Job, label: string, features: string[], indicated: string[]): FeatureInfo[] {
+  const info = (n: string): FeatureInfo => ({ name: n, type: job.types.get(n)!.type, meanLength: job.types.get(n)!.meanLength });
+  const indicators = indicated.filter((c) => c !== label).map((c): FeatureInfo => ({ name: missingIndicator(c), type: 'numeric', meanLength: 1 }));
+  return [...features.filter((c) => c !== label).map(info), ...indicators];
+}
+
+/**
+ * One column's fit in one round. The label keeps its real values: where a later round's rows hold
+ * an imputation in the label's own gap, the raw (missing) cell is put back.
+ */
+function columnFit(job: Job, round: number, label: string, rows: RoundRows, raw: RoundRows, features: FeatureInfo[], budgetMs: number): ColumnFit {
+  const { hp, ctx, deadline } = job;
+  const own = (these: InputRecord[], originals: InputRecord[]) =>
+    these === originals ? these : these.map((r, j) => (job.missing.isMissing(originals[j]![label]) ? withCell(r, label, originals[j]![label]!) : r));
+  const task = job.types.get(label)!.type === 'numeric' ? 'regression' : 'classification';
+  const input = { rows: own(rows.rows, raw.rows), valRows: rows.valRows && raw.valRows ? own(rows.valRows, raw.valRows) : undefined };
+  const fingerprint = targetFingerprint({ hyperparameters: ctx.hyperparameters, label, task, round, features, rows: input.rows, valRows: input.valRows });
+  const key = { scope: checkpointScope(ctx.hyperparameters), label, round, fingerprint };
+  return { ...input, label, task, features, cfg: job.cfgBase, validationSplit: hp.validation_split, deadline, budgetMs, tag: label, key };
+}
+
+/**
+ * The time one column of this round may take from its start: what is left of max_training_seconds,
+ * shared by the columns still to fit, as many at a time as there are threads.
+ */
+function columnBudget(job: Job, round: number, columns: number): number {
+  if (!Number.isFinite(job.deadline)) return Infinity;
+  const waves = Math.ceil(columns / Math.max(1, job.ctx.tasks.threads));
+  return Math.max(0, job.deadline - Date.now()) / ((job.hp.iterations - round + 1) * waves);
+}
+
+/**
+ * The columns complete mode imputes: numeric or categorical ones with gaps and at least one known
+ * value. A column too small or constant for a model gets fitTarget's fallback (mean / most frequent
+ * value); only free text and columns with nothing known are skipped (and logged).
+ */
+function imputableColumns(job: Job): string[] {
+  const { table, types, missing, ctx } = job;
   return table.columns.filter((c) => {
     const t = types.get(c)!;
     const gaps = table.records.some((r) => missing.isMissing(r[c]));
@@ -180,20 +234,171 @@ function imputableColumns({ table, types, missing, ctx }: Job): string[] {
       ctx.logger.info(`datawig: complete mode skips free-text column "${c}" (declare it categorical via column_types to impute it)`);
       return false;
     }
-    if (t.present < 10 || (t.type === 'categorical' && t.distinct < 2)) {
-      ctx.logger.warn(`datawig: complete mode skips "${c}": too few known values (${t.present}, ${t.distinct} distinct)`);
+    if (t.present === 0) {
+      ctx.logger.warn(`datawig: complete mode skips "${c}": no known value in ${table.records.length} rows, nothing to fill its gaps from`);
       return false;
     }
     return true;
   });
 }
 
+/** Columns whose model is the constant fallback: a warn line naming each and why, and metric `<column>.fallback` = 1. */
+function reportFallbacks(job: Job, fitted: Fitted[], metrics: Record<string, number>): void {
+  for (const f of fitted) {
+    if (f.artifact.family !== 'constant') continue;
+    const label = f.artifact.label;
+    const t = job.types.get(label)!;
+    const estimate = f.artifact.task === 'regression' ? 'training mean' : 'most frequent value';
+    const why =
+      t.distinct < 2
+        ? `one distinct value in ${t.present} known cells`
+        : t.present < 10
+          ? `only ${t.present} known values`
+          : 'no model beat it on the validation rows';
+    job.ctx.logger.warn(`datawig: complete mode fills "${label}" with its ${estimate}: ${why}`, { column: label, known: t.present, distinct: t.distinct });
+    metrics[`${label}.fallback`] = 1;
+  }
+}
+
 /**
- * The search (or single fit) of one target column's model in round `round`; `tag` names the column in
- * hpo_results.csv (default: the label). A checkpoint of the same fingerprint is reused instead
+ * The next round's rows: the raw rows with the gaps of the modelled columns filled by this round's
+ * models (run on this round's rows), and a missing indicator ("1" / "0", from the raw row) per
+ * filled feature column. Serving (serve/predictor.ts) replays exactly this.
+ */
+function nextRoundRows(raw: RoundRows, current: RoundRows, fitted: Fitted[], indicated: string[], missing: MissingValues): RoundRows {
+  const models = fitted.map((f) => new TargetModel(f.artifact, f.weights));
+  const next = (rawRows: InputRecord[], rows: InputRecord[]) =>
+    rawRows.map((r, j) => {
+      const out = copyRecord(r);
+      for (const m of models) if (missing.isMissing(r[m.a.label])) setKey(out, m.a.label, imputedCell(m, rows[j]!));
+      for (const c of indicated) setKey(out, missingIndicator(c), missing.isMissing(r[c]) ? '1' : '0');
+      return out;
+    });
+  return { rows: next(raw.rows, current.rows), valRows: raw.valRows && current.valRows ? next(raw.valRows, current.valRows) : undefined };
+}
+
+function withCell(r: InputRecord, key: string, value: Cell): InputRecord {
+  const out = copyRecord(r);
+  setKey(out, key, value);
+  return out;
+}
+
+/** What a round writes into a gap for the next: the value, or the most probable class (no threshold: the next round's models were trained on these). */
+function imputedCell(m: TargetModel, row: InputRecord): string {
+  const v = m.run(row);
+  return m.a.task === 'regression' ? String(v) : m.a.classes[argmax(m.probs)]!;
+}
+
+/** A feature column of a target model: name, type and mean text length. */
+type FeatureInfo = FitInput['features'][number];
+
+/** One column's fit in one round, as the `fit-target` task receives it (plain, structured-cloneable data). */
+export interface ColumnFit {
+  label: string;
+  task: Task;
+  rows: InputRecord[];
+  valRows: InputRecord[] | undefined;
+  features: FeatureInfo[];
+  cfg: TargetConfig;
+  validationSplit: number;
+  /** The job's deadline (epoch ms; Infinity: none). */
+  deadline: number;
+  /** How long this column may take from its start, within the deadline. */
+  budgetMs: number;
+  /** Names the column in hpo_results.csv. */
+  tag: string;
+  /** Its checkpoint's place and fingerprint (epoch checkpoints are kept under it). */
+  key: CheckpointKey;
+}
+
+/** What the `fit-target` task returns: the model and its rows of hpo_results.csv. */
+export interface ColumnFitted {
+  fitted: Fitted;
+  hpoRows: string[];
+}
+
+/**
+ * The `fit-target` task: one column's search (or single fit), on whichever thread runs it. Its
+ * epoch checkpoints go to the job's checkpoint store; the finished target's checkpoint is the
+ * caller's (fitColumns). Per-epoch metrics are not emitted: in complete mode they would interleave
+ * the columns' curves.
+ */
+export async function fitColumnTask(input: ColumnFit, ctx: TaskContext<DatawigHyperparameters>): Promise<ColumnFitted> {
+  const { tf } = await loadTf(ctx.logger);
+  const fit: FitInput = {
+    rows: input.rows,
+    valRows: input.valRows,
+    label: input.label,
+    features: input.features,
+    task: input.task,
+    validationSplit: input.validationSplit,
+    deadline: Math.min(input.deadline, Date.now() + input.budgetMs),
+    signal: ctx.signal,
+    epochCheckpoints: (candidate) => openEpochCheckpoints(ctx.checkpoints, ctx.logger, { ...input.key, candidate }),
+  };
+  const hpoRows: string[] = [];
+  const fitted = await search(tf, searchContext(ctx), ctx.hyperparameters, input.cfg, fit, hpoRows, input.tag);
+  return { fitted, hpoRows };
+}
+
+/**
+ * What search() uses of a TrainContext, for a task: its logger; metrics and hpo_results.csv stay
+ * with the caller, which writes every column's rows in column order.
+ */
+function searchContext(ctx: TaskContext<DatawigHyperparameters>): TrainContext<DatawigHyperparameters> {
+  const ignored = { emit: () => undefined, writeFile: async () => undefined };
+  return { logger: ctx.logger, hyperparameters: ctx.hyperparameters, metrics: ignored, outputData: ignored } as unknown as TrainContext<DatawigHyperparameters>;
+}
+
+/**
+ * Fits independent columns, in input order: on the task pool's threads when it has more than one,
+ * else here one after the other (the same task function, so the same models). A column with a
+ * checkpoint of the same fingerprint is resumed instead; a fitted one is checkpointed once it is
+ * back (here: at once; from threads: when the round is back).
+ */
+async function fitColumns(job: Job, fits: ColumnFit[]): Promise<Fitted[]> {
+  const { ctx } = job;
+  const results: (ColumnFitted | undefined)[] = [];
+  for (const f of fits) {
+    const resumed = await resumeTarget(ctx.checkpoints, ctx.logger, f.key);
+    // a job stopped between the finished checkpoint and superseding its epoch checkpoints
+    if (resumed) await supersedeProgress(ctx.checkpoints, ctx.logger, f.key, job.hp.num_evals);
+    results.push(resumed);
+  }
+  const finished = async (i: number, r: ColumnFitted) => {
+    results[i] = r;
+    await saveCheckpoint(ctx.checkpoints, ctx.logger, fits[i]!.key, r.fitted, r.hpoRows);
+    await supersedeProgress(ctx.checkpoints, ctx.logger, fits[i]!.key, job.hp.num_evals);
+  };
+  const todo = fits.flatMap((_, i) => (results[i] ? [] : [i]));
+  if (ctx.tasks.threads > 1 && todo.length > 1) {
+    const out = await ctx.tasks.run<ColumnFitted>(
+      'fit-target',
+      todo.map((i) => fits[i]),
+    );
+    for (const [k, r] of out.entries()) await finished(todo[k]!, r);
+  } else {
+    const here: TaskContext<DatawigHyperparameters> = {
+      logger: ctx.logger,
+      signal: ctx.signal,
+      hyperparameters: ctx.hyperparameters,
+      checkpoints: ctx.checkpoints,
+    };
+    for (const i of todo) await finished(i, await fitColumnTask(fits[i]!, here));
+  }
+  const rows = results.flatMap((r) => r!.hpoRows);
+  job.hpoRows.push(...rows);
+  if (rows.length) await writeHpoResults(ctx, job.hpoRows);
+  return results.map((r) => r!.fitted);
+}
+
+/**
+ * Single mode: the search (or single fit) of the label's model, here with the job's context (its
+ * per-epoch metrics are emitted). A checkpoint of the same fingerprint is reused instead
  * (fit/checkpoints.ts); a trained target is checkpointed.
  */
-async function searchTarget(job: Job, label: string, rows: InputRecord[], features: string[], deadline: number, round: number, tag?: string): Promise<Fitted> {
+async function searchTarget(job: Job, label: string, rows: InputRecord[], features: string[], deadline: number): Promise<Fitted> {
+  const round = 1;
   const task = job.types.get(label)!.type === 'numeric' ? 'regression' : 'classification';
   const featureInfo = features.map((n) => ({ name: n, type: job.types.get(n)!.type, meanLength: job.types.get(n)!.meanLength }));
   const input: FitInput = {
@@ -219,19 +424,24 @@ async function searchTarget(job: Job, label: string, rows: InputRecord[], featur
     return resumed.fitted;
   }
   const before = hpoRows.length;
-  const fitted = await search(job.tf, ctx, job.hp, job.cfgBase, input, hpoRows, tag);
+  const fitted = await search(job.tf, ctx, job.hp, job.cfgBase, input, hpoRows);
   await saveCheckpoint(ctx.checkpoints, ctx.logger, key, fitted, hpoRows.slice(before));
   await supersedeProgress(ctx.checkpoints, ctx.logger, key, job.hp.num_evals);
   return fitted;
 }
 
-/** Writes the i-th fitted model to targets/<i>/ and lists it in the index; returns the final metrics, names prefixed by `prefix`. */
-async function saveTargets(job: Job, index: ModelIndex, fitted: Fitted[], prefix: (f: Fitted) => string): Promise<Record<string, number>> {
+/**
+ * Writes fitted models to the next free targets/<i>/ and lists them in the index (with their
+ * round in complete mode); returns their final metrics when `report` (complete mode: names
+ * prefixed by column), else none.
+ */
+async function saveTargets(job: Job, index: ModelIndex, fitted: Fitted[], round: number | undefined, report = true): Promise<Record<string, number>> {
   const metrics: Record<string, number> = {};
-  for (const [i, f] of fitted.entries()) {
-    await writeTarget(job.ctx.model, targetDir(i), f.artifact, f.weights);
-    index.targets.push({ label: f.artifact.label, dir: targetDir(i), task: f.artifact.task });
-    Object.assign(metrics, finalMetrics(job.ctx, f, prefix(f)));
+  for (const f of fitted) {
+    const dir = targetDir(index.targets.length);
+    await writeTarget(job.ctx.model, dir, f.artifact, f.weights);
+    index.targets.push({ label: f.artifact.label, dir, task: f.artifact.task, ...(round === undefined ? {} : { round }) });
+    if (report) Object.assign(metrics, finalMetrics(job.ctx, f, round === undefined ? '' : `${f.artifact.label}.`));
   }
   return metrics;
 }
@@ -307,23 +517,9 @@ function finalMetrics(ctx: TrainContext<DatawigHyperparameters>, f: Fitted, pref
     put('rmse', m.rmse);
   }
   put('best_epoch', m.best_epoch);
+  // the families tried on the validation rows (loss_trees, loss_linear, ...) and the chosen one's loss
+  for (const [name, v] of Object.entries(m)) if (name.startsWith('loss_')) put(name, v);
+  put('loss', f.valLoss);
   ctx.logger.info(`datawig: model for "${f.artifact.label}"`, { ...m });
   return out;
-}
-
-/** Complete mode, next round: gaps filled with this round's imputations. */
-function fillGaps(rows: InputRecord[], fitted: Fitted[], missing: MissingValues): InputRecord[] {
-  const models = fitted.map((f) => new TargetModel(f.artifact, f.weights));
-  return rows.map((r) => {
-    let copy: InputRecord | undefined;
-    for (const m of models) {
-      const label = m.a.label;
-      if (!missing.isMissing(r[label])) continue;
-      copy ??= { ...r };
-      const v = m.run(copy);
-      if (m.a.task === 'regression') copy[label] = String(v);
-      else copy[label] = m.a.classes[argmax(m.probs)]!;
-    }
-    return copy ?? r;
-  });
 }

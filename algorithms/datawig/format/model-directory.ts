@@ -10,7 +10,6 @@ import type { ModelIndex } from './model-index.js';
 import type { TargetArtifact } from './target-artifact.js';
 import { checkWeightsFinite, checkWeightsLength, expectedWeightsBytes, validateModelIndex, validateTargetArtifact } from './validation.js';
 import { decodeWeights, encodeWeights, type Tensors } from './weights.js';
-import { linearFromTensors } from '../core/linear-model.js';
 
 export const MODEL_INDEX_FILE = 'model.json';
 /** Read caps: a bigger file is refused before it is read (a model directory is untrusted input). */
@@ -57,8 +56,6 @@ export async function readTarget(store: ArtifactStore, dir: string): Promise<{ a
   checkWeightsLength(artifact, bytes.byteLength, files.weights, files.artifact);
   const weights = decodeWeights(artifact, bytes);
   checkWeightsFinite(weights, files.weights);
-  // the linear model's ids: increasing and in range (its shapes were checked with target.json)
-  if (artifact.linear) linearFromTensors(artifact.linear, weights, {}, files.weights);
   return { artifact, weights };
 }
 

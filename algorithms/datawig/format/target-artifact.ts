@@ -4,8 +4,8 @@
  * are in `weights.bin` beside it (format/weights.ts).
  */
 import type { ColumnType, FeaturizerSpec, TokenKind } from './featurizer-spec.js';
-import type { GbdtModel } from '../core/gbdt-model.js';
-import type { LinearSpec } from '../core/linear-model.js';
+import type { GbdtModel } from './gbdt-format.js';
+import type { LinearSpec } from './linear-format.js';
 import type { NetSpec } from './net-spec.js';
 
 export const TARGET_FORMAT = 'datawig-target/1';

@@ -4,6 +4,8 @@
  * `weights.bin` against the tensors the network spec implies. Failures throw a ModelFormatError
  * naming the file and the problem.
  */
+import { validateGbdtModel } from './gbdt-format.js';
+import { checkLinearSpec, linearTensorShapes } from './linear-format.js';
 import type { CatFeature, FeaturizerSpec, NumFeature, TextFeature } from './featurizer-spec.js';
 import {
   arrayOf,
@@ -13,8 +15,10 @@ import {
   count,
   fields,
   intIn,
+  MAX_WEIGHT_VALUES,
   ModelFormatError,
   number,
+  object,
   oneOf,
   positive,
   probability,
@@ -25,9 +29,19 @@ import {
 } from './json-rules.js';
 import { MODEL_INDEX_FORMAT, type ModelIndex, type ServingDefaults, type TargetEntry } from './model-index.js';
 import { shapeSize, weightShapes, type NetSpec } from './net-spec.js';
-import { TARGET_FORMAT, type ClassReport, type EpochReport, type PrecisionCurves, type TargetArtifact, type TargetConfig } from './target-artifact.js';
+import {
+  TARGET_FORMAT,
+  type ClassReport,
+  type EpochReport,
+  type FamilyCandidate,
+  type FamilyMember,
+  type PrecisionCurves,
+  type TargetArtifact,
+  type TargetConfig,
+} from './target-artifact.js';
 
 const columnType = oneOf('numeric', 'categorical', 'text');
+const familyName = oneOf('network', 'trees', 'linear', 'constant');
 const task = oneOf('classification', 'regression');
 const tokenKind = oneOf('words', 'chars', 'both');
 const strings = arrayOf(string);
@@ -47,8 +61,6 @@ const hiddenWidth = intIn(1, 4096);
 const MAX_NUMERIC_HIDDEN_LAYERS = 8;
 const MAX_FC_LAYERS = 64;
 const MAX_VOCAB = 1000000;
-/** A network of more values than this is refused (1 GiB of float32, the store's read cap). */
-export const MAX_WEIGHT_VALUES = 2 ** 28;
 
 const modelIndex = fields<ModelIndex>(
   {
@@ -56,7 +68,8 @@ const modelIndex = fields<ModelIndex>(
     mode: oneOf('single', 'complete'),
     features: strings,
     columns: arrayOf(fields<{ name: string; type: string }>({ name: string, type: columnType }, {})),
-    targets: arrayOf(fields<TargetEntry>({ label: string, dir: string, task }, {})),
+    // rounds: at most the `iterations` hyperparameter's maximum
+    targets: arrayOf(fields<TargetEntry>({ label: string, dir: string, task }, { round: intIn(1, 10) })),
     defaults: fields<ServingDefaults>({ precision_threshold: probability, top_k: intIn(1, 1000), explain_tokens: intIn(1, 100) }, {}),
     backend: string,
     missingTokens: strings,
@@ -144,14 +157,22 @@ const targetArtifact = fields<TargetArtifact>(
     labelStd: positive,
     featurizer: featurizerSpec,
     featureTypes: recordOf(columnType),
-    net: netSpec,
-    weightSpecs: arrayOf(fields<TargetArtifact['weightSpecs'][number]>({ name: string, shape: counts, dtype: oneOf('float32') }, {})),
+    weightSpecs: arrayOf(fields<TargetArtifact['weightSpecs'][number]>({ name: string, shape: counts, dtype: oneOf('float32', 'int32') }, {})),
     temperature: positive,
     config: targetConfig,
     metrics: recordOf(storedNumber),
     history: arrayOf(epochReport),
   },
   {
+    net: netSpec,
+    family: oneOf('network', 'trees', 'linear', 'constant', 'ensemble'),
+    members: arrayOfAtMost(fields<FamilyMember>({ family: familyName, weight: probability, temperature: positive }, {}), 4),
+    candidates: arrayOfAtMost(fields<FamilyCandidate>({ family: oneOf('network', 'trees', 'linear', 'constant', 'ensemble'), loss: storedNumber }, {}), 16),
+    trees: object,
+    linear: object,
+    featureImportance: recordOf(number),
+    constant: numbers,
+    labelTransform: oneOf('log'),
     labelRange: arrayOf(number, 2),
     report: classReport,
     curves: fields<PrecisionCurves>({ precision: arrayOf(probabilities), count: arrayOf(counts) }, {}),
@@ -165,7 +186,31 @@ const targetArtifact = fields<TargetArtifact>(
 export function validateModelIndex(value: unknown, file: string): ModelIndex {
   const index = check<ModelIndex>(modelIndex, value, file);
   if (index.targets.length === 0) throw new ModelFormatError(file, '"targets" is empty: the model has no target model');
+  checkRounds(index, file);
   return index;
+}
+
+/**
+ * Chained rounds are replayed in order, each on the previous one's imputations: the targets come
+ * round by round from round 1 without a gap, every round models the same columns (each once), and
+ * single mode has one round.
+ */
+function checkRounds(index: ModelIndex, file: string): void {
+  const rounds: Set<string>[] = [new Set()];
+  for (const [i, t] of index.targets.entries()) {
+    const round = t.round ?? 1;
+    if (round === rounds.length + 1) rounds.push(new Set());
+    if (round !== rounds.length)
+      throw new ModelFormatError(file, `"targets[${i}].round" is ${round} after round ${rounds.length}: rounds must run 1, 2, ... in order`);
+    const labels = rounds[round - 1]!;
+    if (labels.has(t.label)) throw new ModelFormatError(file, `"targets[${i}]": column "${t.label}" appears twice in round ${round}`);
+    labels.add(t.label);
+  }
+  if (index.mode === 'single' && rounds.length > 1) throw new ModelFormatError(file, `single mode has one model, but "targets" reach round ${rounds.length}`);
+  const first = rounds[0]!;
+  for (const [r, labels] of rounds.entries())
+    if (labels.size !== first.size || [...labels].some((l) => !first.has(l)))
+      throw new ModelFormatError(file, `round ${r + 1} models other columns than round 1 (${[...labels].join(', ')})`);
 }
 
 /** A parsed `target.json`, checked, its specs consistent with each other. */
@@ -177,19 +222,14 @@ export function validateTargetArtifact(value: unknown, file: string): TargetArti
   const K = a.task === 'classification' ? a.classes.length : 1;
   if (a.labelRange && !(a.labelRange[0] <= a.labelRange[1])) fail('"labelRange" is not [min, max] with min <= max');
   checkFeaturizer(a.featurizer, fail);
-  if (a.net.embDim !== a.config.latentDim) fail(`"net.embDim" (${a.net.embDim}) differs from "config.latentDim" (${a.config.latentDim})`);
-  if (a.net.numHidden.length !== a.config.numericHiddenLayers)
-    fail(`"net.numHidden" has ${a.net.numHidden.length} layers, "config.numericHiddenLayers" says ${a.config.numericHiddenLayers}`);
-  if (a.net.outDim !== K) fail(`"net.outDim" is ${a.net.outDim}, but a ${a.task} of ${a.task === 'classification' ? `${K} classes` : 'one value'} needs ${K}`);
-  if (a.net.tableRows !== a.featurizer.tableRows) fail(`"net.tableRows" (${a.net.tableRows}) differs from "featurizer.tableRows" (${a.featurizer.tableRows})`);
-  if (a.net.numDim !== a.featurizer.numDim) fail(`"net.numDim" (${a.net.numDim}) differs from "featurizer.numDim" (${a.featurizer.numDim})`);
-  const shapes = weightShapes(a.net);
+  const shapes = memberTensors(a, K, file, fail);
   // Dimensions are bounded, so these products are exact; the total is capped before anything is allocated.
   const values = shapes.reduce((n, w) => n + shapeSize(w.shape), 0);
-  if (values > MAX_WEIGHT_VALUES) fail(`"net" implies ${values} weights, more than the ${MAX_WEIGHT_VALUES} allowed`);
+  if (values > MAX_WEIGHT_VALUES) fail(`the model implies ${values} weights, more than the ${MAX_WEIGHT_VALUES} allowed`);
   const same =
-    shapes.length === a.weightSpecs.length && shapes.every((s, i) => s.name === a.weightSpecs[i]!.name && s.shape.join() === a.weightSpecs[i]!.shape.join());
-  if (!same) fail(`"weightSpecs" (${describeShapes(a.weightSpecs)}) are not the tensors "net" implies (${describeShapes(shapes)})`);
+    shapes.length === a.weightSpecs.length &&
+    shapes.every((s, i) => s.name === a.weightSpecs[i]!.name && s.shape.join() === a.weightSpecs[i]!.shape.join() && s.dtype === a.weightSpecs[i]!.dtype);
+  if (!same) fail(`"weightSpecs" (${describeShapes(a.weightSpecs)}) are not the tensors the model's members imply (${describeShapes(shapes)})`);
   const rowPerClass: [string, number[][] | undefined][] = [
     ['curves.precision', a.curves?.precision],
     ['curves.count', a.curves?.count],
@@ -199,6 +239,68 @@ export function validateTargetArtifact(value: unknown, file: string): TargetArti
   if (a.trainPrior && a.trainPrior.length !== K) fail(`"trainPrior" has ${a.trainPrior.length} values for ${K} classes`);
   if (a.valJoint?.some((row) => row.length !== K)) fail(`"valJoint" is not ${K} x ${K}`);
   return a;
+}
+
+/** The members' payloads checked (network, linear spec, trees, constant); returns the tensors they imply, in storage order. */
+function memberTensors(a: TargetArtifact, K: number, file: string, fail: (problem: string) => never): { name: string; shape: number[]; dtype: string }[] {
+  const members = a.members ?? [{ family: 'network', weight: 1, temperature: 1 }];
+  if (members.length === 0) fail('"members" is empty: the model predicts nothing');
+  if (new Set(members.map((m) => m.family)).size !== members.length) fail('"members" names a family twice');
+  if (Math.abs(members.reduce((s, m) => s + m.weight, 0) - 1) > 1e-6) fail('the weights of "members" do not sum to 1');
+  const has = (family: string) => members.some((m) => m.family === family);
+  const shapes: { name: string; shape: number[]; dtype: string }[] = [];
+  if (has('network')) shapes.push(...checkNet(a, K, fail).map((w) => ({ ...w, dtype: 'float32' })));
+  if (has('linear')) {
+    const expected = { sparseDim: a.featurizer.tableRows, numDim: a.featurizer.numDim, outDim: K };
+    const spec = checkLinearSpec(a.linear, expected, `${file} "linear"`);
+    if (spec.task !== a.task) fail(`"linear.task" is ${spec.task}, the target's is ${a.task}`);
+    shapes.push(...linearTensorShapes(spec));
+  }
+  if (has('trees')) a.trees = checkTrees(a, K, fail);
+  if (has('constant') && a.constant?.length !== K) fail(`"constant" must hold ${K} values`);
+  return shapes;
+}
+
+/** The network spec, consistent with the config, the labels and the featurizer; returns its tensors. */
+function checkNet(a: TargetArtifact, K: number, fail: (problem: string) => never): ReturnType<typeof weightShapes> {
+  const net = a.net ?? fail('"net" is missing, but the network is a member of the model');
+  if (net.embDim !== a.config.latentDim) fail(`"net.embDim" (${net.embDim}) differs from "config.latentDim" (${a.config.latentDim})`);
+  if (net.numHidden.length !== a.config.numericHiddenLayers)
+    fail(`"net.numHidden" has ${net.numHidden.length} layers, "config.numericHiddenLayers" says ${a.config.numericHiddenLayers}`);
+  if (net.outDim !== K) fail(`"net.outDim" is ${net.outDim}, but a ${a.task} of ${a.task === 'classification' ? `${K} classes` : 'one value'} needs ${K}`);
+  if (net.tableRows !== a.featurizer.tableRows) fail(`"net.tableRows" (${net.tableRows}) differs from "featurizer.tableRows" (${a.featurizer.tableRows})`);
+  if (net.numDim !== a.featurizer.numDim) fail(`"net.numDim" (${net.numDim}) differs from "featurizer.numDim" (${a.featurizer.numDim})`);
+  return weightShapes(net);
+}
+
+/** The trees, checked (validateGbdtModel) and consistent with the featurizer's columns and the labels. */
+function checkTrees(a: TargetArtifact, K: number, fail: (problem: string) => never): NonNullable<TargetArtifact['trees']> {
+  let trees: NonNullable<TargetArtifact['trees']>;
+  try {
+    trees = validateGbdtModel(a.trees);
+  } catch (error) {
+    return fail(`"trees": ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // the trees read the featurizer's columns in this order (core/tree-features.ts): numeric, categorical, text
+  const f = a.featurizer;
+  const columns = [
+    ...f.num.map((c) => ({ name: c.name, categorical: false })),
+    ...f.cat.map((c) => ({ name: c.name, categorical: true })),
+    ...f.text.map((c) => ({ name: c.name, categorical: false })),
+  ];
+  if (trees.nFeatures !== columns.length) fail(`"trees" read ${trees.nFeatures} columns, the featurizer has ${columns.length}`);
+  columns.forEach((c, i) => {
+    if (trees.categorical[i] !== c.categorical) fail(`"trees" feature ${i} ("${c.name}") is not of the featurizer's kind`);
+  });
+  const outputs =
+    a.task === 'regression'
+      ? (trees.loss === 'squared' || trees.loss === 'huber') && trees.nOutputs === 1
+      : trees.loss === 'logistic'
+        ? K === 2
+        : trees.loss === 'softmax' && trees.nOutputs === K;
+  if (!outputs)
+    fail(`"trees" (${trees.loss}, ${trees.nOutputs} outputs) do not predict a ${a.task} of ${K} ${a.task === 'classification' ? 'classes' : 'value'}`);
+  return trees;
 }
 
 /** Index ranges of the featurizer: every row and slot it hands the network exists. */
@@ -231,7 +333,7 @@ export function expectedWeightsBytes(a: TargetArtifact): number {
 }
 
 /** Every weight is a finite number (a NaN or an infinity would turn every answer into NaN). */
-export function checkWeightsFinite(weights: Map<string, Float32Array>, weightsFile: string): void {
+export function checkWeightsFinite(weights: ReadonlyMap<string, Float32Array | Int32Array>, weightsFile: string): void {
   for (const [name, values] of weights) {
     for (let i = 0; i < values.length; i++) {
       if (!Number.isFinite(values[i]))

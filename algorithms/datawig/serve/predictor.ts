@@ -20,7 +20,7 @@ import type { DatawigAttributes } from '../attributes.js';
 import type { EncodingCache } from '../core/features.js';
 import { bestIndices } from '../core/ranking.js';
 import { readModelIndex, readTarget } from '../format/model-directory.js';
-import type { ModelIndex } from '../format/model-index.js';
+import { indicatedColumn, missingIndicator, type ModelIndex } from '../format/model-index.js';
 import { LoadedTarget } from './loaded-target.js';
 import { ORIGINAL_SHAPE, originalShapePresenter, round, type Explanation } from './presenter.js';
 
@@ -50,19 +50,37 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
   readonly targets: readonly string[];
   readonly presenters: readonly Presenter<DatawigAttributes>[];
   readonly defaultPresenters = { document: ORIGINAL_SHAPE } as const;
+  /** The models whose predictions are answered: single mode's one, complete mode's last round. */
+  readonly loaded: LoadedTarget[];
+  /** Complete mode: the rounds before the last, replayed to fill the gaps the last round sees. */
+  private readonly earlier: LoadedTarget[][];
+  /** The columns whose missing indicators later rounds read. */
+  private readonly indicated: string[];
   private readonly missing: MissingValues;
   private readonly required: string[];
 
+  /** `all`: every target model, in the order (and rounds) of index.targets. */
   constructor(
     readonly index: ModelIndex,
-    readonly loaded: LoadedTarget[],
+    all: LoadedTarget[],
   ) {
     this.missing = new MissingValues(index.missingTokens);
+    const rounds: LoadedTarget[][] = [];
+    all.forEach((t, i) => (rounds[(index.targets[i]?.round ?? 1) - 1] ??= []).push(t));
+    this.loaded = rounds.pop()!;
+    this.earlier = rounds;
     const needed = new Set<string>();
-    for (const t of loaded) for (const c of t.featurizer.inputColumns) needed.add(c);
+    const indicated = new Set<string>();
+    for (const t of all)
+      for (const c of t.featurizer.inputColumns) {
+        const of = indicatedColumn(c);
+        if (of === undefined) needed.add(c);
+        else indicated.add(of);
+      }
     this.required = [...needed];
-    this.targets = loaded.map((t) => t.a.label);
-    this.presenters = [originalShapePresenter(index.mode, new Map(loaded.map((t) => [t.a.label, t.a.task])))];
+    this.indicated = [...indicated];
+    this.targets = this.loaded.map((t) => t.a.label);
+    this.presenters = [originalShapePresenter(index.mode, new Map(this.loaded.map((t) => [t.a.label, t.a.task])))];
   }
 
   predict(batch: RecordBatch<InputRecord>, options: PredictOptions<DatawigAttributes>): PredictionBatch {
@@ -71,7 +89,7 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
       if (!have.has(c)) throw new RequestError(`the request lacks column "${c}", which the model needs (required: ${this.required.join(', ')})`);
     }
     const request = this.settings(options);
-    const shift = options.attributes.label_shift ? this.labelShift(batch.records) : undefined;
+    const shift = options.attributes.label_shift ? this.labelShift(batch.records.map((r) => this.lastRoundInput(r))) : undefined;
     if (shift) options.logger.info('datawig: label shift', shift);
     const records = new Array<RecordPrediction>(batch.records.length);
     // No options.signal check: this loop is synchronous, so no timeout or disconnect can be observed
@@ -96,9 +114,9 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
 
   private predictRecord(input: InputRecord, s: RequestSettings): TargetPrediction[] {
     const complete = this.index.mode === 'complete';
-    // complete mode fills columns in order, later models seeing earlier imputations
-    const work: InputRecord = complete ? copyRecord(input) : input;
+    // complete mode: the models of a row share its text encodings, across rounds too (text is never filled)
     const cache = complete ? (new Map() as EncodingCache) : undefined;
+    let work: InputRecord | undefined; // replayed only for a row with something to predict
     const predicted = new Array<TargetPrediction>(this.loaded.length);
     for (let ti = 0; ti < this.loaded.length; ti++) {
       const t = this.loaded[ti]!;
@@ -112,16 +130,34 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
       const asMissing = !present || s.imputePresent;
       // Explanations: encode once, tracing what the explanation needs.
       const explained = s.explain && t.a.task === 'classification' && t.featurizer.spec.text.length > 0;
+      work ??= this.lastRoundInput(input, cache);
       const v = t.run(work, cache, explained);
-      if (t.a.task === 'classification') {
-        predicted[ti] = this.classPrediction(t, s, s.thresholds[ti]!, asMissing, explained);
-        if (complete && !present && predicted[ti]!.status === 'imputed') setKey(work, label, predicted[ti]!.value);
-      } else {
-        if (complete && !present) setKey(work, label, String(v));
-        predicted[ti] = { column: label, status: asMissing ? 'imputed' : 'present', value: round(v) };
-      }
+      if (t.a.task === 'classification') predicted[ti] = this.classPrediction(t, s, s.thresholds[ti]!, asMissing, explained);
+      else predicted[ti] = { column: label, status: asMissing ? 'imputed' : 'present', value: round(v) };
     }
     return predicted;
+  }
+
+  /**
+   * The row the last round's models read. Complete mode replays the earlier rounds as training
+   * built them (fit/training-job.ts nextRoundRows): each round's models fill the raw row's gaps
+   * (the value, or the most probable class: no threshold, the next round was trained on these),
+   * reading the previous round's row, and the missing indicators come from the raw row.
+   */
+  private lastRoundInput(input: InputRecord, cache?: EncodingCache): InputRecord {
+    let row = input;
+    for (const models of this.earlier) {
+      const next = copyRecord(input);
+      for (const t of models) {
+        const label = t.a.label;
+        if (!this.missing.isMissing(input[label])) continue;
+        const v = t.run(row, cache);
+        setKey(next, label, t.a.task === 'regression' ? String(v) : t.a.classes[argmax(t.probs)]!);
+      }
+      for (const c of this.indicated) setKey(next, missingIndicator(c), this.missing.isMissing(input[c]) ? '1' : '0');
+      row = next;
+    }
+    return row;
   }
 
   /** A class target's prediction from its last run: the best class, top-k candidates, explanation. */
