@@ -13,7 +13,11 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { buildMlRoot, killAll, makeTempDir, removeDir, runByoc, startByoc } from '../helpers/e2e.js';
 
-const HPS = { algorithm: 'datawig', num_epochs: '8' };
+// One round of network models on the training thread: the test counts one checkpoint per column and
+// kills the job between epoch checkpoints, which only a network fitted on the training thread writes
+// (chained rounds: test/datawig/complete-chained.test.ts; worker threads: test/e2e/train-tasks.test.ts).
+const HPS = { algorithm: 'datawig', num_epochs: '8', iterations: '1', model_family: 'network' };
+const ENV = { BYOC_TRAINING_THREADS: '1' };
 const COLUMNS = ['color', 'size', 'weight', 'note'];
 const CHECKPOINTED = 'datawig: target checkpointed';
 const RESUMED = 'datawig: resumed target from checkpoint';
@@ -120,7 +124,7 @@ before(async () => {
   csv = tableCsv();
   const root = await newRoot('fresh');
   const started = performance.now();
-  const result = await runByoc(['train', '--ml-root', root], {}, RUN_TIMEOUT_MS);
+  const result = await runByoc(['train', '--ml-root', root], ENV, RUN_TIMEOUT_MS);
   const ms = Math.round(performance.now() - started);
   assert.equal(result.code, 0, `the uninterrupted run failed:\n${result.stdout.slice(-3000)}\n${result.stderr}`);
   fresh = {
@@ -159,7 +163,7 @@ const TRIGGER: Record<Moment, RegExp> = {
 async function interruptAndRestart(t: TestContext, name: string, signal: 'SIGKILL' | 'SIGTERM', moment: Moment): Promise<void> {
   const root = await newRoot(name);
   const started = performance.now();
-  const first = startByoc(['train', '--ml-root', root]);
+  const first = startByoc(['train', '--ml-root', root], ENV);
   try {
     await first.waitForOutput(TRIGGER[moment], RUN_TIMEOUT_MS);
   } catch (error) {
@@ -192,7 +196,7 @@ async function interruptAndRestart(t: TestContext, name: string, signal: 'SIGKIL
   await rm(path.join(root, 'model'), { recursive: true, force: true });
   await mkdir(path.join(root, 'model'));
   const restartedAt = performance.now();
-  const restart = await runByoc(['train', '--ml-root', root], {}, RUN_TIMEOUT_MS);
+  const restart = await runByoc(['train', '--ml-root', root], ENV, RUN_TIMEOUT_MS);
   const restartMs = Math.round(performance.now() - restartedAt);
   assert.equal(restart.code, 0, `the restarted job failed:\n${restart.stdout.slice(-3000)}\n${restart.stderr}`);
   await assert.rejects(readFile(path.join(root, 'output', 'failure')), 'a successful job removes output/failure');

@@ -3,7 +3,6 @@
  * untrusted copy, and the tensors it implies in weights.bin. Scoring is core/linear-model.ts.
  */
 import { count, fieldPath, fields, intIn, MAX_WEIGHT_VALUES, ModelFormatError, number, oneOf, positive } from './json-rules.js';
-import type { Task } from './target-artifact.js';
 
 export const LINEAR_FORMAT = 'datawig-linear/1';
 
@@ -16,7 +15,7 @@ export type LinearLayout = 'dense' | 'rows';
 /** The JSON half of a stored linear model: its shapes and the label's scale. */
 export interface LinearSpec {
   format: typeof LINEAR_FORMAT;
-  task: Task;
+  task: 'classification' | 'regression';
   /** Sparse ids the model accepts: the featurizer's `tableRows`. */
   sparseDim: number;
   /** Dense numeric inputs: the featurizer's `numDim`. */
