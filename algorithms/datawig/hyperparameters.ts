@@ -124,10 +124,11 @@ export const datawigHyperparameters = {
   },
   iterations: {
     type: 'integer',
-    default: 3,
+    default: 10,
     min: 1,
-    max: 10,
-    description: "Complete mode: chained rounds; each after the first trains (and serves) on the previous round's imputations plus missing indicators.",
+    max: 20,
+    description:
+      "Complete mode: at most this many chained rounds; each after the first trains (and serves) on the previous round's imputations plus missing indicators, and the rounds stop once one lowers the mean validation loss by less than 1 %.",
   },
   missing_values: { type: 'list', items: 'string', default: [...DEFAULT_MISSING_VALUES], description: 'Cell values read as missing (besides empty cells).' },
   column_types: { type: 'list', items: 'string', description: 'Type overrides "col:numeric|categorical|text", comma-separated.' },

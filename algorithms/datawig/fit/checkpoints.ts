@@ -48,6 +48,8 @@ export interface FingerprintInput {
   features: { name: string; type: ColumnType; meanLength: number }[];
   rows: readonly InputRecord[];
   valRows: readonly InputRecord[] | undefined;
+  /** The families the fit may choose among (complete mode's later rounds); absent: all. */
+  families?: readonly string[];
 }
 
 /** One target's place in the checkpoint store and the fingerprint its checkpoint must carry. */
@@ -98,6 +100,7 @@ export function targetFingerprint(input: FingerprintInput): string {
       features: input.features.map((f) => ({ name: f.name, type: f.type, meanLength: f.meanLength })),
       rows: rowsHash(input.rows),
       valRows: input.valRows ? rowsHash(input.valRows) : null,
+      ...(input.families ? { families: input.families } : {}),
     }),
   );
 }

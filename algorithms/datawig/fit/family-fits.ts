@@ -108,7 +108,7 @@ async function fitLinearFamily(d: TargetData): Promise<Omit<FamilyFit, 'family'>
   const enc = (rows: InputRecord[], s: Split) => (joint ? encodeLinearTable(featurizer, 'joint', rows) : s.enc);
   const train = { ...splits.train, enc: enc(d.train, splits.train) };
   const val = d.val === d.train ? train : { ...splits.val, enc: enc(d.val, splits.val) };
-  const ridge = d.task === 'regression' && featurizer.spec.text.length === 0 && ridgeApplies(train);
+  const ridge = d.task === 'regression' && featurizer.spec.text.length === 0 && ridgeApplies(train, val);
   const out = ridge
     ? { ...fitRidge(train, val, featurizer.spec.tableRows), epochs: 0 }
     : await fitLinear(
@@ -126,7 +126,8 @@ async function fitLinearFamily(d: TargetData): Promise<Omit<FamilyFit, 'family'>
         val,
       );
   return {
-    scores: Float64Array.from(linearScoresBatch(out.model, val.enc, val.rows)),
+    // the ridge model is refitted on the validation rows too: its scores come from the fit without them
+    scores: 'valScores' in out ? out.valScores : Float64Array.from(linearScoresBatch(out.model, val.enc, val.rows)),
     store(a, tensors) {
       const { spec, tensors: own } = linearTensors(out.model);
       a.linear = spec;

@@ -13,17 +13,16 @@ export const MAX_RIDGE_PARAMETERS = 400;
 /** Penalties tried, per training row (the objective is the mean squared error + lambda |w|^2). */
 const LAMBDAS = [1e-6, 1e-4, 1e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10];
 
-/** The parameters of a ridge fit: one per sparse id the training rows use, then the numeric inputs. */
-function parameterIds(train: LinearData): Int32Array {
+/** The parameters of a ridge fit: one per sparse id the rows use, then the numeric inputs. */
+function parameterIds(parts: readonly LinearData[]): Int32Array {
   const used = new Set<number>();
-  const { enc } = train;
-  for (const r of train.rows) for (let p = enc.rowPtr[r]!; p < enc.rowPtr[r + 1]!; p++) used.add(enc.idx[p]!);
+  for (const { enc, rows } of parts) for (const r of rows) for (let p = enc.rowPtr[r]!; p < enc.rowPtr[r + 1]!; p++) used.add(enc.idx[p]!);
   return Int32Array.from([...used].sort((a, b) => a - b));
 }
 
 /** Whether the ridge path applies (few enough parameters). */
-export function ridgeApplies(train: LinearData): boolean {
-  return parameterIds(train).length + train.enc.numDim <= MAX_RIDGE_PARAMETERS;
+export function ridgeApplies(train: LinearData, val: LinearData): boolean {
+  return parameterIds([train, val]).length + train.enc.numDim <= MAX_RIDGE_PARAMETERS;
 }
 
 /** Dense design rows: sparse ids (by their position in `ids`), then the numeric inputs. */
@@ -69,30 +68,32 @@ function solveRidge(A: Float64Array, b: Float64Array, p: number, lambda: number)
   return w;
 }
 
-/**
- * Fits the standardised target: weighted least squares with an unpenalised intercept (inputs and
- * target centred by their weighted means), lambda from LAMBDAS by validation error.
- */
-export function fitRidge(train: LinearData, val: LinearData, sparseDim: number): { model: LinearModel; valLoss: number } {
-  const ids = parameterIds(train);
-  const column = new Map<number, number>();
-  ids.forEach((id, c) => column.set(id, c));
-  const p = ids.length + train.enc.numDim;
-  const X = design(train, column, p);
-  const w = Float64Array.from(train.w);
+/** The centred normal equations of weighted least squares over the parts' rows: A = Xc' W Xc, b = Xc' W yc, and the weighted means. */
+interface NormalEquations {
+  A: Float64Array;
+  b: Float64Array;
+  mean: Float64Array;
+  yMean: number;
+  wSum: number;
+}
+
+function normalEquations(parts: readonly LinearData[], column: Map<number, number>, p: number): NormalEquations {
+  const X = parts.flatMap((part) => design(part, column, p));
+  const y = parts.flatMap((part) => [...part.y]);
+  const w = parts.flatMap((part) => [...part.w]);
   const wSum = w.reduce((s, x) => s + x, 0) || 1;
   const mean = new Float64Array(p);
   let yMean = 0;
   X.forEach((x, i) => {
     for (let j = 0; j < p; j++) mean[j]! += (w[i]! * x[j]!) / wSum;
-    yMean += (w[i]! * train.y[i]!) / wSum;
+    yMean += (w[i]! * y[i]!) / wSum;
   });
   const A = new Float64Array(p * p);
   const b = new Float64Array(p);
   const xc = new Float64Array(p);
   X.forEach((x, i) => {
     for (let j = 0; j < p; j++) xc[j] = x[j]! - mean[j]!;
-    const yc = train.y[i]! - yMean;
+    const yc = y[i]! - yMean;
     for (let j = 0; j < p; j++) {
       const wx = w[i]! * xc[j]!;
       b[j]! += wx * yc;
@@ -100,30 +101,56 @@ export function fitRidge(train: LinearData, val: LinearData, sparseDim: number):
     }
   });
   for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) A[k * p + j] = A[j * p + k]!;
+  return { A, b, mean, yMean, wSum };
+}
+
+/** The coefficients at a penalty (per unit of weight) and the intercept; undefined if the solve fails. */
+function solveAt(eq: NormalEquations, p: number, lambda: number): { coef: Float64Array; bias: number } | undefined {
+  const coef = solveRidge(eq.A, eq.b, p, lambda * eq.wSum);
+  if (!coef) return undefined;
+  let bias = eq.yMean;
+  for (let j = 0; j < p; j++) bias -= coef[j]! * eq.mean[j]!;
+  return { coef, bias };
+}
+
+/**
+ * Fits the standardised target: weighted least squares with an unpenalised intercept (inputs and
+ * target centred by their weighted means), lambda from LAMBDAS by the error on the validation rows.
+ * The validation loss is that of the training rows' fit; the model returned is refitted at the
+ * chosen lambda on training and validation rows together (unless they are the same rows), as the
+ * established imputers use every known value.
+ */
+export function fitRidge(train: LinearData, val: LinearData, sparseDim: number): { model: LinearModel; valLoss: number; valScores: Float64Array } {
+  const held = val !== train;
+  const ids = parameterIds(held ? [train, val] : [train]);
+  const column = new Map<number, number>();
+  ids.forEach((id, c) => column.set(id, c));
+  const p = ids.length + train.enc.numDim;
+  const eq = normalEquations([train], column, p);
   const Xv = design(val, column, p);
-  let best: { coef: Float64Array; loss: number } | undefined;
+  let best: { lambda: number; fit: { coef: Float64Array; bias: number }; loss: number; scores: Float64Array } | undefined;
   for (const lambda of LAMBDAS) {
-    const coef = solveRidge(A, b, p, lambda * wSum);
-    if (!coef) continue;
-    let se = 0;
-    Xv.forEach((x, i) => {
-      let v = yMean;
-      for (let j = 0; j < p; j++) v += coef[j]! * (x[j]! - mean[j]!);
-      se += (v - val.y[i]!) ** 2;
+    const fit = solveAt(eq, p, lambda);
+    if (!fit) continue;
+    const scores = Float64Array.from(Xv, (x) => {
+      let v = fit.bias;
+      for (let j = 0; j < p; j++) v += fit.coef[j]! * x[j]!;
+      return v;
     });
+    let se = 0;
+    scores.forEach((v, i) => (se += (v - val.y[i]!) ** 2));
     const loss = se / Math.max(1, Xv.length);
-    if (!best || loss < best.loss) best = { coef, loss };
+    if (!best || loss < best.loss) best = { lambda, fit, loss, scores };
   }
-  const coef = best?.coef ?? new Float64Array(p);
-  let bias = yMean;
-  for (let j = 0; j < p; j++) bias -= coef[j]! * mean[j]!;
+  const final = (best && held ? solveAt(normalEquations([train, val], column, p), p, best.lambda) : undefined) ?? best?.fit;
+  const coef = final?.coef ?? new Float64Array(p);
   const numDim = train.enc.numDim;
   const model = linearModelFromRows(
     { task: 'regression', sparseDim, numDim, outDim: 1, labelMean: 0, labelStd: 1, textWeighting: 'column' },
     ids,
     Float32Array.from(coef.subarray(0, ids.length)),
     Float32Array.from(coef.subarray(ids.length)),
-    Float32Array.of(bias),
+    Float32Array.of(final?.bias ?? eq.yMean),
   );
-  return { model, valLoss: best?.loss ?? NaN };
+  return { model, valLoss: best?.loss ?? NaN, valScores: best?.scores ?? new Float64Array(Xv.length).fill(eq.yMean) };
 }

@@ -40,6 +40,11 @@ export interface FitInput {
   epochCheckpoints?: (candidate: number) => Promise<EpochCheckpoints>;
   /** The `model_family` hyperparameter (default auto). */
   family?: FamilyChoice;
+  /**
+   * Auto / ensemble: the families worth fitting (complete mode's later rounds pass those that were
+   * competitive in the round before); absent: all of them. The constant is always fitted.
+   */
+  families?: readonly ModelFamily[];
 }
 
 export interface Fitted {
@@ -77,7 +82,7 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Pro
   };
   const choice = input.family ?? 'auto';
   const fits: FamilyFit[] = [];
-  for (const family of familiesToFit(choice, featurizer, labelled.length, labels)) fits.push(await fitFamily(tf, family, data));
+  for (const family of familiesToFit(choice, featurizer, labelled.length, labels, input.families)) fits.push(await fitFamily(tf, family, data));
   const selection = selectFamily(input.task, K, fits, splits.val.y, choice);
   const artifact: TargetArtifact = {
     format: TARGET_FORMAT,
@@ -122,13 +127,26 @@ export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Pro
  * The families a choice trains, cheapest first (the deadline may stop the network). Auto trains the
  * network only where a text column can give it an edge over the linear model and the trees.
  */
-function familiesToFit(choice: FamilyChoice, featurizer: Featurizer, labelledRows: number, labels: LabelEncoding): ModelFamily[] {
+function familiesToFit(
+  choice: FamilyChoice,
+  featurizer: Featurizer,
+  labelledRows: number,
+  labels: LabelEncoding,
+  allowed: readonly ModelFamily[] | undefined,
+): ModelFamily[] {
   const { spec } = featurizer;
   const columns = spec.text.length + spec.cat.length + spec.num.length;
   if (labelledRows < MIN_MODEL_ROWS || labels.distinct < 2 || columns === 0) return ['constant'];
   if (choice === 'network' || choice === 'trees' || choice === 'linear') return [choice];
   const text = spec.text.length > 0;
-  return [...(choice === 'auto' ? (['constant'] as const) : []), 'trees', 'linear', ...(text || choice === 'ensemble' ? (['network'] as const) : [])];
+  const all: ModelFamily[] = [
+    ...(choice === 'auto' ? (['constant'] as const) : []),
+    'trees',
+    'linear',
+    ...(text || choice === 'ensemble' ? (['network'] as const) : []),
+  ];
+  const kept = all.filter((f) => f === 'constant' || !allowed || allowed.includes(f));
+  return kept.some((f) => f !== 'constant') ? kept : all;
 }
 
 /** The selected scores as an evaluation of the validation rows (loss, accuracy or RMSE on the standardised scale). */

@@ -4,7 +4,6 @@ import {
   copyRecord,
   setKey,
   TrainingError,
-  type Cell,
   type InputRecord,
   type Table,
   type TaskContext,
@@ -18,7 +17,7 @@ import { TargetModel } from '../core/target-model.js';
 import type { ColumnType } from '../format/featurizer-spec.js';
 import { targetDir, writeModelIndex, writeTarget } from '../format/model-directory.js';
 import { indicatedColumn, missingIndicator, MODEL_INDEX_FORMAT, type ModelIndex } from '../format/model-index.js';
-import type { TargetConfig, Task } from '../format/target-artifact.js';
+import type { ModelFamily, TargetConfig, Task } from '../format/target-artifact.js';
 import type { DatawigHyperparameters } from '../hyperparameters.js';
 import type { FitInput, Fitted } from './fit-target.js';
 import {
@@ -31,6 +30,8 @@ import {
   type CheckpointKey,
 } from './checkpoints.js';
 import { search, writeHpoResults } from './search.js';
+import { competitiveFamilies, meanLossRatio, MIN_ROUND_IMPROVEMENT } from './round-policy.js';
+import { validationCells, validationRows, withCell, withoutValidationCells, type ColumnValidation } from './held-out-cells.js';
 import { loadTf, type Tf } from './tf-backend.js';
 
 export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<TrainResult> {
@@ -164,20 +165,59 @@ async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string
     );
   job.ctx.logger.info('datawig: complete mode', { targets, rounds: hp.iterations, threads: job.ctx.tasks.threads });
   const filled = targets.filter((c) => features.includes(c));
+  // without a validation channel, each column's validation rows go through the rounds blind to its cell (fit/held-out-cells.ts)
+  const validation = job.valTable ? undefined : validationCells(table.records, targets, hp.validation_split, hp.seed, job.missing);
+  let blind = new Map([...(validation ?? [])].map(([c, v]) => [c, v.blindRaw]));
   const raw = { rows: table.records, valRows: job.valTable?.records };
   let current: RoundRows = raw;
-  let metrics: Record<string, number> = {};
-  for (let round = 1; round <= hp.iterations; round++) {
+  // a round is saved once the next one has shown whether it was worth keeping
+  let pending: { round: number; fitted: Fitted[] } | undefined;
+  let final: { round: number; fitted: Fitted[] } | undefined;
+  for (let round = 1; !final; round++) {
     const t0 = Date.now();
     const budgetMs = columnBudget(job, round, targets.length);
-    const fits = targets.map((label) => columnFit(job, round, label, current, raw, featuresOf(job, label, features, round > 1 ? filled : []), budgetMs));
+    const fits = targets.map((label, i) => {
+      const families = pending && competitiveFamilies(pending.fitted[i]!);
+      const info = featuresOf(job, label, features, round > 1 ? filled : []);
+      const cells = validation?.get(label);
+      const check = cells && { cells, blind: blind.get(label)! };
+      return columnFit(job, { round, label, rows: current, raw, validation: check, features: info, budgetMs, families });
+    });
     const fitted = await fitColumns(job, fits);
-    const last = round === hp.iterations;
-    metrics = await saveTargets(job, index, fitted, round, last);
-    job.ctx.logger.info(`datawig: complete mode round ${round} of ${hp.iterations} done`, { seconds: (Date.now() - t0) / 1000 });
-    if (last) reportFallbacks(job, fitted, metrics);
-    if (!last) current = nextRoundRows(raw, current, fitted, filled, job.missing);
+    job.ctx.logger.info(`datawig: complete mode round ${round} of at most ${hp.iterations} done`, {
+      seconds: (Date.now() - t0) / 1000,
+      validationLoss: Object.fromEntries(fitted.map((f) => [f.artifact.label, f.valLoss])),
+    });
+    if (pending) {
+      const ratio = meanLossRatio(pending.fitted, fitted);
+      if (ratio >= 1) {
+        job.ctx.logger.info(`datawig: complete mode keeps ${pending.round} rounds: round ${round} did not lower the mean validation loss`, { ratio });
+        final = pending;
+        break;
+      }
+      await saveTargets(job, index, pending.fitted, pending.round, false);
+      if (ratio > 1 - MIN_ROUND_IMPROVEMENT) {
+        job.ctx.logger.info(
+          `datawig: complete mode stops after round ${round}: it lowered the mean validation loss by less than ${MIN_ROUND_IMPROVEMENT * 100} %`,
+          {
+            ratio,
+          },
+        );
+        final = { round, fitted };
+        break;
+      }
+    }
+    pending = { round, fitted };
+    if (round === hp.iterations) final = pending;
+    else {
+      const models = fitted.map((f) => new TargetModel(f.artifact, f.weights));
+      current = nextRoundRows(raw, current, models, filled, job.missing);
+      blind = new Map([...blind].map(([c, rows]) => [c, filledRows(validation!.get(c)!.blindRaw, rows, models, filled, job.missing)]));
+    }
   }
+  const metrics = await saveTargets(job, index, final.fitted, final.round, true);
+  metrics.rounds = final.round;
+  reportFallbacks(job, final.fitted, metrics);
   return metrics;
 }
 
@@ -194,19 +234,60 @@ function featuresOf(job: Job, label: string, features: string[], indicated: stri
   return [...features.filter((c) => c !== label).map(info), ...indicators];
 }
 
+/** What one column's fit in one round is made of. */
+interface ColumnRound {
+  round: number;
+  label: string;
+  /** The round's rows (the raw ones in round 1, then with the previous round's fills). */
+  rows: RoundRows;
+  raw: RoundRows;
+  /** The label's validation cells and their rows of this round (none: a validation channel, or too few known cells). */
+  validation: { cells: ColumnValidation; blind: InputRecord[] } | undefined;
+  features: FeatureInfo[];
+  budgetMs: number;
+  /** The families worth fitting (from the previous round); undefined: all. */
+  families: ModelFamily[] | undefined;
+}
+
 /**
  * One column's fit in one round. The label keeps its real values: where a later round's rows hold
  * an imputation in the label's own gap, the raw (missing) cell is put back.
  */
-function columnFit(job: Job, round: number, label: string, rows: RoundRows, raw: RoundRows, features: FeatureInfo[], budgetMs: number): ColumnFit {
+function columnFit(job: Job, c: ColumnRound): ColumnFit {
   const { hp, ctx, deadline } = job;
+  const { round, label, rows, raw, validation, features, budgetMs, families } = c;
   const own = (these: InputRecord[], originals: InputRecord[]) =>
     these === originals ? these : these.map((r, j) => (job.missing.isMissing(originals[j]![label]) ? withCell(r, label, originals[j]![label]!) : r));
   const task = job.types.get(label)!.type === 'numeric' ? 'regression' : 'classification';
-  const input = { rows: own(rows.rows, raw.rows), valRows: rows.valRows && raw.valRows ? own(rows.valRows, raw.valRows) : undefined };
-  const fingerprint = targetFingerprint({ hyperparameters: ctx.hyperparameters, label, task, round, features, rows: input.rows, valRows: input.valRows });
+  const channel = rows.valRows && raw.valRows ? own(rows.valRows, raw.valRows) : undefined;
+  const input =
+    channel || !validation
+      ? { rows: own(rows.rows, raw.rows), valRows: channel }
+      : { rows: withoutValidationCells(own(rows.rows, raw.rows), label, validation.cells), valRows: validationRows(validation.blind, label, validation.cells) };
+  const fingerprint = targetFingerprint({
+    hyperparameters: ctx.hyperparameters,
+    label,
+    task,
+    round,
+    features,
+    rows: input.rows,
+    valRows: input.valRows,
+    ...(families ? { families } : {}),
+  });
   const key = { scope: checkpointScope(ctx.hyperparameters), label, round, fingerprint };
-  return { ...input, label, task, features, cfg: job.cfgBase, validationSplit: hp.validation_split, deadline, budgetMs, tag: label, key };
+  return {
+    ...input,
+    label,
+    task,
+    features,
+    cfg: job.cfgBase,
+    validationSplit: hp.validation_split,
+    deadline,
+    budgetMs,
+    tag: label,
+    key,
+    ...(families ? { families } : {}),
+  };
 }
 
 /**
@@ -265,22 +346,21 @@ function reportFallbacks(job: Job, fitted: Fitted[], metrics: Record<string, num
  * models (run on this round's rows), and a missing indicator ("1" / "0", from the raw row) per
  * filled feature column. Serving (serve/predictor.ts) replays exactly this.
  */
-function nextRoundRows(raw: RoundRows, current: RoundRows, fitted: Fitted[], indicated: string[], missing: MissingValues): RoundRows {
-  const models = fitted.map((f) => new TargetModel(f.artifact, f.weights));
-  const next = (rawRows: InputRecord[], rows: InputRecord[]) =>
-    rawRows.map((r, j) => {
-      const out = copyRecord(r);
-      for (const m of models) if (missing.isMissing(r[m.a.label])) setKey(out, m.a.label, imputedCell(m, rows[j]!));
-      for (const c of indicated) setKey(out, missingIndicator(c), missing.isMissing(r[c]) ? '1' : '0');
-      return out;
-    });
-  return { rows: next(raw.rows, current.rows), valRows: raw.valRows && current.valRows ? next(raw.valRows, current.valRows) : undefined };
+function nextRoundRows(raw: RoundRows, current: RoundRows, models: TargetModel[], indicated: string[], missing: MissingValues): RoundRows {
+  return {
+    rows: filledRows(raw.rows, current.rows, models, indicated, missing),
+    valRows: raw.valRows && current.valRows ? filledRows(raw.valRows, current.valRows, models, indicated, missing) : undefined,
+  };
 }
 
-function withCell(r: InputRecord, key: string, value: Cell): InputRecord {
-  const out = copyRecord(r);
-  setKey(out, key, value);
-  return out;
+/** The raw rows with their gaps filled by the models (run on `rows`, the round's version of them) and the missing indicators. */
+function filledRows(rawRows: InputRecord[], rows: InputRecord[], models: TargetModel[], indicated: string[], missing: MissingValues): InputRecord[] {
+  return rawRows.map((r, j) => {
+    const out = copyRecord(r);
+    for (const m of models) if (missing.isMissing(r[m.a.label])) setKey(out, m.a.label, imputedCell(m, rows[j]!));
+    for (const c of indicated) setKey(out, missingIndicator(c), missing.isMissing(r[c]) ? '1' : '0');
+    return out;
+  });
 }
 
 /** What a round writes into a gap for the next: the value, or the most probable class (no threshold: the next round's models were trained on these). */
@@ -309,6 +389,8 @@ export interface ColumnFit {
   tag: string;
   /** Its checkpoint's place and fingerprint (epoch checkpoints are kept under it). */
   key: CheckpointKey;
+  /** The families worth fitting (complete mode's rounds after the first); absent: all. */
+  families?: ModelFamily[];
 }
 
 /** What the `fit-target` task returns: the model and its rows of hpo_results.csv. */
@@ -335,6 +417,7 @@ export async function fitColumnTask(input: ColumnFit, ctx: TaskContext<DatawigHy
     deadline: Math.min(input.deadline, Date.now() + input.budgetMs),
     signal: ctx.signal,
     epochCheckpoints: (candidate) => openEpochCheckpoints(ctx.checkpoints, ctx.logger, { ...input.key, candidate }),
+    ...(input.families ? { families: input.families } : {}),
   };
   const hpoRows: string[] = [];
   const fitted = await search(tf, searchContext(ctx), ctx.hyperparameters, input.cfg, fit, hpoRows, input.tag);

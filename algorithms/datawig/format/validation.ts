@@ -69,7 +69,7 @@ const modelIndex = fields<ModelIndex>(
     features: strings,
     columns: arrayOf(fields<{ name: string; type: string }>({ name: string, type: columnType }, {})),
     // rounds: at most the `iterations` hyperparameter's maximum
-    targets: arrayOf(fields<TargetEntry>({ label: string, dir: string, task }, { round: intIn(1, 10) })),
+    targets: arrayOf(fields<TargetEntry>({ label: string, dir: string, task }, { round: intIn(1, 20) })),
     defaults: fields<ServingDefaults>({ precision_threshold: probability, top_k: intIn(1, 1000), explain_tokens: intIn(1, 100) }, {}),
     backend: string,
     missingTokens: strings,
