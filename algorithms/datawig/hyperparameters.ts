@@ -14,7 +14,7 @@ export const datawigHyperparameters = {
     values: ['auto', 'network', 'trees', 'linear', 'ensemble'],
     default: 'auto',
     description:
-      'Model family per target: auto = the best on validation rows of gradient-boosted trees, a linear n-gram model, the n-gram network (with text columns), the training mean / mode, and a weighted ensemble of them; or pin one.',
+      "Model family per target: auto = the best on validation rows of gradient-boosted trees, a linear n-gram model, the training mean / mode, and a weighted ensemble of them; ensemble = the same with the n-gram network (DataWig's model; slower, a few points better on text); or pin one.",
   },
   num_epochs: { type: 'integer', default: 100, min: 1, max: 10000, description: 'Maximum training epochs (early stopping usually ends sooner).' },
   batch_size: { type: 'integer', default: 128, min: 1, max: 65536, description: 'Mini-batch size.' },

@@ -11,7 +11,7 @@ import type { InputRecord } from '../../framework/contract/index.js';
 import { linearScoresBatch } from '../../algorithms/datawig/core/linear-model.js';
 import { rng } from '../../algorithms/datawig/core/rng.js';
 import type { ColumnType } from '../../algorithms/datawig/format/featurizer-spec.js';
-import { fitLinear, linearDefaults } from '../../algorithms/datawig/fit/fit-linear.js';
+import { fitLinearAdaptive, linearDefaults } from '../../algorithms/datawig/fit/fit-linear.js';
 import { accuracy, catalogue, CATALOGUE_FEATURES, holdOut, macroF1, prepare, runSklearnPeer } from '../datawig/linear-data.js';
 
 interface Task {
@@ -29,7 +29,7 @@ async function ours(t: Task): Promise<{ fitSeconds: number; predictions: string[
   const t0 = performance.now();
   const { train, val } = holdOut(t.train, 0.1);
   const prep = prepare(train, t.label, 'classification', t.features);
-  const out = await fitLinear(
+  const out = await fitLinearAdaptive(
     {
       ...linearDefaults('classification', train.length),
       task: 'classification',

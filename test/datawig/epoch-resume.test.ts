@@ -20,7 +20,7 @@ const INVALID = 'datawig: epoch checkpoint not resumed (invalid), training the t
 
 // single mode: 8 epochs, no early stopping (patience above the epochs)
 const text = textTable(300, 4, 0.1);
-const single = hp({ label_column: 'label', num_epochs: 8, patience: 20, batch_size: 32, num_hash_buckets: 4096 });
+const single = hp({ label_column: 'label', num_epochs: 8, patience: 20, batch_size: 32, num_hash_buckets: 4096, model_family: 'network' });
 
 /** The epoch-checkpoint folder of a candidate of a job with hyperparameters `h`. */
 const progressDir = (h: DatawigHyperparameters, label: string, round: number, candidate: number) => progressDirOf(checkpointScope(h), label, round, candidate);
@@ -168,7 +168,7 @@ test('an epoch checkpoint that does not verify is ignored (logged) and the targe
 
 test('complete mode stopped in the middle of its second target resumes the first, continues the second, same model', async () => {
   const data = mixedTable(240);
-  const h = hp({ num_epochs: 4, patience: 20, batch_size: 32, iterations: 1 });
+  const h = hp({ num_epochs: 4, patience: 20, batch_size: 32, iterations: 1, model_family: 'network' });
   const expected = await uninterrupted('complete', data, h);
   // stopped at the second target's first epoch checkpoint
   const { ctx: stopped, store } = await stoppedRun(data, h, 1, progressDir(h, 'y', 1, 0));

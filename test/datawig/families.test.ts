@@ -77,13 +77,23 @@ describe('model families', () => {
     assert.deepEqual(
       c.map((x) => x.family),
       ['constant', 'trees', 'linear', 'ensemble'],
-      'no text column: no network',
+      'auto leaves the network out',
     );
     const singles = c.filter((x) => x.family !== 'ensemble');
     const best = Math.min(...singles.map((x) => x.loss!));
     if (a.artifact.family !== 'ensemble') assert.equal(c.find((x) => x.family === a.artifact.family)!.loss, best);
     assert.ok(c.find((x) => x.family === 'constant')!.loss! > best * 2, 'the step is learnt: far better than the mean');
     assert.equal(a.artifact.metrics.loss_trees, c.find((x) => x.family === 'trees')!.loss);
+  });
+
+  it('auto leaves the network out with text columns too; the text reaches the linear family', async () => {
+    const { artifact } = await train(textTable(300, 6), { label_column: 'label' });
+    assert.deepEqual(
+      artifact.candidates!.map((c) => c.family),
+      ['constant', 'trees', 'linear', 'ensemble'],
+    );
+    assert.equal(artifact.net, undefined);
+    assert.ok(artifact.metrics.accuracy! > 0.85, `accuracy ${artifact.metrics.accuracy}`);
   });
 
   it('the pinned ensemble fits member weights summing to 1 on validation rows, and serves after a reload', async () => {

@@ -25,7 +25,15 @@ import {
   type LinearModel,
 } from '../../algorithms/datawig/core/linear-model.js';
 import { ModelFormatError } from '../../algorithms/datawig/format/json-rules.js';
-import { fitLinear, linearDefaults, LinearTrainer, MIN_GRADIENT, type LinearData, type LinearTrainOptions } from '../../algorithms/datawig/fit/fit-linear.js';
+import {
+  fitLinear,
+  fitLinearAdaptive,
+  linearDefaults,
+  LinearTrainer,
+  MIN_GRADIENT,
+  type LinearData,
+  type LinearTrainOptions,
+} from '../../algorithms/datawig/fit/fit-linear.js';
 import {
   accuracy,
   catalogue,
@@ -76,6 +84,27 @@ async function fitCatalogue(n: number, seed: number, overrides: Partial<LinearTr
 }
 
 describe('linear family: learning', () => {
+  it('falls back to a quarter of the step when the first fit overshoots (best epoch 1 or 2), keeping the better', async () => {
+    // labels that the text does not predict: every epoch fits noise, the first is the best
+    const rows = catalogue(100, 12);
+    const noisy = rows.map((r, i) => ({ ...r, colour: rows[(i * 7919) % rows.length]!.colour }));
+    const { train, val } = holdOut(noisy, 0.2);
+    const prep = prepare(train, 'colour', 'classification', CATALOGUE_FEATURES);
+    const o = options(prep, 'classification', { learningRate: 8, patience: 2 });
+    const fast = await fitLinear(o, prep.data(train), prep.data(val));
+    assert.equal(fast.stopReason, 'early_stopping');
+    assert.ok(fast.bestEpoch <= 2, `a huge step peaks at once (best epoch ${fast.bestEpoch})`);
+    const slow = await fitLinear({ ...o, learningRate: 2 }, prep.data(train), prep.data(val));
+    const adaptive = await fitLinearAdaptive(o, prep.data(train), prep.data(val));
+    assert.equal(adaptive.bestValLoss, Math.min(fast.bestValLoss, slow.bestValLoss));
+    // a fit that does not overshoot is the only one
+    const calm = options(prep, 'classification', { epochs: 4 });
+    assert.deepEqual(
+      (await fitLinearAdaptive(calm, prep.data(train), prep.data(val))).history,
+      (await fitLinear(calm, prep.data(train), prep.data(val))).history,
+    );
+  });
+
   it('learns the generated catalogue (16 classes) to high accuracy and explains with the planted words', async () => {
     const { prep, out } = await fitCatalogue(2000, 31);
     const evaluate = catalogue(1000, 32);
@@ -472,7 +501,7 @@ describe('linear family against scikit-learn (HashingVectorizer 1-2-grams + SGDC
     const peer = runSklearnPeer(train, evaluate, ['title', 'description'], 'colour');
     const { train: fitRows, val } = holdOut(train, 0.1);
     const prep = prepare(fitRows, 'colour', 'classification', CATALOGUE_FEATURES);
-    const out = await fitLinear(options(prep, 'classification'), prep.data(fitRows), prep.data(val));
+    const out = await fitLinearAdaptive(options(prep, 'classification'), prep.data(fitRows), prep.data(val));
     const ours = predict(out.model, prep, evaluate);
     const [oa, pa, of, pf] = [accuracy(truth, ours), accuracy(truth, peer.predictions), macroF1(truth, ours), macroF1(truth, peer.predictions)];
     console.log(`ours: accuracy ${oa.toFixed(3)}, macro-F1 ${of.toFixed(3)}; scikit-learn: ${pa.toFixed(3)}, ${pf.toFixed(3)}`);

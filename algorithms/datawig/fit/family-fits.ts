@@ -16,9 +16,9 @@ import { weightShapes, type NetSpec } from '../format/net-spec.js';
 import type { EpochReport, ModelFamily, TargetArtifact, TargetConfig, Task } from '../format/target-artifact.js';
 import type { Tensors } from '../format/weights.js';
 import { fitGbdt } from './gbdt/fit-gbdt.js';
-import { fitLinear, linearDefaults } from './fit-linear.js';
+import { fitLinearAdaptive, linearDefaults } from './fit-linear.js';
 import { fitRidge, ridgeApplies } from './fit-ridge.js';
-import type { Tf } from './tf-backend.js';
+import type { Tf, TfLoader } from './tf-backend.js';
 import { evaluate, trainNet, type EpochCheckpoints, type Split } from './train-net.js';
 
 /** What every family of one target trains on. */
@@ -49,8 +49,8 @@ export interface FamilyFit {
   store(a: TargetArtifact, tensors: Tensors): void;
 }
 
-export async function fitFamily(tf: Tf, family: ModelFamily, d: TargetData): Promise<FamilyFit> {
-  if (family === 'network') return { family, ...(await fitNetwork(tf, d)) };
+export async function fitFamily(tf: TfLoader, family: ModelFamily, d: TargetData): Promise<FamilyFit> {
+  if (family === 'network') return { family, ...(await fitNetwork(await tf(), d)) };
   if (family === 'linear') return { family, ...(await fitLinearFamily(d)) };
   return { family, ...(family === 'trees' ? fitTrees(d) : fitConstant(d)) };
 }
@@ -111,7 +111,7 @@ async function fitLinearFamily(d: TargetData): Promise<Omit<FamilyFit, 'family'>
   const ridge = d.task === 'regression' && featurizer.spec.text.length === 0 && ridgeApplies(train, val);
   const out = ridge
     ? { ...fitRidge(train, val, featurizer.spec.tableRows), epochs: 0 }
-    : await fitLinear(
+    : await fitLinearAdaptive(
         {
           ...linearDefaults(d.task, d.train.length),
           seed: d.cfg.seed,
@@ -121,6 +121,8 @@ async function fitLinearFamily(d: TargetData): Promise<Omit<FamilyFit, 'family'>
           textWeighting: 'joint',
           deadline: d.deadline,
           signal: d.signal,
+          // the per-epoch metrics the original container emitted (SageMaker metric definitions read them)
+          onEpoch: d.onEpoch,
         },
         train,
         val,

@@ -55,7 +55,7 @@ export function linearDefaults(task: Task, trainingRows = 0): LinearSettings {
   const large = trainingRows >= 4000;
   const sparsity = large ? { l1: 1.5e-4, minRows: 2 } : { l1: 5e-5, minRows: 1 };
   return task === 'classification'
-    ? { learningRate: large ? 5 : 2, ...sparsity, alpha: 1e-6, batchSize: 4, epochs: 30, patience: 3, seed: 42 }
+    ? { learningRate: large ? 5 : 6, ...sparsity, alpha: 1e-6, batchSize: 4, epochs: 30, patience: 3, seed: 42 }
     : { learningRate: 0.3, ...sparsity, alpha: 1e-6, batchSize: 4, epochs: 60, patience: 3, seed: 42 };
 }
 
@@ -85,6 +85,9 @@ export interface LinearOutcome {
   stopReason: 'early_stopping' | 'num_epochs' | 'max_training_seconds';
   history: EpochReport[];
 }
+
+/** An epoch that lowers the validation loss by less than this share does not reset early stopping's patience. */
+const MIN_RELATIVE_GAIN = 0.005;
 
 /** FTRL's beta: the per-coordinate step is learningRate / (beta + sqrt(summed squared gradients)). */
 const BETA = 1;
@@ -430,12 +433,16 @@ export async function fitLinear(o: LinearTrainOptions, train: LinearData, val: L
     };
     history.push(rep);
     o.onEpoch?.(rep);
-    if (selectLoss < bestLoss - 1e-6 || !best) {
+    const improved = selectLoss < bestLoss - 1e-6 || !best;
+    // the best epoch is kept however little it gained; patience runs out on gains below MIN_RELATIVE_GAIN (the slow tail)
+    const gained = selectLoss < bestLoss * (1 - MIN_RELATIVE_GAIN) || !best;
+    if (improved) {
       bestLoss = selectLoss;
       best = t.snapshot();
       bestEpoch = epoch;
-      since = 0;
-    } else if (++since >= o.patience) {
+    }
+    if (gained) since = 0;
+    else if (++since >= o.patience) {
       stopReason = 'early_stopping';
       break;
     }
@@ -481,4 +488,22 @@ function maxId(...tables: EncodedTable[]): number {
   let m = -1;
   for (const e of tables) for (let p = 0; p < e.idx.length; p++) if (e.idx[p]! > m) m = e.idx[p]!;
   return m;
+}
+
+/** A best epoch this early, with early stopping, says the step was too large for the data. */
+const OVERSHOT_BEST_EPOCH = 2;
+/** The step of the second try. */
+const SLOW_STEP_FACTOR = 0.25;
+
+/**
+ * fitLinear with a step-size fallback: the default step converges in a few epochs on large or
+ * redundant text, but overshoots on small noisy data, where the best epoch comes first and early
+ * stopping ends training at once. Then a second fit at a quarter of the step (cheap: such runs are
+ * short) is kept if its validation loss is lower.
+ */
+export async function fitLinearAdaptive(o: LinearTrainOptions, train: LinearData, val: LinearData): Promise<LinearOutcome> {
+  const fast = await fitLinear(o, train, val);
+  if (fast.stopReason !== 'early_stopping' || fast.bestEpoch > OVERSHOT_BEST_EPOCH || Date.now() > o.deadline) return fast;
+  const slow = await fitLinear({ ...o, learningRate: o.learningRate * SLOW_STEP_FACTOR }, train, val);
+  return slow.bestValLoss < fast.bestValLoss ? slow : fast;
 }

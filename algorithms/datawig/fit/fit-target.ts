@@ -21,7 +21,7 @@ import {
 import type { Tensors } from '../format/weights.js';
 import { fitFamily, type FamilyFit, type TargetData } from './family-fits.js';
 import { selectFamily } from './select-family.js';
-import type { Tf } from './tf-backend.js';
+import type { TfLoader } from './tf-backend.js';
 import type { EpochCheckpoints, Evaluation, Split } from './train-net.js';
 
 export interface FitInput {
@@ -59,7 +59,7 @@ const STORAGE_ORDER: readonly ModelFamily[] = ['network', 'linear', 'trees', 'co
 /** Fewer labelled rows than this, or a single class: only the constant family (the mean / the class). */
 export const MIN_MODEL_ROWS = 10;
 
-export async function fitTarget(tf: Tf, input: FitInput, cfg: TargetConfig): Promise<Fitted> {
+export async function fitTarget(tf: TfLoader, input: FitInput, cfg: TargetConfig): Promise<Fitted> {
   const miss = new Featurizer(fitFeaturizer([], [], featureOptions(cfg))).missing;
   const { train: labelled, val: valRows } = validationSplit(input, cfg, miss);
   const featurizer = new Featurizer(fitFeaturizer(input.rows, input.features, featureOptions(cfg)));
@@ -138,13 +138,8 @@ function familiesToFit(
   const columns = spec.text.length + spec.cat.length + spec.num.length;
   if (labelledRows < MIN_MODEL_ROWS || labels.distinct < 2 || columns === 0) return ['constant'];
   if (choice === 'network' || choice === 'trees' || choice === 'linear') return [choice];
-  const text = spec.text.length > 0;
-  const all: ModelFamily[] = [
-    ...(choice === 'auto' ? (['constant'] as const) : []),
-    'trees',
-    'linear',
-    ...(text || choice === 'ensemble' ? (['network'] as const) : []),
-  ];
+  // auto leaves the network out: it costs 10-40x the others' training time for a few points on text (docs/datawig.md, "Model families")
+  const all: ModelFamily[] = choice === 'auto' ? ['constant', 'trees', 'linear'] : ['trees', 'linear', 'network'];
   const kept = all.filter((f) => f === 'constant' || !allowed || allowed.includes(f));
   return kept.some((f) => f !== 'constant') ? kept : all;
 }

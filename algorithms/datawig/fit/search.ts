@@ -4,7 +4,7 @@ import { rng } from '../core/rng.js';
 import type { EpochReport, TargetConfig } from '../format/target-artifact.js';
 import type { DatawigHyperparameters } from '../hyperparameters.js';
 import { fitTarget, type FitInput, type Fitted } from './fit-target.js';
-import type { Tf } from './tf-backend.js';
+import type { TfLoader } from './tf-backend.js';
 
 const HPO_HEADER =
   'column,candidate,tokens,num_hash_buckets,latent_dim,final_fc_hidden_units,learning_rate,epochs,family,family_losses,validation_loss,validation_metric,seconds,selected';
@@ -20,7 +20,7 @@ function csvCell(v: string): string {
 
 /** Random search over encoders, sizes and the learning rate (DataWig's fit_hpo); num_evals = 1 trains the given config. */
 export async function search(
-  tf: Tf,
+  tf: TfLoader,
   ctx: TrainContext<DatawigHyperparameters>,
   hp: DatawigHyperparameters,
   base: TargetConfig,

@@ -6,6 +6,12 @@
 import type { Logger } from '../../../framework/contract/index.js';
 
 export type Tf = typeof import('@tensorflow/tfjs');
+/** TensorFlow.js on first call: only the network family needs it, and loading it takes a few tenths of a second. */
+export type TfLoader = () => Promise<Tf>;
+
+export function tfLoader(logger?: Logger): TfLoader {
+  return () => loadTf(logger).then((r) => r.tf);
+}
 
 let loading: Promise<{ tf: Tf; backend: string }> | undefined;
 

@@ -32,7 +32,7 @@ import {
 import { search, writeHpoResults } from './search.js';
 import { competitiveFamilies, meanLossRatio, MIN_ROUND_IMPROVEMENT } from './round-policy.js';
 import { validationCells, validationRows, withCell, withoutValidationCells, type ColumnValidation } from './held-out-cells.js';
-import { loadTf, type Tf } from './tf-backend.js';
+import { loadTf, tfLoader, type TfLoader } from './tf-backend.js';
 
 export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<TrainResult> {
   const hp = ctx.hyperparameters;
@@ -42,7 +42,7 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
   const missingTokens = [...new Set(['', ...hp.missing_values])];
   const missing = new MissingValues(missingTokens);
   const types = resolveTypes(table, hp.column_types, missing);
-  const { tf, backend } = await loadTf(ctx.logger);
+  const tf = tfLoader(ctx.logger);
   const hpoRows: string[] = []; // every search's candidates, one table
   const job: Job = { ctx, hp, tf, table, valTable, valChannel, types, missing, deadline, cfgBase: targetConfig(hp, missingTokens), hpoRows };
   const index: ModelIndex = {
@@ -52,10 +52,13 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
     columns: table.columns.map((c) => ({ name: c, type: types.get(c)!.type })),
     targets: [],
     defaults: { precision_threshold: hp.precision_threshold, top_k: hp.top_k, explain_tokens: hp.explain_tokens },
-    backend,
+    backend: 'none',
     missingTokens,
   };
   const metrics = hp.label_column ? await trainSingle(job, hp.label_column, index) : await trainComplete(job, index);
+  // the backend a network trained on (task threads pick theirs by the same rules); none trained: none loaded
+  const backend = job.networks ? (await loadTf(ctx.logger)).backend : 'none';
+  index.backend = backend;
   await writeModelIndex(ctx.model, index);
   metrics.training_seconds = (Date.now() - started) / 1000;
   ctx.logger.info('datawig: training done', { seconds: metrics.training_seconds, backend });
@@ -68,8 +71,10 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
 interface Job {
   ctx: TrainContext<DatawigHyperparameters>;
   hp: DatawigHyperparameters;
-  tf: Tf;
+  tf: TfLoader;
   table: Table;
+  /** Set once a saved target has a network member. */
+  networks?: boolean;
   /** The validation (or test) channel's table, if there is one; otherwise a split of the train rows. */
   valTable: Table | undefined;
   valChannel: string | undefined;
@@ -406,7 +411,7 @@ export interface ColumnFitted {
  * the columns' curves.
  */
 export async function fitColumnTask(input: ColumnFit, ctx: TaskContext<DatawigHyperparameters>): Promise<ColumnFitted> {
-  const { tf } = await loadTf(ctx.logger);
+  const tf = tfLoader(ctx.logger);
   const fit: FitInput = {
     rows: input.rows,
     valRows: input.valRows,
@@ -523,6 +528,7 @@ async function saveTargets(job: Job, index: ModelIndex, fitted: Fitted[], round:
   for (const f of fitted) {
     const dir = targetDir(index.targets.length);
     await writeTarget(job.ctx.model, dir, f.artifact, f.weights);
+    if (f.artifact.net) job.networks = true;
     index.targets.push({ label: f.artifact.label, dir, task: f.artifact.task, ...(round === undefined ? {} : { round }) });
     if (report) Object.assign(metrics, finalMetrics(job.ctx, f, round === undefined ? '' : `${f.artifact.label}.`));
   }

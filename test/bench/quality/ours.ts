@@ -20,7 +20,10 @@ export interface OursVariant {
 }
 
 export interface OursRun {
+  /** The `byoc train` process, start-up included. */
   trainSeconds: number;
+  /** The training job's own seconds (the manifest's training_seconds: from the read data to the written model). */
+  fitSeconds: number;
   imputeSeconds: number;
   /** Per requested column: the `_imputed` cell of every row (null where the cell was left empty). */
   imputed: Map<string, (string | null)[]>;
@@ -93,5 +96,16 @@ export async function runOurs(request: OursRequest): Promise<OursRun> {
       records.map((r) => (r[key] === undefined || r[key] === '' ? null : r[key])),
     );
   }
-  return { trainSeconds: train.seconds, imputeSeconds: impute.seconds, imputed };
+  return { trainSeconds: train.seconds, fitSeconds: await trainingSeconds(path.join(root, 'model')), imputeSeconds: impute.seconds, imputed };
+}
+
+/** metrics.training_seconds of the model's manifest (NaN if it is not there). */
+async function trainingSeconds(modelDir: string): Promise<number> {
+  try {
+    const manifest = JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as { metrics?: Record<string, unknown> };
+    const s = manifest.metrics?.training_seconds;
+    return typeof s === 'number' ? s : NaN;
+  } catch {
+    return NaN;
+  }
 }
