@@ -141,4 +141,28 @@ describe('model families', () => {
     await lin.model.writeJson('targets/0/target.json', { ...b, linear: { ...b.linear!, numDim: 1 } });
     await assert.rejects(readTarget(lin.model, 'targets/0'), /numDim/);
   });
+
+  it('a skewed positive label is also fitted on the log scale, kept where it validates better, and served back in label units', async () => {
+    const r = rng(21);
+    // y = 20 exp(2 x): log y is linear in x, y itself is heavy-tailed
+    const rows = (n: number) =>
+      Array.from({ length: n }, () => {
+        const x = r() * 4;
+        return { x: x.toFixed(4), noise: r().toFixed(4), y: (20 * Math.exp(2 * x + 0.05 * (r() - 0.5))).toFixed(4) };
+      });
+    const table: Table = { columns: ['x', 'noise', 'y'], records: rows(400) };
+    const { artifact, predictor } = await train(table, { label_column: 'y', model_family: 'linear' });
+    assert.equal(artifact.labelTransform, 'log');
+    assert.ok(artifact.metrics.loss_log_scale! < artifact.metrics.loss_raw_scale!, JSON.stringify(artifact.metrics));
+    const fresh = rows(40);
+    const got = (await predictions(predictor, fresh, 'y')).map(Number);
+    fresh.forEach((f, i) => {
+      const truth = Number(f.y);
+      assert.ok(Math.abs(got[i]! - truth) / truth < 0.1, `row ${i}: ${got[i]} vs ${truth}`);
+    });
+    // an unskewed label keeps its own scale and tries no other
+    const plain = await train(stepTable(300, 2), { label_column: 'y', model_family: 'linear' });
+    assert.equal(plain.artifact.labelTransform, undefined);
+    assert.equal(plain.artifact.metrics.loss_log_scale, undefined);
+  });
 });

@@ -59,11 +59,51 @@ const STORAGE_ORDER: readonly ModelFamily[] = ['network', 'linear', 'trees', 'co
 /** Fewer labelled rows than this, or a single class: only the constant family (the mean / the class). */
 export const MIN_MODEL_ROWS = 10;
 
+/** A numeric label this skewed (sample skewness), with no negative value, is also fitted on the log scale. */
+export const SKEWED_LABEL = 1;
+
 export async function fitTarget(tf: TfLoader, input: FitInput, cfg: TargetConfig): Promise<Fitted> {
   const miss = new Featurizer(fitFeaturizer([], [], featureOptions(cfg))).missing;
-  const { train: labelled, val: valRows } = validationSplit(input, cfg, miss);
+  const split = validationSplit(input, cfg, miss);
+  const choice = input.family ?? 'auto';
+  // The network keeps one scale: a second training would cost its time twice (and share its epoch checkpoints).
+  if (input.task !== 'regression' || choice === 'network' || choice === 'ensemble' || !skewedPositive(split.train, input.label, miss))
+    return fitOnScale(tf, input, cfg, split, undefined);
+  const raw = await fitOnScale(tf, input, cfg, split, undefined);
+  const log = await fitOnScale(tf, input, cfg, split, 'log');
+  // Both judged in label units: the served (clamped) values' squared error over the raw labels' variance.
+  const [rawLoss, logLoss] = [raw, log].map((f) => (f.artifact.metrics.rmse! / raw.artifact.labelStd) ** 2) as [number, number];
+  const kept = logLoss < rawLoss ? { ...log, valLoss: logLoss } : { ...raw, valLoss: rawLoss };
+  Object.assign(kept.artifact.metrics, { loss_raw_scale: rawLoss, loss_log_scale: logLoss });
+  return kept;
+}
+
+/** Whether a numeric label is non-negative and right-skewed enough (SKEWED_LABEL) for the log scale to be worth a try. */
+function skewedPositive(rows: InputRecord[], label: string, miss: MissingValues): boolean {
+  const v = rows.map((r) => parseNumberText(miss.value(r[label])!)).filter((x) => Number.isFinite(x));
+  if (v.length < MIN_MODEL_ROWS || v.some((x) => x < 0)) return false;
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  let m2 = 0;
+  let m3 = 0;
+  for (const x of v) {
+    m2 += (x - mean) ** 2 / v.length;
+    m3 += (x - mean) ** 3 / v.length;
+  }
+  return m2 > 0 && m3 / m2 ** 1.5 > SKEWED_LABEL;
+}
+
+/** One fit of the target with its labels on one scale (undefined: their own, 'log': log1p, served back by expm1). */
+async function fitOnScale(
+  tf: TfLoader,
+  input: FitInput,
+  cfg: TargetConfig,
+  split: { train: InputRecord[]; val: InputRecord[] },
+  transform: 'log' | undefined,
+): Promise<Fitted> {
+  const miss = new Featurizer(fitFeaturizer([], [], featureOptions(cfg))).missing;
+  const { train: labelled, val: valRows } = split;
   const featurizer = new Featurizer(fitFeaturizer(input.rows, input.features, featureOptions(cfg)));
-  const labels = encodeLabels(input, cfg, miss, labelled, valRows);
+  const labels = encodeLabels(input, cfg, miss, labelled, valRows, transform);
   const splits = buildSplits(featurizer, labels, input.task === 'classification' ? cfg.classWeights : undefined, labelled, valRows);
   const K = input.task === 'classification' ? labels.classes.length : 1;
   const data: TargetData = {
@@ -199,21 +239,39 @@ interface LabelEncoding {
   toY(rows: InputRecord[]): Float32Array;
 }
 
-function encodeLabels(input: FitInput, cfg: TargetConfig, miss: MissingValues, labelled: InputRecord[], valRows: InputRecord[]): LabelEncoding {
+function encodeLabels(
+  input: FitInput,
+  cfg: TargetConfig,
+  miss: MissingValues,
+  labelled: InputRecord[],
+  valRows: InputRecord[],
+  transform: 'log' | undefined,
+): LabelEncoding {
   const { label } = input;
   if (input.task === 'classification') {
     const classes = classesByFrequency(labelled, label, miss);
     const index = new Map(classes.map((c, i) => [c, i]));
     return { classes, mean: 0, std: 1, distinct: classes.length, toY: (rows) => Float32Array.from(rows, (r) => index.get(miss.value(r[label])!) ?? -1) };
   }
-  const vals = labelled.map((r) => parseNumberText(miss.value(r[label])!));
-  const bad = labelled.find((_, i) => Number.isNaN(vals[i]!));
+  const rawVals = labelled.map((r) => parseNumberText(miss.value(r[label])!));
+  const bad = labelled.find((_, i) => Number.isNaN(rawVals[i]!));
   if (bad) numericLabel(bad, label, miss); // throws: names the value
+  const scale = transform === 'log' ? Math.log1p : (v: number) => v;
+  const vals = rawVals.map(scale);
   const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
   const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length) || 1;
-  const range = cfg.clipRegression !== false ? observedRange([...vals, ...valRows.map((r) => parseNumberText(miss.value(r[label])!))]) : undefined;
+  // the range clamps served values: on the labels' own scale
+  const range = cfg.clipRegression !== false ? observedRange([...rawVals, ...valRows.map((r) => parseNumberText(miss.value(r[label])!))]) : undefined;
   const distinct = vals.some((v) => v !== vals[0]) ? 2 : 1;
-  return { classes: [], mean, std, range, distinct, toY: (rows) => Float32Array.from(rows, (r) => (numericLabel(r, label, miss) - mean) / std) };
+  return {
+    classes: [],
+    mean,
+    std,
+    range,
+    ...(transform ? { transform } : {}),
+    distinct,
+    toY: (rows) => Float32Array.from(rows, (r) => (scale(numericLabel(r, label, miss)) - mean) / std),
+  };
 }
 
 function classesByFrequency(labelled: InputRecord[], label: string, miss: MissingValues): string[] {
