@@ -494,16 +494,25 @@ function maxId(...tables: EncodedTable[]): number {
 const OVERSHOT_BEST_EPOCH = 2;
 /** The step of the second try. */
 const SLOW_STEP_FACTOR = 0.25;
+/** Training nonzeros x outputs up to which both steps are always tried (such fits take a fraction of a second). */
+const SMALL_PROBLEM = 2_000_000;
 
 /**
- * fitLinear with a step-size fallback: the default step converges in a few epochs on large or
+ * fitLinear with a second step size: the default step converges in a few epochs on large or
  * redundant text, but overshoots on small noisy data, where the best epoch comes first and early
- * stopping ends training at once. Then a second fit at a quarter of the step (cheap: such runs are
- * short) is kept if its validation loss is lower.
+ * stopping ends training at once. Such a fit, or any small problem, is fitted again at a quarter of
+ * the step, and the fit with the lower validation loss is kept.
  */
 export async function fitLinearAdaptive(o: LinearTrainOptions, train: LinearData, val: LinearData): Promise<LinearOutcome> {
   const fast = await fitLinear(o, train, val);
-  if (fast.stopReason !== 'early_stopping' || fast.bestEpoch > OVERSHOT_BEST_EPOCH || Date.now() > o.deadline) return fast;
+  const overshot = fast.stopReason === 'early_stopping' && fast.bestEpoch <= OVERSHOT_BEST_EPOCH;
+  if ((!overshot && nonZeros(train) * o.outDim > SMALL_PROBLEM) || Date.now() > o.deadline) return fast;
   const slow = await fitLinear({ ...o, learningRate: o.learningRate * SLOW_STEP_FACTOR }, train, val);
   return slow.bestValLoss < fast.bestValLoss ? slow : fast;
+}
+
+function nonZeros(d: LinearData): number {
+  let n = 0;
+  for (const r of d.rows) n += d.enc.rowPtr[r + 1]! - d.enc.rowPtr[r]!;
+  return n;
 }
