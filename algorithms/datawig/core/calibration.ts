@@ -30,6 +30,36 @@ export function nll(logits: Float32Array, y: Float32Array, K: number, t: number)
   return n ? s / n : 0;
 }
 
+/** Mean -log p(true class) over the rows with a known class (y >= 0), probabilities floored at 1e-12; undefined if there is none. */
+export function meanLogLoss(probs: ArrayLike<number>, y: Float32Array, K: number): number | undefined {
+  let loss = 0;
+  let n = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (y[i]! < 0) continue;
+    loss -= Math.log(Math.max(1e-12, probs[i * K + y[i]!]!));
+    n++;
+  }
+  return n ? loss / n : undefined;
+}
+
+/** softmax(scores / t) of every row (K per row). */
+export function softmaxRows(scores: ArrayLike<number>, K: number, t: number): Float64Array {
+  const p = new Float64Array(scores.length);
+  const row = new Float64Array(K);
+  for (let i = 0; i < scores.length / K; i++) {
+    softmaxInto(scores, i * K, K, t, row);
+    p.set(row, i * K);
+  }
+  return p;
+}
+
+/** Mean squared error of predictions against targets (0 rows: 0). */
+export function meanSquaredError(predictions: ArrayLike<number>, y: ArrayLike<number>): number {
+  let se = 0;
+  for (let i = 0; i < y.length; i++) se += (predictions[i]! - y[i]!) ** 2;
+  return se / Math.max(1, y.length);
+}
+
 /** The middle of the final bracket of a golden-section search for the minimum of f on [lo, hi]. */
 export function goldenSection(f: (x: number) => number, lo: number, hi: number, iterations: number): number {
   const g = (Math.sqrt(5) - 1) / 2;

@@ -5,6 +5,7 @@
  * validation error kept. Where the inputs are few, this is what the linear family should reach;
  * FTRL's stochastic steps (fit-linear.ts) stop short of it on correlated numeric columns.
  */
+import { meanSquaredError } from '../core/calibration.js';
 import { linearModelFromRows, type LinearModel } from '../core/linear-model.js';
 import type { LinearData } from './fit-linear.js';
 
@@ -137,9 +138,7 @@ export function fitRidge(train: LinearData, val: LinearData, sparseDim: number):
       for (let j = 0; j < p; j++) v += fit.coef[j]! * x[j]!;
       return v;
     });
-    let se = 0;
-    scores.forEach((v, i) => (se += (v - val.y[i]!) ** 2));
-    const loss = se / Math.max(1, Xv.length);
+    const loss = meanSquaredError(scores, val.y);
     if (!best || loss < best.loss) best = { lambda, fit, loss, scores };
   }
   const final = (best && held ? solveAt(normalEquations([train, val], column, p), p, best.lambda) : undefined) ?? best?.fit;

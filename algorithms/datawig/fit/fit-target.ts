@@ -3,7 +3,7 @@
  * metrics and explanations, into the artifact that target.json stores.
  */
 import { argmax, parseNumberText, TrainingError, type InputRecord, type MissingValues } from '../../../framework/contract/index.js';
-import { classReport, ece, fitTemperature, precisionCurves, softmaxInto } from '../core/calibration.js';
+import { classReport, ece, fitTemperature, meanLogLoss, meanSquaredError, precisionCurves, softmaxInto, softmaxRows } from '../core/calibration.js';
 import { Featurizer, fitFeaturizer } from '../core/features.js';
 import { topTokens } from '../core/ranking.js';
 import { rng } from '../core/rng.js';
@@ -188,9 +188,7 @@ function familiesToFit(
 function evaluation(task: Task, K: number, scores: Float64Array, y: Float32Array): Evaluation {
   const logits = Float32Array.from(scores);
   if (task === 'regression') {
-    let se = 0;
-    for (let i = 0; i < y.length; i++) se += (scores[i]! - y[i]!) ** 2;
-    const mse = se / Math.max(1, y.length);
+    const mse = meanSquaredError(scores, y);
     return { loss: mse, accuracy: NaN, rmse: Math.sqrt(mse), logits };
   }
   let correct = 0;
@@ -340,7 +338,7 @@ function calibrateClassifier(artifact: TargetArtifact, ev: Evaluation, yVal: Flo
   m.ece = ece(ev.logits, yVal, K, t);
   m.temperature = t;
   m.loss = bestValLoss;
-  const valLoss = calibratedLoss(ev.logits, yVal, K, t) ?? bestValLoss;
+  const valLoss = meanLogLoss(softmaxRows(ev.logits, K, t), yVal, K) ?? bestValLoss;
   m.loss_calibrated = valLoss;
   artifact.trainPrior = classPrior(yTrain, K);
   artifact.valJoint = predictionJoint(pred, yVal, K);
@@ -358,20 +356,6 @@ function calibratedPredictions(logits: Float32Array, n: number, K: number, t: nu
     pred[i] = argmax(p);
   }
   return { probs, pred };
-}
-
-/** Mean -log p(true class) at temperature t over the rows with a known class; undefined if none. */
-function calibratedLoss(logits: Float32Array, y: Float32Array, K: number, t: number): number | undefined {
-  const calibrated = new Float64Array(K);
-  let cl = 0;
-  let cn = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i]! < 0) continue;
-    softmaxInto(logits, i * K, K, t, calibrated);
-    cl -= Math.log(Math.max(1e-12, calibrated[y[i]!]!));
-    cn++;
-  }
-  return cn ? cl / cn : undefined;
 }
 
 /** Share of each class among the training labels. */

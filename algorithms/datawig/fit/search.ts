@@ -1,5 +1,5 @@
 /** Hyper-parameter search for one target column; its candidates are written to hpo_results.csv. */
-import type { TrainContext } from '../../../framework/contract/index.js';
+import type { Logger, MetricEmitter, TrainContext } from '../../../framework/contract/index.js';
 import { rng } from '../core/rng.js';
 import type { EpochReport, TargetConfig } from '../format/target-artifact.js';
 import type { DatawigHyperparameters } from '../hyperparameters.js';
@@ -18,10 +18,18 @@ function csvCell(v: string): string {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
+/** What a search uses of the job: its logger, per-epoch metrics, and where hpo_results.csv goes. */
+export interface SearchContext {
+  logger: Logger;
+  metrics: MetricEmitter;
+  /** Writes hpo_results.csv (every search's rows so far) after a search; absent: the caller writes it. */
+  hpoResults?: (rows: string[]) => Promise<void>;
+}
+
 /** Random search over encoders, sizes and the learning rate (DataWig's fit_hpo); num_evals = 1 trains the given config. */
 export async function search(
   tf: TfLoader,
-  ctx: TrainContext<DatawigHyperparameters>,
+  ctx: SearchContext,
   hp: DatawigHyperparameters,
   base: TargetConfig,
   input: FitInput,
@@ -85,7 +93,7 @@ export async function search(
   for (const [i, r2] of results.entries()) rows.push([csvCell(tag || input.label), ...r2, i === bestI ? 'yes' : ''].join(','));
   // complete mode: one table for all columns, rewritten after each column's search
   hpoRows.push(...rows.slice(1));
-  await writeHpoResults(ctx, hpoRows);
+  await ctx.hpoResults?.(hpoRows);
   return best!;
 }
 

@@ -5,7 +5,7 @@
  * lowest loss wins. The ensemble must beat the best single family by ENSEMBLE_MARGIN, since its
  * weights were fitted on the rows that judge it.
  */
-import { fitTemperature, softmaxInto } from '../core/calibration.js';
+import { fitTemperature, meanLogLoss, meanSquaredError, softmaxRows } from '../core/calibration.js';
 import type { FamilyCandidate, FamilyChoice, FamilyMember, Task } from '../format/target-artifact.js';
 import { fitEnsembleWeights, type MemberPredictions } from './ensemble-weights.js';
 import type { FamilyFit } from './family-fits.js';
@@ -25,36 +25,9 @@ export interface Selection {
 
 /** One family's calibrated validation loss and its temperature (1 for numbers). */
 function judge(task: Task, K: number, scores: Float64Array, y: Float32Array): { loss: number; temperature: number } {
-  if (task === 'regression') {
-    let se = 0;
-    for (let i = 0; i < y.length; i++) se += (scores[i]! - y[i]!) ** 2;
-    return { loss: se / Math.max(1, y.length), temperature: 1 };
-  }
+  if (task === 'regression') return { loss: meanSquaredError(scores, y), temperature: 1 };
   const temperature = fitTemperature(Float32Array.from(scores), y, K);
-  return { loss: classLoss(memberProbabilities(scores, K, temperature), y, K), temperature };
-}
-
-/** softmax(scores / t) per row. */
-function memberProbabilities(scores: Float64Array, K: number, t: number): Float64Array {
-  const p = new Float64Array(scores.length);
-  const row = new Float64Array(K);
-  for (let i = 0; i < scores.length / K; i++) {
-    softmaxInto(scores, i * K, K, t, row);
-    p.set(row, i * K);
-  }
-  return p;
-}
-
-/** Mean -log p(true class) over rows with a known class (Infinity if none). */
-function classLoss(probs: Float64Array, y: Float32Array, K: number): number {
-  let loss = 0;
-  let n = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (y[i]! < 0) continue;
-    loss -= Math.log(Math.max(1e-12, probs[i * K + y[i]!]!));
-    n++;
-  }
-  return n ? loss / n : Infinity;
+  return { loss: meanLogLoss(softmaxRows(scores, K, temperature), y, K) ?? Infinity, temperature };
 }
 
 /**
@@ -71,7 +44,7 @@ export function selectFamily(task: Task, K: number, fits: readonly FamilyFit[], 
   const mixable = judged.filter((j) => j.fit.family !== 'constant' || choice === 'auto');
   if (mixable.length < 2 || (choice !== 'auto' && choice !== 'ensemble')) return single;
   const predictions: MemberPredictions[] = mixable.map((j) => ({
-    values: task === 'regression' ? j.fit.scores : memberProbabilities(j.fit.scores, K, j.temperature),
+    values: task === 'regression' ? j.fit.scores : softmaxRows(j.fit.scores, K, j.temperature),
   }));
   const fit = fitEnsembleWeights(predictions, y, task === 'regression' ? 0 : K);
   const kept = fit.weights.map((w, i) => ({ w, i })).filter((m) => m.w >= MIN_MEMBER_WEIGHT);

@@ -29,7 +29,7 @@ import {
   targetFingerprint,
   type CheckpointKey,
 } from './checkpoints.js';
-import { search, writeHpoResults } from './search.js';
+import { search, writeHpoResults, type SearchContext } from './search.js';
 import { competitiveFamilies, meanLossRatio, MIN_ROUND_IMPROVEMENT } from './round-policy.js';
 import { validationCells, validationRows, withCell, withoutValidationCells, type ColumnValidation } from './held-out-cells.js';
 import { loadTf, tfLoader, type TfLoader } from './tf-backend.js';
@@ -430,12 +430,12 @@ export async function fitColumnTask(input: ColumnFit, ctx: TaskContext<DatawigHy
 }
 
 /**
- * What search() uses of a TrainContext, for a task: its logger; metrics and hpo_results.csv stay
- * with the caller, which writes every column's rows in column order.
+ * A task's search context: its logger; no per-epoch metrics (complete mode's columns would
+ * interleave their curves), and hpo_results.csv stays with the caller, which writes every column's
+ * rows in column order.
  */
-function searchContext(ctx: TaskContext<DatawigHyperparameters>): TrainContext<DatawigHyperparameters> {
-  const ignored = { emit: () => undefined, writeFile: async () => undefined };
-  return { logger: ctx.logger, hyperparameters: ctx.hyperparameters, metrics: ignored, outputData: ignored } as unknown as TrainContext<DatawigHyperparameters>;
+function searchContext(ctx: TaskContext<DatawigHyperparameters>): SearchContext {
+  return { logger: ctx.logger, metrics: { emit: () => undefined } };
 }
 
 /**
@@ -512,7 +512,8 @@ async function searchTarget(job: Job, label: string, rows: InputRecord[], featur
     return resumed.fitted;
   }
   const before = hpoRows.length;
-  const fitted = await search(job.tf, ctx, job.hp, job.cfgBase, input, hpoRows);
+  const searchCtx: SearchContext = { logger: ctx.logger, metrics: ctx.metrics, hpoResults: (rows) => writeHpoResults(ctx, rows) };
+  const fitted = await search(job.tf, searchCtx, job.hp, job.cfgBase, input, hpoRows);
   await saveCheckpoint(ctx.checkpoints, ctx.logger, key, fitted, hpoRows.slice(before));
   await supersedeProgress(ctx.checkpoints, ctx.logger, key, job.hp.num_evals);
   return fitted;
