@@ -104,7 +104,8 @@ export const datawigHyperparameters = {
   clip_numeric_imputations: {
     type: 'boolean',
     default: true,
-    description: 'Keep numeric imputations within the range of the values seen in training (a linear output can otherwise invent negative prices or counts).',
+    description:
+      'Keep numeric imputations near the range of the values seen in training: at most half its width beyond either end, never across zero when the values keep one sign (an extrapolating model can otherwise invent negative prices or counts).',
   },
   precision_threshold: {
     type: 'number',

@@ -259,7 +259,8 @@ function encodeLabels(
   const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
   const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / vals.length) || 1;
   // the range clamps served values: on the labels' own scale
-  const range = cfg.clipRegression !== false ? observedRange([...rawVals, ...valRows.map((r) => parseNumberText(miss.value(r[label])!))]) : undefined;
+  const range =
+    cfg.clipRegression !== false ? clipRange(observedRange([...rawVals, ...valRows.map((r) => parseNumberText(miss.value(r[label])!))])) : undefined;
   const distinct = vals.some((v) => v !== vals[0]) ? 2 : 1;
   return {
     classes: [],
@@ -285,6 +286,23 @@ function numericLabel(r: InputRecord, label: string, miss: MissingValues): numbe
       `label column "${label}" is numeric but has the non-numeric value "${String(r[label])}"; fix the data or declare it categorical with column_types="${label}:categorical"`,
     );
   return v;
+}
+
+/** Share of the observed range by which served values may go past either end of it. */
+export const CLIP_MARGIN = 0.5;
+
+/**
+ * The range served values are clamped to: the observed one widened by CLIP_MARGIN of its width on
+ * each side, without crossing zero where the observed values keep one sign (no negative prices or
+ * counts). Gaps that are missing not at random lie partly outside the observed range, and a linear
+ * model's extrapolation there is right (low-rank table, MAR/MNAR 10 %: clamping to the bare range
+ * made the error up to 10x worse); wild values (an extrapolating network) are still stopped.
+ */
+function clipRange(observed: [number, number] | undefined): [number, number] | undefined {
+  if (!observed) return undefined;
+  const [lo, hi] = observed;
+  const margin = (hi - lo) * CLIP_MARGIN;
+  return [lo >= 0 ? Math.max(0, lo - margin) : lo - margin, hi <= 0 ? Math.min(0, hi + margin) : hi + margin];
 }
 
 /** [min, max] of the values (NaN ignored); undefined if there is none. */
