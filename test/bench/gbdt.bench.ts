@@ -49,7 +49,21 @@ function quality(d: Dataset, model: ReturnType<typeof fitGbdt>['model']): number
   return accuracy(predictProba(model, d.test.features), classCount(model), d.test.y as Int32Array);
 }
 
-function ours(c: Case): { seconds: number; cpuSeconds: number; quality: number; iterations: number } {
+/** Median microseconds of predictRaw on one row (as serving calls it), over the first 2,000 test rows. */
+function oneRowMicros(d: Dataset, model: ReturnType<typeof fitGbdt>['model']): number {
+  const n = Math.min(2000, d.test.features[0]!.length);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const row = d.test.features.map((col) => Float64Array.of(col[i]!));
+    const start = performance.now();
+    predictRaw(model, row);
+    times.push((performance.now() - start) * 1000);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function ours(c: Case): { seconds: number; cpuSeconds: number; quality: number; iterations: number; rowMicros: number } {
   let best = Infinity;
   let cpu = Infinity;
   let fit!: ReturnType<typeof fitGbdt>;
@@ -61,7 +75,7 @@ function ours(c: Case): { seconds: number; cpuSeconds: number; quality: number; 
     const used = process.cpuUsage(startCpu);
     cpu = Math.min(cpu, (used.user + used.system) / 1e6);
   }
-  return { seconds: best, cpuSeconds: cpu, quality: quality(c.data, fit.model), iterations: fit.iterationsRun };
+  return { seconds: best, cpuSeconds: cpu, quality: quality(c.data, fit.model), iterations: fit.iterationsRun, rowMicros: oneRowMicros(c.data, fit.model) };
 }
 
 const python = sklearnPython();
@@ -75,9 +89,9 @@ try {
   console.log(`node ${process.version}, ${os.cpus().length} cpus, load ${os.loadavg()[0]!.toFixed(1)}, ${python}; best of ${repeat} fit(s) each`);
   console.log('sklearn 2 threads: OMP_NUM_THREADS=2 OMP_WAIT_POLICY=PASSIVE; ratio = ours / sklearn with 2 threads (wall), and CPU seconds of all threads\n');
   console.log(
-    '| data | metric | ours | sklearn | fit s ours | fit s sklearn 2 thr | fit s sklearn 1 thr | wall ratio | CPU s ours / sklearn 2 thr | iterations ours / sklearn |',
+    '| data | metric | ours | sklearn | fit s ours | fit s sklearn 2 thr | fit s sklearn 1 thr | wall ratio | CPU s ours / sklearn 2 thr | iterations ours / sklearn | one-row predict µs ours |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const bestOf = (dir: string, threads: number): SklearnResult => {
     let best = runSklearn(python, [dir], threads)[0]!;
     for (let r = 1; r < repeat; r++) {
@@ -94,7 +108,12 @@ try {
     const metric = c.data.task === 'regression' ? 'normalised MSE' : 'accuracy';
     const theirs = c.data.task === 'regression' ? two.nmse! : two.accuracy!;
     const cells = [c.name, metric, o.quality.toFixed(4), theirs.toFixed(4), o.seconds.toFixed(2), two.fitSeconds.toFixed(2), one.fitSeconds.toFixed(2)];
-    cells.push(`${(o.seconds / two.fitSeconds).toFixed(2)}x`, `${o.cpuSeconds.toFixed(2)} / ${two.fitCpuSeconds.toFixed(2)}`, `${o.iterations} / ${two.nIter}`);
+    cells.push(
+      `${(o.seconds / two.fitSeconds).toFixed(2)}x`,
+      `${o.cpuSeconds.toFixed(2)} / ${two.fitCpuSeconds.toFixed(2)}`,
+      `${o.iterations} / ${two.nIter}`,
+      o.rowMicros.toFixed(1),
+    );
     console.log(`| ${cells.join(' | ')} |`);
   }
 } finally {

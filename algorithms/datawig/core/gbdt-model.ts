@@ -75,6 +75,26 @@ function categoriesOf(model: GbdtModel): Int32Array {
   return Int32Array.from(model.categorical, (isCat, f) => (isCat ? model.categoryCount[f]! : -1));
 }
 
+/** A model's trees compiled, per iteration and output, and its category counts. */
+interface CompiledModel {
+  /** The iterations compiled (a model being fitted grows: more means compile again). */
+  iterations: number;
+  trees: CompiledTree[][];
+  cats: Int32Array;
+}
+
+const compiledModels = new WeakMap<GbdtModel, CompiledModel>();
+
+/** Serving predicts one row at a time: one lookup per call instead of one per tree. */
+function compiledModel(model: GbdtModel): CompiledModel {
+  let c = compiledModels.get(model);
+  if (!c || c.iterations !== model.iterations.length) {
+    c = { iterations: model.iterations.length, trees: model.iterations.map((it) => it.map(compile)), cats: categoriesOf(model) };
+    compiledModels.set(model, c);
+  }
+  return c;
+}
+
 /**
  * Raw scores, row-major: `out[row * nOutputs + k]` (regression: the prediction; logistic: the
  * log-odds of class 1; softmax: the logit of class k).
@@ -84,10 +104,10 @@ export function predictRaw(model: GbdtModel, features: readonly Float64Array[]):
   const k = model.nOutputs;
   const out = new Float64Array(rows * k);
   for (let r = 0; r < rows; r++) for (let o = 0; o < k; o++) out[r * k + o] = model.baseline[o]!;
-  const cats = categoriesOf(model);
-  for (const iteration of model.iterations) {
+  const { trees, cats } = compiledModel(model);
+  for (const iteration of trees) {
     for (let o = 0; o < k; o++) {
-      const t = compile(iteration[o]!);
+      const t = iteration[o]!;
       for (let r = 0; r < rows; r++) {
         let node = 0;
         for (let f = t.feature[0]!; f >= 0; f = t.feature[node]!) node = child(t, node, features[f]![r]!, cats[f]!);
@@ -146,11 +166,11 @@ export function predictContributions(model: GbdtModel, features: readonly Float6
   const k = model.nOutputs;
   const width = model.nFeatures + 1;
   const out = new Float64Array(rows * k * width);
-  const cats = categoriesOf(model);
+  const { trees, cats } = compiledModel(model);
   for (let r = 0; r < rows; r++) for (let o = 0; o < k; o++) out[(r * k + o) * width + model.nFeatures] = model.baseline[o]!;
-  for (const iteration of model.iterations) {
+  for (const iteration of trees) {
     for (let o = 0; o < k; o++) {
-      const t = compile(iteration[o]!);
+      const t = iteration[o]!;
       for (let r = 0; r < rows; r++) {
         const base = (r * k + o) * width;
         out[base + model.nFeatures]! += t.value[0]!;
