@@ -42,8 +42,8 @@ export function meanLogLoss(probs: ArrayLike<number>, y: Float32Array, K: number
   return n ? loss / n : undefined;
 }
 
-/** softmax(scores / t) of every row (K per row). */
-export function softmaxRows(scores: ArrayLike<number>, K: number, t: number): Float64Array {
+/** softmax(scores / t) of every row (K per row), into a new array (core/gbdt-model.ts softmaxRows works in place, without t). */
+export function temperedSoftmax(scores: ArrayLike<number>, K: number, t: number): Float64Array {
   const p = new Float64Array(scores.length);
   const row = new Float64Array(K);
   for (let i = 0; i < scores.length / K; i++) {

@@ -3,8 +3,8 @@
  * metrics and explanations, into the artifact that target.json stores.
  */
 import { argmax, parseNumberText, TrainingError, type InputRecord, type MissingValues } from '../../../framework/contract/index.js';
-import { classReport, ece, fitTemperature, meanLogLoss, meanSquaredError, precisionCurves, softmaxInto, softmaxRows } from '../core/calibration.js';
-import { Featurizer, fitFeaturizer } from '../core/features.js';
+import { classReport, ece, fitTemperature, meanLogLoss, meanSquaredError, precisionCurves, temperedSoftmax } from '../core/calibration.js';
+import { Featurizer, fitFeaturizer, type EncodedTable } from '../core/features.js';
 import { topTokens } from '../core/ranking.js';
 import { rng } from '../core/rng.js';
 import { clampTo, fromLabelScale, TargetModel } from '../core/target-model.js';
@@ -66,11 +66,20 @@ export async function fitTarget(tf: TfLoader, input: FitInput, cfg: TargetConfig
   const miss = new Featurizer(fitFeaturizer([], [], featureOptions(cfg))).missing;
   const split = validationSplit(input, cfg, miss);
   const choice = input.family ?? 'auto';
+  // features and their encodings do not depend on the label's scale: made once for both fits
+  const featurizer = new Featurizer(fitFeaturizer(input.rows, input.features, featureOptions(cfg)));
+  const prepared: Prepared = {
+    miss,
+    choice,
+    split,
+    featurizer,
+    encoded: { train: featurizer.encodeTable(split.train), val: featurizer.encodeTable(split.val) },
+  };
   // The network keeps one scale: a second training would cost its time twice (and share its epoch checkpoints).
   if (input.task !== 'regression' || choice === 'network' || choice === 'ensemble' || !skewedPositive(split.train, input.label, miss))
-    return fitOnScale(tf, input, cfg, split, undefined);
-  const raw = await fitOnScale(tf, input, cfg, split, undefined);
-  const log = await fitOnScale(tf, input, cfg, split, 'log');
+    return fitOnScale(tf, input, cfg, prepared, undefined);
+  const raw = await fitOnScale(tf, input, cfg, prepared, undefined);
+  const log = await fitOnScale(tf, input, cfg, prepared, 'log');
   // Both judged in label units: the served (clamped) values' squared error over the raw labels' variance.
   const [rawLoss, logLoss] = [raw, log].map((f) => (f.artifact.metrics.rmse! / raw.artifact.labelStd) ** 2) as [number, number];
   const kept = logLoss < rawLoss ? { ...log, valLoss: logLoss } : { ...raw, valLoss: rawLoss };
@@ -92,19 +101,21 @@ function skewedPositive(rows: InputRecord[], label: string, miss: MissingValues)
   return m2 > 0 && m3 / m2 ** 1.5 > SKEWED_LABEL;
 }
 
+/** What a target's fits share whatever the label's scale. */
+interface Prepared {
+  miss: MissingValues;
+  choice: FamilyChoice;
+  split: { train: InputRecord[]; val: InputRecord[] };
+  featurizer: Featurizer;
+  encoded: { train: EncodedTable; val: EncodedTable };
+}
+
 /** One fit of the target with its labels on one scale (undefined: their own, 'log': log1p, served back by expm1). */
-async function fitOnScale(
-  tf: TfLoader,
-  input: FitInput,
-  cfg: TargetConfig,
-  split: { train: InputRecord[]; val: InputRecord[] },
-  transform: 'log' | undefined,
-): Promise<Fitted> {
-  const miss = new Featurizer(fitFeaturizer([], [], featureOptions(cfg))).missing;
-  const { train: labelled, val: valRows } = split;
-  const featurizer = new Featurizer(fitFeaturizer(input.rows, input.features, featureOptions(cfg)));
+async function fitOnScale(tf: TfLoader, input: FitInput, cfg: TargetConfig, prepared: Prepared, transform: 'log' | undefined): Promise<Fitted> {
+  const { miss, choice, featurizer, encoded } = prepared;
+  const { train: labelled, val: valRows } = prepared.split;
   const labels = encodeLabels(input, cfg, miss, labelled, valRows, transform);
-  const splits = buildSplits(featurizer, labels, input.task === 'classification' ? cfg.classWeights : undefined, labelled, valRows);
+  const splits = buildSplits(encoded, labels, input.task === 'classification' ? cfg.classWeights : undefined, labelled, valRows);
   const K = input.task === 'classification' ? labels.classes.length : 1;
   const data: TargetData = {
     task: input.task,
@@ -120,7 +131,6 @@ async function fitOnScale(
     onEpoch: (e) => input.onEpoch?.(input.task === 'regression' ? { ...e, valRmse: (e.valRmse ?? NaN) * labels.std } : e),
     epochCheckpoints: await input.epochCheckpoints?.(input.candidate ?? 0),
   };
-  const choice = input.family ?? 'auto';
   const fits: FamilyFit[] = [];
   for (const family of familiesToFit(choice, featurizer, labelled.length, labels, input.families)) fits.push(await fitFamily(tf, family, data));
   const selection = selectFamily(input.task, K, fits, splits.val.y, choice);
@@ -318,7 +328,7 @@ function observedRange(values: number[]): [number, number] | undefined {
 
 /** Encoded features, targets and loss weights (class weights, if any, on training rows; 1 on validation rows). */
 function buildSplits(
-  featurizer: Featurizer,
+  encoded: { train: EncodedTable; val: EncodedTable },
   labels: LabelEncoding,
   classWeights: string | undefined,
   labelled: InputRecord[],
@@ -328,11 +338,9 @@ function buildSplits(
   const yVal = labels.toY(valRows);
   const wTrain = new Float32Array(labelled.length).fill(1);
   applyClassWeights(classWeights, labels.classes, yTrain, wTrain);
-  const encTrain = featurizer.encodeTable(labelled);
-  const encVal = featurizer.encodeTable(valRows);
   return {
-    train: { enc: encTrain, rows: Int32Array.from(labelled, (_, i) => i), y: yTrain, w: wTrain },
-    val: { enc: encVal, rows: Int32Array.from(valRows, (_, i) => i), y: yVal, w: new Float32Array(valRows.length).fill(1) },
+    train: { enc: encoded.train, rows: Int32Array.from(labelled, (_, i) => i), y: yTrain, w: wTrain },
+    val: { enc: encoded.val, rows: Int32Array.from(valRows, (_, i) => i), y: yVal, w: new Float32Array(valRows.length).fill(1) },
   };
 }
 
@@ -345,7 +353,7 @@ function calibrateClassifier(artifact: TargetArtifact, ev: Evaluation, yVal: Flo
   const K = artifact.classes.length;
   const t = fitTemperature(ev.logits, Float32Array.from(yVal), K);
   artifact.temperature = t;
-  const { probs, pred } = calibratedPredictions(ev.logits, yVal.length, K, t);
+  const { flat, probs, pred } = calibratedPredictions(ev.logits, yVal.length, K, t);
   const report = classReport(pred, yVal, artifact.classes);
   artifact.report = report;
   artifact.curves = precisionCurves(probs, pred, yVal, K);
@@ -356,24 +364,19 @@ function calibrateClassifier(artifact: TargetArtifact, ev: Evaluation, yVal: Flo
   m.ece = ece(ev.logits, yVal, K, t);
   m.temperature = t;
   m.loss = bestValLoss;
-  const valLoss = meanLogLoss(softmaxRows(ev.logits, K, t), yVal, K) ?? bestValLoss;
+  const valLoss = meanLogLoss(flat, yVal, K) ?? bestValLoss;
   m.loss_calibrated = valLoss;
   artifact.trainPrior = classPrior(yTrain, K);
   artifact.valJoint = predictionJoint(pred, yVal, K);
   return valLoss;
 }
 
-/** Per row, the probabilities softmax(logits / t) and the most probable class (first on ties). */
-function calibratedPredictions(logits: Float32Array, n: number, K: number, t: number): { probs: Float64Array[]; pred: Int32Array } {
-  const probs: Float64Array[] = [];
-  const pred = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = new Float64Array(K);
-    softmaxInto(logits, i * K, K, t, p);
-    probs.push(p);
-    pred[i] = argmax(p);
-  }
-  return { probs, pred };
+/** The probabilities softmax(logits / t), row-major and per row (views of the same array), and each row's most probable class (first on ties). */
+function calibratedPredictions(logits: Float32Array, n: number, K: number, t: number): { flat: Float64Array; probs: Float64Array[]; pred: Int32Array } {
+  const flat = temperedSoftmax(logits, K, t);
+  const probs = Array.from({ length: n }, (_, i) => flat.subarray(i * K, i * K + K));
+  const pred = Int32Array.from(probs, (p) => argmax(p));
+  return { flat, probs, pred };
 }
 
 /** Share of each class among the training labels. */

@@ -5,7 +5,7 @@
  * lowest loss wins. The ensemble must beat the best single family by ENSEMBLE_MARGIN, since its
  * weights were fitted on the rows that judge it.
  */
-import { fitTemperature, meanLogLoss, meanSquaredError, softmaxRows } from '../core/calibration.js';
+import { fitTemperature, meanLogLoss, meanSquaredError, temperedSoftmax } from '../core/calibration.js';
 import type { FamilyCandidate, FamilyChoice, FamilyMember, Task } from '../format/target-artifact.js';
 import { fitEnsembleWeights, type MemberPredictions } from './ensemble-weights.js';
 import type { FamilyFit } from './family-fits.js';
@@ -27,7 +27,7 @@ export interface Selection {
 function judge(task: Task, K: number, scores: Float64Array, y: Float32Array): { loss: number; temperature: number } {
   if (task === 'regression') return { loss: meanSquaredError(scores, y), temperature: 1 };
   const temperature = fitTemperature(Float32Array.from(scores), y, K);
-  return { loss: meanLogLoss(softmaxRows(scores, K, temperature), y, K) ?? Infinity, temperature };
+  return { loss: meanLogLoss(temperedSoftmax(scores, K, temperature), y, K) ?? Infinity, temperature };
 }
 
 /**
@@ -44,7 +44,7 @@ export function selectFamily(task: Task, K: number, fits: readonly FamilyFit[], 
   const mixable = judged.filter((j) => j.fit.family !== 'constant' || choice === 'auto');
   if (mixable.length < 2 || (choice !== 'auto' && choice !== 'ensemble')) return single;
   const predictions: MemberPredictions[] = mixable.map((j) => ({
-    values: task === 'regression' ? j.fit.scores : softmaxRows(j.fit.scores, K, j.temperature),
+    values: task === 'regression' ? j.fit.scores : temperedSoftmax(j.fit.scores, K, j.temperature),
   }));
   const fit = fitEnsembleWeights(predictions, y, task === 'regression' ? 0 : K);
   const kept = fit.weights.map((w, i) => ({ w, i })).filter((m) => m.w >= MIN_MEMBER_WEIGHT);
