@@ -7,6 +7,7 @@
  */
 import type { Algorithm, LoadContext, Predictor, TaskContext, TrainContext, TrainResult } from '../../framework/contract/index.js';
 import { datawigAttributes, type DatawigAttributes } from './attributes.js';
+import type { TreeJob } from './fit/family-fits.js';
 import type { ColumnFit } from './fit/training-job.js';
 import { datawigHyperparameters, type DatawigHyperparameters } from './hyperparameters.js';
 
@@ -17,11 +18,19 @@ export class DatawigAlgorithm implements Algorithm<typeof datawigHyperparameters
     'Imputes missing table cells (categorical, numeric; from text, categorical and numeric columns) with hashed n-gram neural models, calibrated, explainable';
   readonly hyperparameters = datawigHyperparameters;
   readonly attributes = datawigAttributes;
-  /** Complete mode fits the columns of a round side by side: one column's search / fit (fit/training-job.ts). */
+  /**
+   * Complete mode fits the columns of a round side by side: one column's search / fit
+   * (fit/training-job.ts); a single target's trees are boosted beside its other families.
+   */
   readonly tasks = {
     'fit-target': async (input: unknown, ctx: TaskContext<DatawigHyperparameters>): Promise<unknown> => {
       const { fitColumnTask } = await import('./fit/training-job.js');
       return fitColumnTask(input as ColumnFit, ctx);
+    },
+    'boost-trees': async (input: unknown): Promise<unknown> => {
+      const { fitGbdt } = await import('./fit/gbdt/fit-gbdt.js');
+      const job = input as TreeJob;
+      return fitGbdt(job.data, job.options);
     },
   };
 

@@ -97,6 +97,11 @@ export interface TaskPool {
    * (threads still running are terminated).
    */
   run<O = unknown>(task: string, inputs: readonly unknown[]): Promise<O[]>;
+  /**
+   * Starts up to `count` threads (default: all) now, so that a run soon after does not wait for
+   * them to load the algorithm; in-process (threads 1), nothing. Idle threads keep no process alive.
+   */
+  prestart(count?: number): void;
 }
 
 /** What one task invocation gets. It may run on another thread: it holds no state of `train`'s. */

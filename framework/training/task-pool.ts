@@ -126,6 +126,11 @@ export class TrainingTaskPool implements TaskPool {
     }) as Promise<O[]>;
   }
 
+  prestart(count = this.threads): void {
+    if (!this.options.spawn || this.threads === 1 || this.closed || this.aborting) return;
+    while (this.slots.size < Math.min(count, this.threads)) this.start().worker.unref();
+  }
+
   /** Terminates every thread; runs still going reject. Safe to call more than once. */
   async close(): Promise<void> {
     this.closed = true;

@@ -10,6 +10,8 @@ import type { DatawigHyperparameters } from '../../algorithms/datawig/hyperparam
 import { hp, textTable } from './helpers.js';
 
 const alg = new DatawigAlgorithm();
+/** The threads' entry script (runCli with datawig), next to this test once compiled. */
+const TASK_ENTRY = new URL('../fixtures/datawig-task-entry.js', import.meta.url);
 
 /** y = a step function of x1 and a category (trees' home ground), x2 noise, some cells missing. */
 function stepTable(n: number, seed: number): Table {
@@ -84,6 +86,25 @@ describe('model families', () => {
     if (a.artifact.family !== 'ensemble') assert.equal(c.find((x) => x.family === a.artifact.family)!.loss, best);
     assert.ok(c.find((x) => x.family === 'constant')!.loss! > best * 2, 'the step is learnt: far better than the mean');
     assert.equal(a.artifact.metrics.loss_trees, c.find((x) => x.family === 'trees')!.loss);
+  });
+
+  it('on 2 threads the trees are boosted on one while the linear model trains here: the same model as on 1', async () => {
+    const table = textTable(300, 8);
+    const hps = hp({ num_epochs: 5, label_column: 'label', seed: 3 });
+    const models: string[] = [];
+    for (const threads of [1, 2]) {
+      const ctx = createTestTrainContext({ train: table }, hps, { algorithm: alg, threads, entry: TASK_ENTRY });
+      try {
+        await alg.train(ctx);
+      } finally {
+        await ctx.tasks.close();
+      }
+      const threaded = ctx.logger.entries.some((e) => e.message === 'training tasks run on worker threads');
+      assert.equal(threaded, threads > 1, `threads ${threads}`);
+      models.push(JSON.stringify([await ctx.model.readJson('targets/0/target.json'), [...(await ctx.model.readFile('targets/0/weights.bin'))]]));
+    }
+    assert.ok(JSON.parse(models[0]!)[0].candidates.some((c: { family: string }) => c.family === 'trees'));
+    assert.equal(models[1], models[0]);
   });
 
   it('auto leaves the network out with text columns too; the text reaches the linear family', async () => {

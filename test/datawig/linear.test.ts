@@ -83,20 +83,38 @@ async function fitCatalogue(n: number, seed: number, overrides: Partial<LinearTr
   return { prep, out };
 }
 
+/** Labels that the text does not predict, at a step of 8: it fits noise at once (a step of 2 more slowly). */
+function noisyCatalogue(patience: number) {
+  const rows = catalogue(100, 12);
+  const noisy = rows.map((r, i) => ({ ...r, colour: rows[(i * 7919) % rows.length]!.colour }));
+  const { train, val } = holdOut(noisy, 0.2);
+  const prep = prepare(train, 'colour', 'classification', CATALOGUE_FEATURES);
+  return { train, val, prep, o: options(prep, 'classification', { learningRate: 8, patience }) };
+}
+
 describe('linear family: learning', () => {
   it('fits again at a quarter of the step when the first fit overshoots (best epoch 1 or 2), keeping the better', async () => {
-    // labels that the text does not predict: every epoch fits noise, the first is the best
-    const rows = catalogue(100, 12);
-    const noisy = rows.map((r, i) => ({ ...r, colour: rows[(i * 7919) % rows.length]!.colour }));
-    const { train, val } = holdOut(noisy, 0.2);
-    const prep = prepare(train, 'colour', 'classification', CATALOGUE_FEATURES);
-    const o = options(prep, 'classification', { learningRate: 8, patience: 2 });
+    // every epoch fits noise, the first is the best
+    const { train, val, prep, o } = noisyCatalogue(2);
     const fast = await fitLinear(o, prep.data(train), prep.data(val));
     assert.equal(fast.stopReason, 'early_stopping');
     assert.ok(fast.bestEpoch <= 2, `a huge step peaks at once (best epoch ${fast.bestEpoch})`);
     const slow = await fitLinear({ ...o, learningRate: 2 }, prep.data(train), prep.data(val));
     const adaptive = await fitLinearAdaptive(o, prep.data(train), prep.data(val));
     assert.equal(adaptive.bestValLoss, Math.min(fast.bestValLoss, slow.bestValLoss));
+  });
+
+  it('trains both steps of a small problem side by side, and stops the first step once the quarter step is ahead', async () => {
+    const { train, val, prep, o } = noisyCatalogue(3);
+    const [tr, va] = [prep.data(train), prep.data(val)];
+    const fast = await fitLinear(o, tr, va);
+    const slow = await fitLinear({ ...o, learningRate: 2 }, tr, va);
+    assert.ok(slow.bestValLoss < fast.bestValLoss, `the quarter step validates better (${slow.bestValLoss} vs ${fast.bestValLoss})`);
+    let epochs = 0;
+    const adaptive = await fitLinearAdaptive({ ...o, onEpoch: () => epochs++ }, tr, va);
+    assert.deepEqual(adaptive.history, slow.history, 'the quarter step trained as on its own');
+    assert.equal(adaptive.bestValLoss, slow.bestValLoss);
+    assert.ok(epochs < fast.epochs + slow.epochs, `the first step stopped early (${epochs - slow.epochs} of its ${fast.epochs} epochs)`);
   });
 
   it('tries the quarter step on every small problem, and only the first step on a large one that does not overshoot', async () => {

@@ -171,6 +171,26 @@ describe('training task pool, on worker threads', () => {
     assert.equal(workers.length, 1);
   });
 
+  it('prestart() starts threads ahead of a run, up to the limit, and the run uses them', async () => {
+    const { pool, workers } = threadPool(2);
+    pool.prestart(1);
+    assert.equal(workers.length, 1);
+    pool.prestart(5);
+    assert.equal(workers.length, 2, 'no more than the pool has');
+    const squares = await pool.run<Square>('square', [{ n: 1 }, { n: 2 }]);
+    assert.deepEqual(
+      squares.map((s) => s.value),
+      [11, 14],
+    );
+    assert.equal(workers.length, 2, 'the run started none');
+    const inProcess = createTestTrainContext({}, HPS, { algorithm });
+    inProcess.tasks.prestart();
+    assert.deepEqual(
+      (await inProcess.tasks.run<Square>('square', [{ n: 2 }])).map((s) => s.threadId),
+      [0],
+    );
+  });
+
   it('keeps a TrainingError a TrainingError, and an unexpected error’s class name, message and stack', async () => {
     const { pool } = threadPool(2);
     await assert.rejects(pool.run('fail', [{ n: 0 }, { n: 1, as: 'training' }]), (error: unknown) => {
@@ -248,11 +268,12 @@ describe('training task pool, on worker threads', () => {
     await assert.rejects(pool.run('square', [{ n: 1 }]), /the training task pool is closed/);
   });
 
-  it('an idle thread does not keep the process alive (a job that forgets close() still exits)', async () => {
+  it('an idle thread, prestarted or done, does not keep the process alive (a job that forgets close() still exits)', async () => {
     const script = `
       import { createTestTrainContext } from ${JSON.stringify(pathToFileURL(path.join(here, '..', '..', 'framework', 'testing.js')).href)};
       import { TaskFixtureAlgorithm } from ${JSON.stringify(pathToFileURL(path.join(here, '..', 'fixtures', 'task-plugin.js')).href)};
-      const ctx = createTestTrainContext({}, { count: 2, offset: 0 }, { algorithm: new TaskFixtureAlgorithm(), threads: 2, entry: ${JSON.stringify(ENTRY)} });
+      const ctx = createTestTrainContext({}, { count: 2, offset: 0 }, { algorithm: new TaskFixtureAlgorithm(), threads: 3, entry: ${JSON.stringify(ENTRY)} });
+      ctx.tasks.prestart(); // the third thread never runs a task
       const out = await ctx.tasks.run('square', [{ n: 2 }, { n: 3 }]);
       console.log(JSON.stringify(out.map((s) => s.value)));`;
     // A file, not --eval: threads inherit the process's flags, and --input-type is refused for a file entry.

@@ -16,7 +16,7 @@ import { weightShapes, type NetSpec } from '../format/net-spec.js';
 import { indicatedColumn } from '../format/model-index.js';
 import type { EpochReport, ModelFamily, TargetArtifact, TargetConfig, Task } from '../format/target-artifact.js';
 import type { Tensors } from '../format/weights.js';
-import { fitGbdt } from './gbdt/fit-gbdt.js';
+import { fitGbdt, type GbdtData, type GbdtFit, type GbdtOptions } from './gbdt/fit-gbdt.js';
 import { fitLinearAdaptive, linearDefaults } from './fit-linear.js';
 import { fitRidge, ridgeApplies } from './fit-ridge.js';
 import type { Tf, TfLoader } from './tf-backend.js';
@@ -39,6 +39,17 @@ export interface TargetData {
   signal: AbortSignal;
   onEpoch?: (e: EpochReport) => void;
   epochCheckpoints?: EpochCheckpoints;
+  /** Boosts the trees elsewhere (another thread), while the other families train here; absent: here. */
+  boostTrees?: TreeBooster;
+}
+
+/** Runs fitGbdt, possibly on another thread (the same inputs give the same model wherever it runs). */
+export type TreeBooster = (job: TreeJob) => Promise<GbdtFit>;
+
+/** fitGbdt's arguments, as plain data (structured-cloneable). */
+export interface TreeJob {
+  data: GbdtData;
+  options: GbdtOptions;
 }
 
 /** One trained family: its validation scores and what it adds to the artifact. */
@@ -53,7 +64,24 @@ export interface FamilyFit {
 export async function fitFamily(tf: TfLoader, family: ModelFamily, d: TargetData): Promise<FamilyFit> {
   if (family === 'network') return { family, ...(await fitNetwork(await tf(), d)) };
   if (family === 'linear') return { family, ...(await fitLinearFamily(d)) };
-  return { family, ...(family === 'trees' ? fitTrees(d) : fitConstant(d)) };
+  return { family, ...(family === 'trees' ? await fitTrees(d) : fitConstant(d)) };
+}
+
+/**
+ * Fits the families, in their order: the trees on `d.boostTrees` (if given, and there are others)
+ * while the others train here one after the other (cheapest first: the deadline may stop the network).
+ */
+export async function fitFamilies(tf: TfLoader, families: readonly ModelFamily[], d: TargetData): Promise<FamilyFit[]> {
+  // alone, the trees are boosted here: a thread would only add its start-up and the copies
+  const beside = families.some((f) => f !== 'trees' && f !== 'constant');
+  const elsewhere = (f: ModelFamily) => d.boostTrees !== undefined && beside && f === 'trees';
+  const started = new Map(families.filter(elsewhere).map((f) => [f, fitFamily(tf, f, d)]));
+  // awaited below; a failure here first must not leave them unhandled
+  for (const p of started.values()) p.catch(() => undefined);
+  const fits: FamilyFit[] = [];
+  for (const f of families) if (!elsewhere(f)) fits.push(await fitFamily(tf, f, d));
+  for (const [f, p] of started) fits.splice(families.indexOf(f), 0, await p);
+  return fits;
 }
 
 /** The DataWig network: hashed n-gram embeddings and numeric layers, trained in TensorFlow.js. */
@@ -158,7 +186,7 @@ function withoutIndicators(featurizer: Featurizer, enc: EncodedTable): EncodedTa
 }
 
 /** Gradient-boosted trees on the columns' values (text columns by their length), early-stopped on the validation rows. */
-function fitTrees(d: TargetData): Omit<FamilyFit, 'family'> {
+async function fitTrees(d: TargetData): Promise<Omit<FamilyFit, 'family'>> {
   const columns = treeColumns(d.featurizer.spec);
   const classes = d.task === 'classification';
   const held = d.val !== d.train;
@@ -168,15 +196,16 @@ function fitTrees(d: TargetData): Omit<FamilyFit, 'family'> {
   const yOf = (i: number) => (i < d.train.length ? d.splits.train.y[i]! : d.splits.val.y[stopRows[i - d.train.length]!]!);
   const y = classes ? Int32Array.from(rows, (_, i) => yOf(i)) : Float64Array.from(rows, (_, i) => yOf(i));
   const weights = Float64Array.from(rows, (_, i) => (i < d.train.length ? d.splits.train.w[i]! : 1));
-  const fit = fitGbdt(
-    { features: treeMatrix(columns, rows, d.missing), categorical: categoricalMask(columns), y, weights },
-    {
+  const job: TreeJob = {
+    data: { features: treeMatrix(columns, rows, d.missing), categorical: categoricalMask(columns), y, weights },
+    options: {
       seed: d.cfg.seed,
       maxIter: 300,
       ...(classes ? { nClasses: d.K } : {}),
       ...(stopRows.length ? { validationRows: stopRows.map((_, j) => d.train.length + j) } : { earlyStopping: false, maxIter: 100 }),
     },
-  );
+  };
+  const fit = d.boostTrees ? await d.boostTrees(job) : fitGbdt(job.data, job.options);
   const raw = predictRaw(fit.model, treeMatrix(columns, d.val, d.missing));
   const scores = new Float64Array(d.val.length * d.K);
   const row = new Float64Array(d.K);

@@ -402,26 +402,51 @@ function shuffle(order: Int32Array, random: () => number): void {
  * Validation rows without a known label: selection falls back to the training loss.
  */
 export async function fitLinear(o: LinearTrainOptions, train: LinearData, val: LinearData): Promise<LinearOutcome> {
-  const sparseDim = o.sparseDim ?? maxId(train.enc, val.enc) + 1;
-  const t = new LinearTrainer(o, train);
-  const valRows = t.compact(val);
-  const label = { mean: o.labelMean ?? 0, std: o.labelStd ?? 1 };
-  const random = rng(o.seed ^ 0x2545f491);
-  const order = Int32Array.from(train.rows, (_, i) => i);
-  const history: EpochReport[] = [];
-  let best: Float32Array | undefined;
-  let bestLoss = Infinity;
-  let bestEpoch = 0;
-  let since = 0;
-  let stopReason: LinearOutcome['stopReason'] = 'num_epochs';
-  const clock = { yielded: Date.now() };
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
-    shuffle(order, random);
+  const run = new LinearRun(o, train, val);
+  while (await run.epoch());
+  return run.outcome();
+}
+
+/** One fitLinear, an epoch at a time (so that two step sizes can be trained side by side). */
+class LinearRun {
+  private readonly t: LinearTrainer;
+  private readonly valRows: CompactRows;
+  private readonly random: () => number;
+  private readonly order: Int32Array;
+  private readonly history: EpochReport[] = [];
+  private best: Float32Array | undefined;
+  /** The best epoch's validation loss so far (Infinity before the first). */
+  bestLoss = Infinity;
+  private bestEpoch = 0;
+  private since = 0;
+  private stopReason: LinearOutcome['stopReason'] = 'num_epochs';
+  private readonly clock = { yielded: Date.now() };
+  /** Whether training has stopped (early stopping, the epoch limit or the deadline). */
+  done = false;
+
+  constructor(
+    private readonly o: LinearTrainOptions,
+    private readonly train: LinearData,
+    private readonly val: LinearData,
+  ) {
+    this.t = new LinearTrainer(o, train);
+    this.valRows = this.t.compact(val);
+    this.random = rng(o.seed ^ 0x2545f491);
+    this.order = Int32Array.from(train.rows, (_, i) => i);
+  }
+
+  /** Trains the next epoch; whether there is one more to train. */
+  async epoch(): Promise<boolean> {
+    const { o, t, valRows, history } = this;
+    if (this.done) return false;
+    const epoch = history.length + 1;
+    if (epoch > o.epochs) return !(this.done = true);
+    shuffle(this.order, this.random);
     t.beginEpoch(epoch);
-    const trainLoss = await trainEpoch(t, o, order, epoch > 1, clock);
+    const trainLoss = await trainEpoch(t, o, this.order, epoch > 1, this.clock);
     if (trainLoss === undefined) {
-      stopReason = 'max_training_seconds';
-      break;
+      this.stopReason = 'max_training_seconds';
+      return !(this.done = true);
     }
     const valLoss = t.meanLoss(valRows);
     const selectLoss = Number.isFinite(valLoss) ? valLoss : trainLoss;
@@ -433,25 +458,39 @@ export async function fitLinear(o: LinearTrainOptions, train: LinearData, val: L
     };
     history.push(rep);
     o.onEpoch?.(rep);
-    const improved = selectLoss < bestLoss - 1e-6 || !best;
+    const improved = selectLoss < this.bestLoss - 1e-6 || !this.best;
     // the best epoch is kept however little it gained; patience runs out on gains below MIN_RELATIVE_GAIN (the slow tail)
-    const gained = selectLoss < bestLoss * (1 - MIN_RELATIVE_GAIN) || !best;
+    const gained = selectLoss < this.bestLoss * (1 - MIN_RELATIVE_GAIN) || !this.best;
     if (improved) {
-      bestLoss = selectLoss;
-      best = t.snapshot();
-      bestEpoch = epoch;
+      this.bestLoss = selectLoss;
+      this.best = t.snapshot();
+      this.bestEpoch = epoch;
     }
-    if (gained) since = 0;
-    else if (++since >= o.patience) {
-      stopReason = 'early_stopping';
-      break;
+    if (gained) this.since = 0;
+    else if (++this.since >= o.patience) {
+      this.stopReason = 'early_stopping';
+      this.done = true;
     }
+    if (epoch >= o.epochs) this.done = true;
+    return !this.done;
   }
-  if (!best) {
-    best = t.snapshot();
-    bestLoss = t.meanLoss(valRows);
+
+  /** Stops training where it is (the best epoch so far is kept). */
+  stop(): void {
+    this.done = true;
   }
-  return { model: t.model(best, sparseDim, label, o.textWeighting), bestEpoch, epochs: history.length, bestValLoss: bestLoss, stopReason, history };
+
+  outcome(): LinearOutcome {
+    const { o, t } = this;
+    if (!this.best) {
+      this.best = t.snapshot();
+      this.bestLoss = t.meanLoss(this.valRows);
+    }
+    const sparseDim = o.sparseDim ?? maxId(this.train.enc, this.val.enc) + 1;
+    const label = { mean: o.labelMean ?? 0, std: o.labelStd ?? 1 };
+    const { best, bestEpoch, bestLoss, stopReason, history } = this;
+    return { model: t.model(best, sparseDim, label, o.textWeighting), bestEpoch, epochs: history.length, bestValLoss: bestLoss, stopReason, history };
+  }
 }
 
 /**
@@ -500,14 +539,31 @@ const SMALL_PROBLEM = 2_000_000;
 /**
  * fitLinear with a second step size: the default step converges in a few epochs on large or
  * redundant text, but overshoots on small noisy data, where the best epoch comes first and early
- * stopping ends training at once. Such a fit, or any small problem, is fitted again at a quarter of
- * the step, and the fit with the lower validation loss is kept.
+ * stopping ends training at once. Such a fit is fitted again at a quarter of the step, and the fit
+ * with the lower validation loss is kept. Small problems train both steps side by side, an epoch
+ * each in turn: once the quarter step's best loss is below the default step's (a step that large
+ * is behind one four times smaller: it overshoots), the default step stops there.
  */
 export async function fitLinearAdaptive(o: LinearTrainOptions, train: LinearData, val: LinearData): Promise<LinearOutcome> {
-  const fast = await fitLinear(o, train, val);
-  const overshot = fast.stopReason === 'early_stopping' && fast.bestEpoch <= OVERSHOT_BEST_EPOCH;
-  if ((!overshot && nonZeros(train) * o.outDim > SMALL_PROBLEM) || Date.now() > o.deadline) return fast;
-  const slow = await fitLinear({ ...o, learningRate: o.learningRate * SLOW_STEP_FACTOR }, train, val);
+  const slowOptions = { ...o, learningRate: o.learningRate * SLOW_STEP_FACTOR };
+  if (nonZeros(train) * o.outDim > SMALL_PROBLEM) {
+    const fast = await fitLinear(o, train, val);
+    const overshot = fast.stopReason === 'early_stopping' && fast.bestEpoch <= OVERSHOT_BEST_EPOCH;
+    if (!overshot || Date.now() > o.deadline) return fast;
+    return better(await fitLinear(slowOptions, train, val), fast);
+  }
+  const fast = new LinearRun(o, train, val);
+  const slow = new LinearRun(slowOptions, train, val);
+  while (!fast.done || !slow.done) {
+    await fast.epoch();
+    await slow.epoch();
+    if (slow.bestLoss < fast.bestLoss) fast.stop();
+  }
+  return better(slow.outcome(), fast.outcome());
+}
+
+/** The fit with the lower validation loss (ties: the second, the default step). */
+function better(slow: LinearOutcome, fast: LinearOutcome): LinearOutcome {
   return slow.bestValLoss < fast.bestValLoss ? slow : fast;
 }
 

@@ -19,7 +19,7 @@ import {
   type Task,
 } from '../format/target-artifact.js';
 import type { Tensors } from '../format/weights.js';
-import { fitFamily, type FamilyFit, type TargetData } from './family-fits.js';
+import { fitFamilies, type TargetData, type TreeBooster } from './family-fits.js';
 import { selectFamily } from './select-family.js';
 import type { TfLoader } from './tf-backend.js';
 import type { EpochCheckpoints, Evaluation, Split } from './train-net.js';
@@ -45,6 +45,8 @@ export interface FitInput {
    * competitive in the round before); absent: all of them. The constant is always fitted.
    */
   families?: readonly ModelFamily[];
+  /** Where the trees are boosted (another thread, while the other families train here); absent: here. */
+  boostTrees?: TreeBooster;
 }
 
 export interface Fitted {
@@ -130,9 +132,9 @@ async function fitOnScale(tf: TfLoader, input: FitInput, cfg: TargetConfig, prep
     signal: input.signal,
     onEpoch: (e) => input.onEpoch?.(input.task === 'regression' ? { ...e, valRmse: (e.valRmse ?? NaN) * labels.std } : e),
     epochCheckpoints: await input.epochCheckpoints?.(input.candidate ?? 0),
+    ...(input.boostTrees ? { boostTrees: input.boostTrees } : {}),
   };
-  const fits: FamilyFit[] = [];
-  for (const family of familiesToFit(choice, featurizer, labelled.length, labels, input.families)) fits.push(await fitFamily(tf, family, data));
+  const fits = await fitFamilies(tf, familiesToFit(choice, featurizer, labelled.length, labels, input.families), data);
   const selection = selectFamily(input.task, K, fits, splits.val.y, choice);
   const artifact: TargetArtifact = {
     format: TARGET_FORMAT,

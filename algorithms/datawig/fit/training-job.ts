@@ -20,6 +20,8 @@ import { indicatedColumn, missingIndicator, MODEL_INDEX_FORMAT, type ModelIndex 
 import type { ModelFamily, TargetConfig, Task } from '../format/target-artifact.js';
 import type { DatawigHyperparameters } from '../hyperparameters.js';
 import type { FitInput, Fitted } from './fit-target.js';
+import type { TreeJob } from './family-fits.js';
+import type { GbdtFit } from './gbdt/fit-gbdt.js';
 import {
   checkpointScope,
   openEpochCheckpoints,
@@ -38,6 +40,9 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
   const hp = ctx.hyperparameters;
   const started = Date.now();
   const deadline = hp.max_training_seconds > 0 ? started + hp.max_training_seconds * 1000 : Infinity;
+  // the threads load while the data is read: complete mode's columns, or single mode's trees beside the linear model
+  if (!hp.label_column) ctx.tasks.prestart();
+  else if (hp.model_family === 'auto' || hp.model_family === 'ensemble') ctx.tasks.prestart(1);
   const { table, valTable, valChannel } = await readTables(ctx);
   const missingTokens = [...new Set(['', ...hp.missing_values])];
   const missing = new MissingValues(missingTokens);
@@ -498,6 +503,8 @@ async function searchTarget(job: Job, label: string, rows: InputRecord[], featur
     validationSplit: job.hp.validation_split,
     deadline,
     signal: job.ctx.signal,
+    // the pool's threads are idle in single mode: one of them boosts the trees while the linear model trains here
+    ...(job.ctx.tasks.threads > 1 ? { boostTrees: (t: TreeJob) => job.ctx.tasks.run<GbdtFit>('boost-trees', [t]).then(([fit]) => fit!) } : {}),
   };
   const { ctx, hpoRows } = job;
   const fingerprint = targetFingerprint({ hyperparameters: ctx.hyperparameters, label, task, round, features: featureInfo, rows, valRows: input.valRows });
