@@ -2,11 +2,12 @@
  * The `byoc` command line. The container's entry point passes its algorithms in; SageMaker runs
  * the image with `train` or `serve` as the first argument.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { AlgorithmProvider } from './contract/services.js';
 import { frameworkInfo } from './runtime/version.js';
 import { defaultMlRoot } from './ml-root/paths.js';
+import type { TrainFlags } from './commands/train.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -31,7 +32,9 @@ export function createCli(source: AlgorithmSource): Command {
   const program = new Command('byoc')
     .description('SageMaker bring-your-own-container framework: train and serve pluggable algorithms')
     .version(frameworkInfo().version)
-    .showHelpAfterError();
+    // usage errors exit 2 (commander's own exit is 1); subcommands inherit this
+    .exitOverride()
+    .showHelpAfterError('(run "byoc <command> --help" for its options)');
   addAlgorithmsCommand(program, algorithms);
   addTrainCommand(program, algorithms);
   addServeCommand(program, algorithms);
@@ -51,13 +54,21 @@ function addAlgorithmsCommand(program: Command, algorithms: LoadAlgorithms): voi
 }
 
 function addTrainCommand(program: Command, algorithms: LoadAlgorithms): void {
+  const collect = (value: string, previous: string[]): string[] => [...previous, value];
   program
     .command('train')
-    .description('run a training job on <ml-root> (what `docker run IMAGE train` runs)')
+    .description('run a training job: on <ml-root> (what `docker run IMAGE train` runs), or on CSV files with --data')
     .option('--ml-root <dir>', ML_ROOT_HELP)
-    .action(async (opts: { mlRoot?: string }) => {
+    .option('--data <file>', 'training CSV (or a folder of them): trains without an ml-root; needs --model-dir')
+    .option('--validation <file>', 'validation CSV (the "validation" channel), with --data')
+    .option('--channel <name=file>', 'another channel, with --data (repeatable)', collect, [])
+    .option('--hp <key=value>', 'a hyperparameter, with --data (repeatable; wins over --hyperparameters)', collect, [])
+    .option('--hyperparameters <file>', 'hyperparameters.json, with --data')
+    .option('--model-dir <dir>', 'where the model goes, with --data')
+    .option('--output-dir <dir>', 'output data (failure, reports), with --data (default: <model-dir>/../output)')
+    .action(async (opts: TrainFlags) => {
       const { trainCommand } = await import('./commands/train.js');
-      process.exitCode = await trainCommand(await algorithms(), opts.mlRoot ?? defaultMlRoot());
+      process.exitCode = await trainCommand(await algorithms(), opts);
     });
 }
 
@@ -90,6 +101,9 @@ function addImputeCommand(program: Command, algorithms: LoadAlgorithms): void {
     });
 }
 
+/** Exit code of usage, configuration and plugin errors. */
+export const USAGE_ERROR = 2;
+
 /** Parses argv and runs; configuration and plugin errors end with a message and exit code 2. */
 export async function runCli(algorithms: AlgorithmSource, argv: string[] = process.argv): Promise<void> {
   // A serving worker starts its inference thread, and a training job its task threads, on this same
@@ -111,7 +125,12 @@ export async function runCli(algorithms: AlgorithmSource, argv: string[] = proce
   try {
     await createCli(algorithms).parseAsync(argv);
   } catch (error) {
+    // commander has printed its message (or the help / version, which exit 0)
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : USAGE_ERROR;
+      return;
+    }
     process.stderr.write(`byoc: ${(error as Error).message}\n`);
-    process.exitCode = 2;
+    process.exitCode = USAGE_ERROR;
   }
 }
