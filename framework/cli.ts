@@ -75,14 +75,16 @@ function addTrainCommand(program: Command, algorithms: LoadAlgorithms): void {
 function addServeCommand(program: Command, algorithms: LoadAlgorithms): void {
   program
     .command('serve')
-    .description('serve the model in <ml-root>/model over HTTP (what `docker run IMAGE serve` runs)')
+    .description('serve a model over HTTP: <ml-root>/model (what `docker run IMAGE serve` runs), or --model DIR')
     .option('--ml-root <dir>', ML_ROOT_HELP)
+    .option('--model <dir>', 'serve this model dir (or model.tar.gz) instead of <ml-root>/model')
     .option('--port <n>', 'port (default: $SAGEMAKER_BIND_TO_PORT, else 8080)', positiveInt('--port'))
     .option('--workers <n>', 'worker processes (default: $SAGEMAKER_MODEL_SERVER_WORKERS / $MODEL_SERVER_WORKERS, else CPUs)', positiveInt('--workers'))
-    .action(async (opts: { mlRoot?: string; port?: number; workers?: number }) => {
+    .action(async (opts: { mlRoot?: string; model?: string; port?: number; workers?: number }) => {
+      if (opts.model !== undefined && opts.mlRoot !== undefined) throw new Error('serve: pass --model or --ml-root, not both');
       const { serveCommand } = await import('./commands/serve.js');
       // The loader itself: the primary forks workers without importing the algorithms.
-      await serveCommand(algorithms, { mlRoot: opts.mlRoot ?? defaultMlRoot(), port: opts.port, workers: opts.workers });
+      await serveCommand(algorithms, { mlRoot: opts.mlRoot ?? defaultMlRoot(), model: opts.model, port: opts.port, workers: opts.workers });
     });
 }
 
@@ -90,12 +92,13 @@ function addImputeCommand(program: Command, algorithms: LoadAlgorithms): void {
   program
     .command('impute')
     .description('impute a CSV file offline with a trained model (streams large files)')
-    .requiredOption('--model <dir>', "model folder (the training job's model dir)")
-    .requiredOption('--input <file>', 'CSV file with a header row')
-    .requiredOption('--output <file>', 'where to write the CSV with the imputed columns')
+    .requiredOption('--model <dir>', "the training job's model dir, or its model.tar.gz")
+    .requiredOption('--input <file>', 'CSV file with a header row (- : standard input)')
+    .requiredOption('--output <file>', 'where to write the CSV (- : standard output); replaced only once complete')
+    .option('--fill', "write the input's columns with the gaps filled in (default: add <column>_imputed and <column>_imputed_proba)")
     .option('--attributes <k=v,...>', 'request options, as in X-Amzn-SageMaker-Custom-Attributes (e.g. precision_threshold=0.9)')
     .option('--chunk-rows <n>', 'rows per prediction batch', positiveInt('--chunk-rows'), 2000)
-    .action(async (opts: { model: string; input: string; output: string; attributes?: string; chunkRows: number }) => {
+    .action(async (opts: { model: string; input: string; output: string; fill?: boolean; attributes?: string; chunkRows: number }) => {
       const { imputeCommand } = await import('./commands/impute.js');
       process.exitCode = await imputeCommand(await algorithms(), opts);
     });

@@ -18,7 +18,7 @@ import type {
   TrainContext,
   TrainResult,
 } from '../../framework/contract/index.js';
-import { DEFAULT_MISSING_VALUES, MissingValues, RequestError, TrainingError } from '../../framework/contract/index.js';
+import { DEFAULT_MISSING_VALUES, MissingValues, requireColumns, TrainingError } from '../../framework/contract/index.js';
 import { fitColumn, type ColumnFill } from './stats.js';
 
 const MODEL_FILE = 'baseline.json';
@@ -220,10 +220,7 @@ class BaselinePredictor implements Predictor<Attributes> {
   }
 
   predict(batch: RecordBatch<InputRecord>, options: PredictOptions<Attributes>): PredictionBatch {
-    const absent = this.requiredColumns.filter((c) => !batch.columns.includes(c));
-    if (absent.length > 0) {
-      throw new RequestError(`request lacks required column(s) ${absent.map((c) => `"${c}"`).join(', ')}`, 400);
-    }
+    requireColumns(this.requiredColumns, batch.columns);
     const imputePresent = options.attributes.impute_present;
     const records = batch.records.map((record) => ({
       targets: this.model.targets.map(({ column, fill }): TargetPrediction => ({

@@ -1,5 +1,7 @@
 /** `byoc serve`: the inference server (cluster primary + workers) for the model under --ml-root. */
+import { rmSync } from 'node:fs';
 import type { AlgorithmProvider } from '../contract/services.js';
+import { locateModel } from '../model/model-location.js';
 import { requestConfig } from '../runtime/config-handoff.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { resolveWorkerCount } from '../runtime/server-settings.js';
@@ -9,6 +11,8 @@ import type { RunningWorker } from '../serving/worker.js';
 
 export interface ServeFlags {
   mlRoot: string;
+  /** A model dir or model.tar.gz to serve instead of <ml-root>/model. */
+  model?: string;
   port?: number;
   workers?: number;
 }
@@ -17,6 +21,9 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
   // Flags win over config and environment; passed through the environment so forked workers see them.
   if (flags.port !== undefined) process.env.SAGEMAKER_BIND_TO_PORT = String(flags.port);
   if (flags.workers !== undefined) process.env.SAGEMAKER_MODEL_SERVER_WORKERS = String(flags.workers);
+  // The primary locates (or unpacks) the model once; forked workers find it in SM_MODEL_DIR.
+  const model = isPrimary() && flags.model !== undefined ? await locateModel(flags.model) : undefined;
+  if (model) process.env.SM_MODEL_DIR = model.dir;
   const paths = resolvePaths(flags.mlRoot);
   if (isPrimary()) {
     // The primary only forks and supervises: no algorithms, codecs or HTTP modules are loaded here.
@@ -40,6 +47,7 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
       port: config.server.port,
       workers,
       modelDir: paths.modelDir,
+      ...(model?.unpackedFrom ? { unpackedFrom: model.unpackedFrom } : {}),
       timeoutSeconds: config.server.timeoutSeconds,
       batch: config.batch.enabled,
     });
@@ -51,6 +59,7 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
       shutdownGraceSeconds: config.server.shutdownGraceSeconds,
       onExit: (code) => {
         logger.flush();
+        if (model?.unpackedFrom) rmSync(model.dir, { recursive: true, force: true });
         process.exit(code);
       },
     });

@@ -4,6 +4,7 @@ export type * from './parameters.js';
 export type * from './prediction.js';
 export type * from './records.js';
 export { RequestError, TrainingError, TrainingAbortedError } from './errors.js';
+export { requireColumns } from './required-columns.js';
 export { copyRecord, isRowBatch, outputLength, outputRecords, setKey } from './records.js';
 export {
   TOKENS,

@@ -11,7 +11,7 @@ import { inject, injectable } from 'inversify';
 import type { Logger, PredictOptions, Predictor } from '../contract/algorithm.js';
 import { RequestError } from '../contract/errors.js';
 import type { AttributeSchema } from '../contract/parameters.js';
-import type { OutputStructure, PredictionDetail, Presenter } from '../contract/prediction.js';
+import type { OutputStructure, PredictionBatch, PredictionDetail, Presenter } from '../contract/prediction.js';
 import { outputLength, type DataRecord, type InputBatch, type OutputBatch, type RecordBatch, type RowBatch } from '../contract/records.js';
 import { TOKENS } from '../contract/services.js';
 import type { BatchShape, Codec, CodecRegistry, DecodedBatch } from '../codecs/index.js';
@@ -60,6 +60,8 @@ export interface PreparedInvocation {
 export interface InvocationContext {
   requestId: string;
   cancellation: RequestCancellation;
+  /** Sees each batch's predictions before they are presented (`byoc impute` counts what it filled). */
+  observe?: (input: InputBatch, predictions: PredictionBatch) => void;
 }
 
 /** Custom-attribute headers remembered per model (clients repeat theirs; most send none). */
@@ -206,7 +208,7 @@ class Prepared implements PreparedInvocation {
     return { body: this.encode(output, batch.shape), mediaType: this.encoder.mediaType };
   }
 
-  async run(batch: InputBatch, { requestId, cancellation }: InvocationContext): Promise<OutputBatch> {
+  async run(batch: InputBatch, { requestId, cancellation, observe }: InvocationContext): Promise<OutputBatch> {
     const { algorithm, predictor } = this.model;
     const options: PredictOptions = {
       attributes: this.attributes,
@@ -229,6 +231,7 @@ class Prepared implements PreparedInvocation {
     if (!predictions || !Array.isArray(predictions.records) || predictions.records.length !== batch.records.length) {
       throw new Error(`algorithm "${algorithm.name}" returned ${predictions?.records?.length ?? 'no'} predictions for ${batch.records.length} input records`);
     }
+    observe?.(input, predictions);
     const presenter = this.presenter;
     const output = presenter.present({
       input,

@@ -67,6 +67,7 @@ describe('chained complete mode', () => {
     assert.equal(r.metrics!['rare.fallback'], 1);
     const p = await alg.load(createTestLoadContext(ctx.model, r.inputSchema));
     const out = await invokeInProcess({ algorithm: alg, predictor: p }, masked, { accept: 'text/csv' });
-    for (const row of out.records.slice(4)) assert.equal(Number(row.rare_imputed), 2.5);
+    // the mean of 1..4, written as the column is: an integer
+    for (const row of out.records.slice(4)) assert.equal(Number(row.rare_imputed), 3);
   });
 });

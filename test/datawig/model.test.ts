@@ -341,22 +341,24 @@ test('numeric imputations stay near the training range (clip_numeric_imputations
   const lo = Math.min(...observed);
   const hi = Math.max(...observed);
   const far = (x: string) => ({ x, kind: 'mid', y: '', shape: 'round', code: 'R-1' });
-  const served = async (clip: boolean): Promise<{ range: unknown; high: number; low: number }> => {
+  const served = async (clip: boolean): Promise<{ range: unknown; high: number; low: number; decimals: number }> => {
     const ctx = createTestTrainContext({ train: table }, hp({ label_column: 'y', num_epochs: 20, clip_numeric_imputations: clip }));
     const r = await alg.train(ctx);
     const a = await ctx.model.readJson<TargetArtifact>('targets/0/target.json');
     const p = await alg.load(createTestLoadContext(ctx.model, r.inputSchema));
     // y = 2x + noise was learnt on x in [0, 10]: far outside it the model extrapolates.
     const out = await invoke(p, { columns: table.columns, records: [far('1000'), far('-1000')] }, csv);
-    return { range: a.labelRange, high: Number(out.records[0]!.y_imputed), low: Number(out.records[1]!.y_imputed) };
+    return { range: a.labelRange, high: Number(out.records[0]!.y_imputed), low: Number(out.records[1]!.y_imputed), decimals: a.labelDecimals! };
   };
   const clipped = await served(true);
   // the observed range, widened by half its width on each side, not across zero where the values keep one sign
   const margin = (hi - lo) * CLIP_MARGIN;
   const bounds = [lo >= 0 ? Math.max(0, lo - margin) : lo - margin, hi <= 0 ? Math.min(0, hi + margin) : hi + margin];
   assert.deepEqual(clipped.range, bounds);
-  assert.equal(clipped.high, bounds[1]);
-  assert.equal(clipped.low, bounds[0]);
+  // served at the labels' own precision
+  const written = (x: number): number => Math.round(x * 10 ** clipped.decimals) / 10 ** clipped.decimals;
+  assert.equal(clipped.high, written(bounds[1]!));
+  assert.equal(clipped.low, written(bounds[0]!));
   const free = await served(false);
   assert.equal(free.range, undefined);
   assert.ok(free.high > hi && free.low < lo, `unclipped: ${free.low} .. ${free.high} against ${lo} .. ${hi}`);

@@ -2,7 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { BASELINE_HPS, IMDB_DIR, SHARED_IMDB_DIR, SLOW_PLUGIN, buildMlRoot, killAll, makeTempDir, removeDir, runByoc, startByoc } from '../helpers/e2e.js';
@@ -247,8 +247,10 @@ describe('byoc impute', () => {
     );
   });
 
-  it('a missing model dir: exit 1 with the reason', async () => {
-    const result = await runByoc(['impute', '--model', path.join(tmp, 'nope'), '--input', 'x.csv', '--output', path.join(tmp, 'o.csv')]);
+  it('a model dir without a model: exit 1 with the reason', async () => {
+    const empty = path.join(tmp, 'empty-model');
+    await mkdir(empty);
+    const result = await runByoc(['impute', '--model', empty, '--input', 'x.csv', '--output', path.join(tmp, 'o.csv')]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /no model found/);
   });

@@ -72,7 +72,7 @@ describe('FileImputer', () => {
     const input = await file('colour,size\n,\nblue,\n\n,7\n');
     const output = tmp.next('out', '.csv');
     const seen: number[] = [];
-    const rows = await (await imputer()).run({ input, output, chunkRows: 2, onProgress: (n) => seen.push(n) });
+    const { rows } = await (await imputer()).run({ input, output, chunkRows: 2, onProgress: (n) => seen.push(n) });
     assert.equal(rows, 3);
     assert.deepEqual(seen, [2, 3]);
     assert.equal(
@@ -85,6 +85,15 @@ describe('FileImputer', () => {
     const input = await file('colour,size\n,1\n');
     await (await imputer()).run({ input, output: input, chunkRows: 10, attributes: 'output=fill' });
     assert.equal(await readFile(input, 'utf8'), 'colour,size\nred,1\n');
+  });
+
+  it('fill: the input columns with the gaps filled, and per column what was imputed and what was left empty', async () => {
+    const input = await file('colour,size,note\n,,x\nblue,,\n,7,\n');
+    const output = tmp.next('out', '.csv');
+    const { rows, tally } = await (await imputer()).run({ input, output, chunkRows: 2, fill: true });
+    assert.equal(rows, 3);
+    assert.equal(await readFile(output, 'utf8'), 'colour,size,note\nred,2,x\nblue,2,\nred,7,\n');
+    assert.deepEqual(tally.lines(), ['colour: 2 imputed', 'size: 2 imputed', 'note: 2 empty cells left empty: the model does not impute this column']);
   });
 
   it('a failure leaves the existing output as it was and no temporary file behind', async () => {
@@ -123,7 +132,7 @@ describe('FileImputer', () => {
   it('a header-only input gets a header-only output with the model columns', async () => {
     const input = await file('colour,size\n');
     const output = tmp.next('out', '.csv');
-    assert.equal(await (await imputer()).run({ input, output, chunkRows: 5 }), 0);
+    assert.equal((await (await imputer()).run({ input, output, chunkRows: 5 })).rows, 0);
     assert.equal(await readFile(output, 'utf8'), 'colour,size,colour_imputed,colour_imputed_proba,size_imputed,size_imputed_proba\n');
   });
 });

@@ -92,8 +92,8 @@ export function killAll(): void {
 }
 
 /** Runs `byoc ...args` (the bundled bin, dist/bundle/byoc.js) to completion (killed after timeoutMs). */
-export function runByoc(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<RunResult> {
-  const proc = startByoc(args, env);
+export function runByoc(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000, stdin?: string): Promise<RunResult> {
+  const proc = startByoc(args, env, stdin);
   return proc.exit(timeoutMs);
 }
 
@@ -116,8 +116,10 @@ export interface ByocProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-export function startByoc(args: string[], env: Record<string, string> = {}): ByocProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `stdin`: the text the process reads on standard input (none: stdin is closed). */
+export function startByoc(args: string[], env: Record<string, string> = {}, stdin?: string): ByocProcess {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: cleanEnv(env), stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+  if (stdin !== undefined) child.stdin!.end(stdin);
   children.add(child);
   let stdout = '';
   let stderr = '';

@@ -145,6 +145,7 @@ async function fitOnScale(tf: TfLoader, input: FitInput, cfg: TargetConfig, prep
     labelStd: labels.std,
     ...(labels.transform ? { labelTransform: labels.transform } : {}),
     ...(labels.range ? { labelRange: labels.range } : {}),
+    ...(labels.decimals !== undefined ? { labelDecimals: labels.decimals } : {}),
     featurizer: featurizer.spec,
     featureTypes: Object.fromEntries(input.features.map((f) => [f.name, f.type])),
     family: selection.members.length > 1 ? 'ensemble' : selection.members[0]!.family,
@@ -233,6 +234,9 @@ function holdOut(labelled: InputRecord[], share: number, seed: number): { train:
 }
 
 /** How labels become network targets. */
+/** Served numbers are rounded to the labels' decimals, at most this many (the original container wrote 4). */
+const MAX_LABEL_DECIMALS = 6;
+
 interface LabelEncoding {
   /** Classification: the classes, most frequent first (ties by name); regression: none. */
   classes: string[];
@@ -243,6 +247,8 @@ interface LabelEncoding {
   range?: [number, number];
   /** Regression: the scale the targets are on (see TargetArtifact.labelTransform); absent: the labels' own. */
   transform?: 'log';
+  /** Regression: the decimals the labels are written with (see TargetArtifact.labelDecimals). */
+  decimals?: number;
   /** Distinct labels of the training rows (classes, or distinct values, counted up to 2). */
   distinct: number;
   /** Per row: the class index (-1: a class unknown to the model) or the standardised value. */
@@ -280,9 +286,23 @@ function encodeLabels(
     std,
     range,
     ...(transform ? { transform } : {}),
+    decimals: writtenDecimals([...labelled, ...valRows].map((r) => miss.value(r[label]))),
     distinct,
     toY: (rows) => Float32Array.from(rows, (r) => (scale(numericLabel(r, label, miss)) - mean) / std),
   };
+}
+
+/** Most decimals seen among the label texts, up to MAX_LABEL_DECIMALS (exponent notation counts as the most). */
+function writtenDecimals(texts: readonly (string | null)[]): number {
+  let most = 0;
+  for (const text of texts) {
+    if (text === null) continue;
+    if (/e/i.test(text)) return MAX_LABEL_DECIMALS;
+    const dot = text.indexOf('.');
+    if (dot >= 0) most = Math.max(most, text.trim().length - dot - 1);
+    if (most >= MAX_LABEL_DECIMALS) return MAX_LABEL_DECIMALS;
+  }
+  return most;
 }
 
 function classesByFrequency(labelled: InputRecord[], label: string, miss: MissingValues): string[] {

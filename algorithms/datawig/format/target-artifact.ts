@@ -106,6 +106,11 @@ export interface TargetArtifact {
   labelTransform?: 'log';
   /** Regression: [min, max] of the labels seen in training; served values are clamped to it. */
   labelRange?: [number, number];
+  /**
+   * Regression: the decimals the training labels were written with (0: integers); served values
+   * are rounded to them. Absent in older models: 4 decimals.
+   */
+  labelDecimals?: number;
   featurizer: FeaturizerSpec;
   featureTypes: Record<string, ColumnType>;
   /**

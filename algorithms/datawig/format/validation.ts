@@ -174,6 +174,7 @@ const targetArtifact = fields<TargetArtifact>(
     constant: numbers,
     labelTransform: oneOf('log'),
     labelRange: arrayOf(number, 2),
+    labelDecimals: intIn(0, 6),
     report: classReport,
     curves: fields<PrecisionCurves>({ precision: arrayOf(probabilities), count: arrayOf(counts) }, {}),
     trainPrior: probabilities,

@@ -3,7 +3,7 @@ import {
   argmax,
   copyRecord,
   MissingValues,
-  RequestError,
+  requireColumns,
   setKey,
   type ArtifactStore,
   type DataRecord,
@@ -84,10 +84,7 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
   }
 
   predict(batch: RecordBatch<InputRecord>, options: PredictOptions<DatawigAttributes>): PredictionBatch {
-    const have = new Set(batch.columns);
-    for (const c of this.required) {
-      if (!have.has(c)) throw new RequestError(`the request lacks column "${c}", which the model needs (required: ${this.required.join(', ')})`);
-    }
+    requireColumns(this.required, batch.columns);
     const request = this.settings(options);
     const shift = options.attributes.label_shift ? this.labelShift(batch.records.map((r) => this.lastRoundInput(r))) : undefined;
     if (shift) options.logger.info('datawig: label shift', shift);
@@ -133,7 +130,7 @@ export class DatawigPredictor implements Predictor<DatawigAttributes> {
       work ??= this.lastRoundInput(input, cache);
       const v = t.run(work, cache, explained);
       if (t.a.task === 'classification') predicted[ti] = this.classPrediction(t, s, s.thresholds[ti]!, asMissing, explained);
-      else predicted[ti] = { column: label, status: asMissing ? 'imputed' : 'present', value: round(v) };
+      else predicted[ti] = { column: label, status: asMissing ? 'imputed' : 'present', value: round(v, t.a.labelDecimals) };
     }
     return predicted;
   }

@@ -16,9 +16,10 @@ export interface Explanation {
   tokens: string[];
 }
 
-/** 4 decimals, as the original container wrote numbers. */
-export function round(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
+/** 4 decimals, as the original container wrote numbers (or `decimals`: a numeric column's own). */
+export function round(x: number, decimals = 4): number {
+  const scale = 10 ** decimals;
+  return Math.round(x * scale) / scale;
 }
 
 function targetRecord(t: TargetPrediction, task: Task | undefined): DataRecord {
