@@ -1,10 +1,11 @@
 /**
  * `npm run demo`: trains on the bundled movies table in complete mode (every column with gaps gets
- * a model), serves the model on 127.0.0.1, sends one example request with gaps, prints the answer
+ * a model), serves the model on 127.0.0.1, sends one example request with gaps, prints it filled in
  * and keeps serving until Ctrl-C (`--once`: stop after the example).
  * Env: DEMO_ALGORITHM (default datawig), DEMO_PORT (default 8080), DEMO_DIR (default .demo).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +51,9 @@ async function main(): Promise<void> {
   const code = await new Promise<number>((resolve) => trainer.on('exit', (c) => resolve(c ?? 1)));
   if (code !== 0) throw new Error(`training failed (exit ${code}); see ${path.join(mlRoot, 'output', 'failure')}`);
 
+  const report = path.join(mlRoot, 'output', 'data', 'report.html');
+  console.log(`\n== the model is in ${path.join(mlRoot, 'model')} (byoc impute --model ${path.join(mlRoot, 'model')} --input FILE --output - --fill)`);
+  if (existsSync(report)) console.log(`== training report: ${report} (open it in a browser)`);
   console.log(`\n== serving on http://127.0.0.1:${port}\n`);
   const server = run(['serve', '--ml-root', mlRoot, '--port', String(port)], {
     BYOC_HOST: '127.0.0.1',
@@ -68,10 +72,11 @@ async function main(): Promise<void> {
     console.log(body);
     const res = await fetch(`http://127.0.0.1:${port}/invocations`, {
       method: 'POST',
-      headers: { 'Content-Type': 'text/csv', Accept: 'text/csv' },
+      // output=fill: the request's columns with the gaps filled in
+      headers: { 'Content-Type': 'text/csv', Accept: 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'output=fill' },
       body,
     });
-    console.log(`== response ${res.status} (${res.headers.get('content-type')}):\n`);
+    console.log(`== response ${res.status} (${res.headers.get('content-type')}): the same rows, gaps filled in\n`);
     console.log(await res.text());
     console.log(
       `Try it yourself:\n  curl -s -X POST -H 'Content-Type: application/json' \\\n` +

@@ -1,6 +1,6 @@
 /**
  * Logs cannot forge metrics: SageMaker reads training metrics from stdout with the
- * `MetricDefinitions` regexes of the README ("## Metrics"), which match anywhere in a line. Data
+ * `MetricDefinitions` regexes of docs/contract.md ("## Metrics"), which match anywhere in a line. Data
  * that reaches a JSON log line (a column name, a value, an error message) must not match them;
  * the real metric lines must.
  */
@@ -16,16 +16,16 @@ import { StdoutMetricEmitter, defuseMetricPlainText } from '../../framework/trai
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** The regexes documented in the README's "## Metrics" section, and those the SageMaker client sends. */
+/** The regexes documented in docs/contract.md ("## Metrics"), and those the SageMaker client sends. */
 function documentedRegexes(): RegExp[] {
-  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(path.join(REPO_ROOT, 'docs', 'contract.md'), 'utf8');
   const section = readme.slice(readme.indexOf('## Metrics'), readme.indexOf('\n## ', readme.indexOf('## Metrics') + 1));
   const documented = [...section.matchAll(/"Regex": "([^"]+)"/g)].map((m) => m[1]!.replace(/\\\\/g, '\\'));
-  assert.ok(documented.length >= 5, 'the README documents the MetricDefinitions');
+  assert.ok(documented.length >= 5, 'docs/contract.md documents the MetricDefinitions');
   const generated = metricDefinitions().map((d) => d.Regex!);
-  assert.deepEqual(documented, generated, 'the README and the SageMaker client agree');
+  assert.deepEqual(documented, generated, 'docs/contract.md and the SageMaker client agree');
   const anchored = section.match(/`(\^METRIC [^`]+)`/)?.[1];
-  assert.ok(anchored, 'the README shows the anchored form');
+  assert.ok(anchored, 'docs/contract.md shows the anchored form');
   return [...generated, anchored].map((source) => new RegExp(source));
 }
 
