@@ -235,7 +235,7 @@ describe('baseline: prediction', () => {
     const { predictor } = await trainAndLoad({ label_column: 'color' });
     await assert.rejects(
       predict(predictor, ['color', 'size'], [{ color: 'x', size: '1' }]),
-      (e: unknown) => e instanceof RequestError && e.status === 400 && /required column\(s\) "note"/.test(e.message),
+      (e: unknown) => e instanceof RequestError && e.status === 400 && /lacks a column the model needs: "note"/.test(e.message),
     );
   });
 
