@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AlgorithmRegistry } from '../algorithms/registry.js';
 import { TOKENS, type AlgorithmProvider } from '../contract/services.js';
-import { readManifest } from '../model/manifest.js';
+import { readManifest, trainingRecord } from '../model/manifest.js';
 import { buildReportPage } from '../report/report-page.js';
 import { DirectoryArtifactStore } from '../storage/artifact-store.js';
 import { createCommandContext } from './context.js';
@@ -25,7 +25,7 @@ export async function reportCommand(builtIn: readonly AlgorithmProvider[], flags
     const model = new DirectoryArtifactStore(modelDir);
     const manifest = await readManifest(model, modelDir);
     const algorithm = container.get<AlgorithmRegistry>(TOKENS.AlgorithmRegistry).get(manifest.algorithm.name, `named by the model manifest in ${modelDir}`);
-    const page = await buildReportPage(algorithm, { model, logger });
+    const page = await buildReportPage(algorithm, { model, trained: trainingRecord(manifest), logger });
     if (!page) throw new Error(`algorithm "${algorithm.name}" has no report`);
     const output = path.resolve(flags.output);
     // the store writes a temporary file and renames it: a reader never sees half a page

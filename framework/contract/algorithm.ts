@@ -8,7 +8,7 @@ import type { AttributeSchema, AttributesOf, HyperparameterSchema, Hyperparamete
 import type { OutputStructure, PredictionBatch, PredictionDetail, Presenter, RecordPrediction } from './prediction.js';
 import type { InputSchema, RecordBatch, Table, InputRecord } from './records.js';
 import type { Logger } from './logger.js';
-import type { ReportContext, ReportDocument } from './report.js';
+import type { ReportDocument, TrainingRecord } from './report.js';
 
 export type { Logger } from './logger.js';
 
@@ -170,6 +170,13 @@ export interface LoadContext {
   model: ArtifactStore;
   /** The schema recorded at training time. */
   inputSchema: InputSchema;
+  logger: Logger;
+}
+
+export interface ReportContext {
+  /** The trained model's artifacts: untrusted, read them through validating loaders. */
+  model: ArtifactStore;
+  trained: TrainingRecord;
   logger: Logger;
 }
 

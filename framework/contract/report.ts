@@ -3,8 +3,6 @@
  * The framework lays it out (a self-contained HTML page, a terminal table); the algorithm only
  * says what is in it.
  */
-import type { ArtifactStore } from './algorithm.js';
-import type { Logger } from './logger.js';
 
 /** A table cell: text, a number (shown rounded), or nothing. */
 export type ReportCell = string | number | null;
@@ -50,8 +48,12 @@ export interface ReportDocument {
   sections: ReportSection[];
 }
 
-export interface ReportContext {
-  /** The trained model's artifacts: untrusted, read them through validating loaders. */
-  model: ArtifactStore;
-  logger: Logger;
+/** What the framework recorded when the model was trained (its manifest). */
+export interface TrainingRecord {
+  algorithm: { name: string; version: string };
+  /** ISO 8601. */
+  createdAt: string;
+  hyperparameters: Record<string, unknown>;
+  /** The final metrics `train` returned. */
+  metrics: Record<string, number>;
 }

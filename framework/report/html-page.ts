@@ -69,12 +69,12 @@ async function renderSection(section: ReportSection, index: number): Promise<str
   if (section.facts?.length)
     parts.push(`<dl class="facts">${section.facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(formatCell(v))}</dd>`).join('')}</dl>`);
   for (const note of section.notes ?? []) parts.push(`<p class="note">${escapeHtml(note)}</p>`);
-  for (const table of section.tables ?? []) parts.push(renderTable(table));
   if (section.charts?.length) {
     const figures: string[] = [];
     for (const chart of section.charts) figures.push(await renderFigure(chart));
     parts.push(`<div class="charts">${figures.join('\n')}</div>`);
   }
+  for (const table of section.tables ?? []) parts.push(renderTable(table));
   parts.push('</section>');
   return parts.filter((p) => p !== '').join('\n');
 }

@@ -1,6 +1,6 @@
 /** An algorithm's report of a model, as a document and its HTML page (what `byoc report` and training write). */
-import type { AnyAlgorithm } from '../contract/algorithm.js';
-import type { ReportContext, ReportDocument } from '../contract/report.js';
+import type { AnyAlgorithm, ReportContext } from '../contract/algorithm.js';
+import type { ReportDocument } from '../contract/report.js';
 import { renderReportHtml } from './html-page.js';
 
 /** The page's name in a training job's output data folder. */

@@ -7,13 +7,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { inject, injectable } from 'inversify';
-import type { AnyAlgorithm, ArtifactStore, Logger, MetricEmitter, TrainContext } from '../contract/algorithm.js';
+import type { AnyAlgorithm, ArtifactStore, Logger, MetricEmitter, ReportContext, TrainContext } from '../contract/algorithm.js';
 import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
 import type { ReportDocument } from '../contract/report.js';
 import { TOKENS } from '../contract/services.js';
 import type { AlgorithmRegistry } from '../algorithms/registry.js';
 import { UnknownAlgorithmError } from '../algorithms/registry.js';
-import { createManifest, writeManifest } from '../model/manifest.js';
+import { createManifest, trainingRecord, writeManifest } from '../model/manifest.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { frameworkInfo } from '../runtime/version.js';
 import { readJobConfig } from '../ml-root/job-config.js';
@@ -184,27 +184,25 @@ export class TrainingRunner {
     if (!result || !result.inputSchema || !Array.isArray(result.inputSchema.columns)) {
       throw new Error(`algorithm "${algorithm.name}" returned no input schema from train()`);
     }
-    await writeManifest(
-      model,
-      createManifest({
-        algorithm: { name: algorithm.name, version: algorithm.version },
-        framework: frameworkInfo(),
-        inputSchema: result.inputSchema,
-        hyperparameters: { algorithm: algorithm.name, ...hyperparameters },
-        metrics: result.metrics,
-      }),
-    );
-    if (!signal.aborted) await this.writeReport(algorithm, model, outputData, options.onReport);
+    const manifest = createManifest({
+      algorithm: { name: algorithm.name, version: algorithm.version },
+      framework: frameworkInfo(),
+      inputSchema: result.inputSchema,
+      hyperparameters: { algorithm: algorithm.name, ...hyperparameters },
+      metrics: result.metrics,
+    });
+    await writeManifest(model, manifest);
+    if (!signal.aborted) await this.writeReport(algorithm, { model, trained: trainingRecord(manifest), logger: this.logger }, outputData, options.onReport);
   }
 
   /** The algorithm's report of the new model into output data; a report that fails is a warning, never a failed job. */
-  private async writeReport(algorithm: AnyAlgorithm, model: ArtifactStore, outputData: ArtifactStore, onReport: TrainingRunOptions['onReport']): Promise<void> {
+  private async writeReport(algorithm: AnyAlgorithm, ctx: ReportContext, outputData: ArtifactStore, onReport: TrainingRunOptions['onReport']): Promise<void> {
     if (!algorithm.report) return;
     const started = Date.now();
     try {
       // vega is loaded only now, and only for an algorithm with a report
       const { buildReportPage, REPORT_FILE } = await import('../report/report-page.js');
-      const page = await buildReportPage(algorithm, { model, logger: this.logger });
+      const page = await buildReportPage(algorithm, ctx);
       if (!page) return;
       await outputData.writeFile(REPORT_FILE, page.html);
       this.logger.info('training report written', { file: path.join(this.paths.outputDataDir, REPORT_FILE), seconds: (Date.now() - started) / 1000 });
