@@ -39,6 +39,7 @@ export function createCli(source: AlgorithmSource): Command {
   addTrainCommand(program, algorithms);
   addServeCommand(program, algorithms);
   addImputeCommand(program, algorithms);
+  addReportCommand(program, algorithms);
   return program;
 }
 
@@ -101,6 +102,18 @@ function addImputeCommand(program: Command, algorithms: LoadAlgorithms): void {
     .action(async (opts: { model: string; input: string; output: string; fill?: boolean; attributes?: string; chunkRows: number }) => {
       const { imputeCommand } = await import('./commands/impute.js');
       process.exitCode = await imputeCommand(await algorithms(), opts);
+    });
+}
+
+function addReportCommand(program: Command, algorithms: LoadAlgorithms): void {
+  program
+    .command('report')
+    .description('write the training report of a trained model: one self-contained HTML page')
+    .requiredOption('--model <dir>', "model folder (the training job's model dir)")
+    .option('--output <file>', 'where to write the page', 'report.html')
+    .action(async (opts: { model: string; output: string }) => {
+      const { reportCommand } = await import('./commands/report.js');
+      process.exitCode = await reportCommand(await algorithms(), opts);
     });
 }
 

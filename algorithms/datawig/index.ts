@@ -5,7 +5,16 @@
  * serve/ lazily, so that other algorithms sharing the process keep their cold start and serving
  * never loads TensorFlow.js or the trainer.
  */
-import type { Algorithm, LoadContext, Predictor, TaskContext, TrainContext, TrainResult } from '../../framework/contract/index.js';
+import type {
+  Algorithm,
+  LoadContext,
+  Predictor,
+  ReportContext,
+  ReportDocument,
+  TaskContext,
+  TrainContext,
+  TrainResult,
+} from '../../framework/contract/index.js';
 import { datawigAttributes, type DatawigAttributes } from './attributes.js';
 import type { TreeJob } from './fit/family-fits.js';
 import type { ColumnFit } from './fit/training-job.js';
@@ -44,6 +53,11 @@ export class DatawigAlgorithm implements Algorithm<typeof datawigHyperparameters
     const p = await loadPredictor(ctx.model);
     ctx.logger.info('datawig: model loaded', { mode: p.index.mode, targets: p.targets, inference: 'typed-array' });
     return p;
+  }
+
+  async report(ctx: ReportContext): Promise<ReportDocument> {
+    const { buildReport } = await import('./report/build-report.js');
+    return buildReport(ctx.model, ctx.trained);
   }
 }
 

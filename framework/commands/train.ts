@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ReportDocument } from '../contract/report.js';
 import type { AlgorithmProvider } from '../contract/services.js';
 import { LocalJobError, stageLocalJob, type LocalJob } from '../ml-root/local-job.js';
 import { defaultMlRoot, resolvePaths, type SageMakerPaths } from '../ml-root/paths.js';
@@ -94,8 +95,15 @@ async function runJob(builtIn: readonly AlgorithmProvider[], paths: SageMakerPat
     await writeFile(paths.failureFile, text).catch(() => undefined);
     return EXIT_FAILURE;
   }
+  // Only a person at a terminal gets the summary table: SageMaker's and CI's logs stay as they were.
+  let report: ReportDocument | undefined;
+  const onReport = process.stderr.isTTY ? (doc: ReportDocument) => (report = doc) : undefined;
   // Task threads start on this process's own entry point, which hands them over to the task loop.
-  const code = await context.container.get(TrainingRunner).run({ taskEntry: process.argv[1] });
+  const code = await context.container.get(TrainingRunner).run({ taskEntry: process.argv[1], onReport });
   context.logger.flush();
+  if (report) {
+    const { renderReportText } = await import('../report/text-summary.js');
+    process.stderr.write(`\n${renderReportText(report)}`);
+  }
   return code;
 }

@@ -8,6 +8,7 @@ import type { AttributeSchema, AttributesOf, HyperparameterSchema, Hyperparamete
 import type { OutputStructure, PredictionBatch, PredictionDetail, Presenter, RecordPrediction } from './prediction.js';
 import type { InputSchema, RecordBatch, Table, InputRecord } from './records.js';
 import type { Logger } from './logger.js';
+import type { ReportDocument, TrainingRecord } from './report.js';
 
 export type { Logger } from './logger.js';
 
@@ -172,6 +173,13 @@ export interface LoadContext {
   logger: Logger;
 }
 
+export interface ReportContext {
+  /** The trained model's artifacts: untrusted, read them through validating loaders. */
+  model: ArtifactStore;
+  trained: TrainingRecord;
+  logger: Logger;
+}
+
 /**
  * An algorithm plugin, generic in its hyperparameter schema `H` and request attribute schema `A`
  * (declare both `as const satisfies ...Schema`): `train` and `predict` receive typed values.
@@ -194,6 +202,11 @@ export interface Algorithm<H extends HyperparameterSchema = HyperparameterSchema
   readonly tasks?: Readonly<Record<string, TrainingTask<HyperparametersOf<H>>>>;
   train(ctx: TrainContext<HyperparametersOf<H>>): Promise<TrainResult>;
   load(ctx: LoadContext): Promise<Predictor<AttributesOf<A>>>;
+  /**
+   * Describes a trained model for people (`byoc report`, and `output/data/report.html` after each
+   * training job). Absent: the algorithm has no report. Read the model as untrusted input.
+   */
+  report?(ctx: ReportContext): Promise<ReportDocument>;
 }
 
 /** An algorithm of any schema, as the framework holds them. */

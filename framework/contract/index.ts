@@ -3,6 +3,7 @@ export type * from './algorithm.js';
 export type * from './parameters.js';
 export type * from './prediction.js';
 export type * from './records.js';
+export type * from './report.js';
 export { RequestError, TrainingError, TrainingAbortedError } from './errors.js';
 export { requireColumns } from './required-columns.js';
 export { copyRecord, isRowBatch, outputLength, outputRecords, setKey } from './records.js';

@@ -4,6 +4,7 @@
  */
 import type { ArtifactStore } from '../contract/algorithm.js';
 import type { InputSchema } from '../contract/records.js';
+import type { TrainingRecord } from '../contract/report.js';
 import * as z from 'zod/mini';
 import { ALGORITHM_NAME } from '../algorithms/registry.js';
 import { formatIssues } from '../runtime/schema.js';
@@ -75,4 +76,9 @@ export async function readManifest(store: ArtifactStore, where: string): Promise
     throw new ManifestError(`model manifest ${where}/${MANIFEST_FILE} is invalid: ${problems}`);
   }
   return parsed.data;
+}
+
+/** What a report may know of the training, from the manifest. */
+export function trainingRecord(manifest: ModelManifest): TrainingRecord {
+  return { algorithm: manifest.algorithm, createdAt: manifest.createdAt, hyperparameters: manifest.hyperparameters, metrics: manifest.metrics ?? {} };
 }

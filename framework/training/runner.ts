@@ -7,12 +7,13 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { inject, injectable } from 'inversify';
-import type { Logger, MetricEmitter, TrainContext } from '../contract/algorithm.js';
+import type { AnyAlgorithm, ArtifactStore, Logger, MetricEmitter, ReportContext, TrainContext } from '../contract/algorithm.js';
 import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
+import type { ReportDocument } from '../contract/report.js';
 import { TOKENS } from '../contract/services.js';
 import type { AlgorithmRegistry } from '../algorithms/registry.js';
 import { UnknownAlgorithmError } from '../algorithms/registry.js';
-import { createManifest, writeManifest } from '../model/manifest.js';
+import { createManifest, trainingRecord, writeManifest } from '../model/manifest.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { frameworkInfo } from '../runtime/version.js';
 import { readJobConfig } from '../ml-root/job-config.js';
@@ -36,6 +37,8 @@ export interface TrainingRunOptions {
    * when it sees its workerData). None: the algorithm's tasks run in-process.
    */
   taskEntry?: string | URL;
+  /** Called with the model's report once it is written to the output data folder (`byoc train` shows its summary on a terminal). */
+  onReport?: (report: ReportDocument) => void;
 }
 
 /** Longest failure text written to output/failure and stderr; SageMaker reads only its first ~1 KB. */
@@ -98,7 +101,7 @@ export class TrainingRunner {
     };
     process.on('SIGTERM', onTerm);
     try {
-      await this.train(abort.signal, options.taskEntry);
+      await this.train(abort.signal, options);
       if (abort.signal.aborted) {
         throw new TrainingAbortedError('training was stopped by SIGTERM; the model trained until then was saved');
       }
@@ -114,7 +117,8 @@ export class TrainingRunner {
     }
   }
 
-  private async train(signal: AbortSignal, taskEntry: string | URL | undefined): Promise<void> {
+  private async train(signal: AbortSignal, options: TrainingRunOptions): Promise<void> {
+    const { taskEntry } = options;
     const job = await readJobConfig(this.paths);
     const raw = { ...job.hyperparameters };
     const requested = raw.algorithm ?? this.config.algorithm.default;
@@ -157,11 +161,12 @@ export class TrainingRunner {
       threads: trainingThreads(this.config),
       spawn: taskEntry ? () => new Worker(taskEntry, { workerData: threadData }) : undefined,
     });
+    const outputData = new DirectoryArtifactStore(this.paths.outputDataDir);
     const ctx: TrainContext = {
       hyperparameters,
       channels,
       model,
-      outputData: new DirectoryArtifactStore(this.paths.outputDataDir),
+      outputData,
       checkpoints,
       logger: this.logger,
       metrics: this.metrics,
@@ -179,16 +184,32 @@ export class TrainingRunner {
     if (!result || !result.inputSchema || !Array.isArray(result.inputSchema.columns)) {
       throw new Error(`algorithm "${algorithm.name}" returned no input schema from train()`);
     }
-    await writeManifest(
-      model,
-      createManifest({
-        algorithm: { name: algorithm.name, version: algorithm.version },
-        framework: frameworkInfo(),
-        inputSchema: result.inputSchema,
-        hyperparameters: { algorithm: algorithm.name, ...hyperparameters },
-        metrics: result.metrics,
-      }),
-    );
+    const manifest = createManifest({
+      algorithm: { name: algorithm.name, version: algorithm.version },
+      framework: frameworkInfo(),
+      inputSchema: result.inputSchema,
+      hyperparameters: { algorithm: algorithm.name, ...hyperparameters },
+      metrics: result.metrics,
+    });
+    await writeManifest(model, manifest);
+    if (!signal.aborted) await this.writeReport(algorithm, { model, trained: trainingRecord(manifest), logger: this.logger }, outputData, options.onReport);
+  }
+
+  /** The algorithm's report of the new model into output data; a report that fails is a warning, never a failed job. */
+  private async writeReport(algorithm: AnyAlgorithm, ctx: ReportContext, outputData: ArtifactStore, onReport: TrainingRunOptions['onReport']): Promise<void> {
+    if (!algorithm.report) return;
+    const started = Date.now();
+    try {
+      // vega is loaded only now, and only for an algorithm with a report
+      const { buildReportPage, REPORT_FILE } = await import('../report/report-page.js');
+      const page = await buildReportPage(algorithm, ctx);
+      if (!page) return;
+      await outputData.writeFile(REPORT_FILE, page.html);
+      this.logger.info('training report written', { file: path.join(this.paths.outputDataDir, REPORT_FILE), seconds: (Date.now() - started) / 1000 });
+      onReport?.(page.document);
+    } catch (error) {
+      this.logger.warn('training report not written', { error: (error as Error).message });
+    }
   }
 
   private async fail(error: unknown): Promise<void> {

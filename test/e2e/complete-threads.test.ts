@@ -36,7 +36,8 @@ async function modelFiles(dir: string): Promise<Map<string, string>> {
     else {
       const manifest = JSON.parse(bytes.toString('utf8')) as { createdAt?: string; metrics?: Record<string, number> };
       delete manifest.createdAt;
-      delete manifest.metrics?.training_seconds;
+      // timings differ from run to run
+      for (const key of Object.keys(manifest.metrics ?? {})) if (key === 'training_seconds' || key.endsWith('fit_seconds')) delete manifest.metrics![key];
       out.set(name, JSON.stringify(manifest));
     }
   }

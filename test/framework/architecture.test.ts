@@ -85,6 +85,7 @@ const FRAMEWORK_LAYERS: Record<string, number> = {
   storage: 1,
   parameters: 1,
   codecs: 1,
+  report: 1,
   runtime: 2,
   algorithms: 3,
   model: 4,
@@ -106,6 +107,7 @@ const DATAWIG_LAYERS: Record<string, number> = {
   'attributes.ts': 2,
   fit: 3,
   serve: 3,
+  report: 3,
   'index.ts': 4,
 };
 

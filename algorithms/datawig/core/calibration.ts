@@ -1,6 +1,6 @@
 /** Softmax and cross-entropy, temperature scaling, expected calibration error, per-class metrics and precision curves. */
 import { argmax } from '../../../framework/contract/index.js';
-import type { ClassReport, PrecisionCurves } from '../format/target-artifact.js';
+import type { ClassReport, PrecisionCurves, ReliabilityBin } from '../format/target-artifact.js';
 
 export function softmaxInto(logits: ArrayLike<number>, off: number, K: number, t: number, out: Float64Array): void {
   let m = -Infinity;
@@ -95,13 +95,12 @@ export function fitTemperature(logits: Float32Array, y: Float32Array, K: number)
   return f(Math.log(t)) < f(0) ? t : 1;
 }
 
-/** Expected calibration error of the top-class probability, 15 equal-width bins. */
-export function ece(logits: Float32Array, y: Float32Array, K: number, t: number, bins = 15): number {
+/** Per equal-width bin of the top-class probability softmax(logits / t): summed probability, hits and rows. */
+function topClassBins(logits: Float32Array, y: Float32Array, K: number, t: number, bins: number): { conf: Float64Array; acc: Float64Array; cnt: Float64Array } {
   const conf = new Float64Array(bins);
   const acc = new Float64Array(bins);
   const cnt = new Float64Array(bins);
   const p = new Float64Array(K);
-  let n = 0;
   for (let i = 0; i < y.length; i++) {
     softmaxInto(logits, i * K, K, t, p);
     const arg = argmax(p);
@@ -109,11 +108,25 @@ export function ece(logits: Float32Array, y: Float32Array, K: number, t: number,
     conf[bin] += p[arg]!;
     acc[bin] += arg === y[i] ? 1 : 0;
     cnt[bin]++;
-    n++;
   }
+  return { conf, acc, cnt };
+}
+
+/** Expected calibration error of the top-class probability, 15 equal-width bins. */
+export function ece(logits: Float32Array, y: Float32Array, K: number, t: number, bins = 15): number {
+  const { conf, acc, cnt } = topClassBins(logits, y, K, t, bins);
   let e = 0;
-  for (let b = 0; b < bins; b++) if (cnt[b]) e += Math.abs(acc[b]! - conf[b]!) / n;
+  for (let b = 0; b < bins; b++) if (cnt[b]) e += Math.abs(acc[b]! - conf[b]!) / y.length;
   return e;
+}
+
+/** The reliability diagram of softmax(logits / t): per non-empty bin, mean confidence, accuracy and rows (4 decimals: the report's figures). */
+export function reliabilityBins(logits: Float32Array, y: Float32Array, K: number, t: number, bins: number): ReliabilityBin[] {
+  const { conf, acc, cnt } = topClassBins(logits, y, K, t, bins);
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  const out: ReliabilityBin[] = [];
+  for (let b = 0; b < bins; b++) if (cnt[b]) out.push({ confidence: round(conf[b]! / cnt[b]!), accuracy: round(acc[b]! / cnt[b]!), count: cnt[b]! });
+  return out;
 }
 
 export function classReport(pred: Int32Array, y: Float32Array, classes: string[]): ClassReport {

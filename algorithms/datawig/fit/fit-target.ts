@@ -3,13 +3,15 @@
  * metrics and explanations, into the artifact that target.json stores.
  */
 import { argmax, parseNumberText, TrainingError, type InputRecord, type MissingValues } from '../../../framework/contract/index.js';
-import { classReport, ece, fitTemperature, meanLogLoss, meanSquaredError, precisionCurves, temperedSoftmax } from '../core/calibration.js';
+import { classReport, ece, fitTemperature, meanLogLoss, meanSquaredError, precisionCurves, reliabilityBins, temperedSoftmax } from '../core/calibration.js';
 import { Featurizer, fitFeaturizer, type EncodedTable } from '../core/features.js';
 import { topTokens } from '../core/ranking.js';
 import { rng } from '../core/rng.js';
 import { clampTo, fromLabelScale, TargetModel } from '../core/target-model.js';
 import type { ColumnType } from '../format/featurizer-spec.js';
 import {
+  MAX_REPORT_PAIRS,
+  RELIABILITY_BINS,
   TARGET_FORMAT,
   type EpochReport,
   type FamilyChoice,
@@ -53,6 +55,8 @@ export interface Fitted {
   artifact: TargetArtifact;
   weights: Tensors;
   valLoss: number;
+  /** Seconds the fit took (not in the artifact: a model's files depend only on its inputs); absent when resumed from a checkpoint. */
+  seconds?: number;
 }
 
 /** The order of the members' tensors in weights.bin (what format/validation.ts expects). */
@@ -65,6 +69,12 @@ export const MIN_MODEL_ROWS = 10;
 export const SKEWED_LABEL = 1;
 
 export async function fitTarget(tf: TfLoader, input: FitInput, cfg: TargetConfig): Promise<Fitted> {
+  const started = performance.now();
+  const fitted = await fitOnBestScale(tf, input, cfg);
+  return { ...fitted, seconds: Math.round(performance.now() - started) / 1000 };
+}
+
+async function fitOnBestScale(tf: TfLoader, input: FitInput, cfg: TargetConfig): Promise<Fitted> {
   const miss = new Featurizer(fitFeaturizer([], [], featureOptions(cfg))).missing;
   const split = validationSplit(input, cfg, miss);
   const choice = input.family ?? 'auto';
@@ -390,6 +400,13 @@ function calibrateClassifier(artifact: TargetArtifact, ev: Evaluation, yVal: Flo
   m.loss_calibrated = valLoss;
   artifact.trainPrior = classPrior(yTrain, K);
   artifact.valJoint = predictionJoint(pred, yVal, K);
+  const uncalibrated = meanLogLoss(temperedSoftmax(ev.logits, K, 1), yVal, K);
+  artifact.diagnostics = {
+    // classes are most frequent first: class 0 is what a majority-class imputer answers
+    majorityAccuracy: yVal.filter((y) => y === 0).length / Math.max(1, yVal.length),
+    ...(uncalibrated === undefined ? {} : { lossUncalibrated: uncalibrated }),
+    reliability: { before: reliabilityBins(ev.logits, yVal, K, 1, RELIABILITY_BINS), after: reliabilityBins(ev.logits, yVal, K, t, RELIABILITY_BINS) },
+  };
   return valLoss;
 }
 
@@ -422,12 +439,20 @@ function regressionMetrics(artifact: TargetArtifact, ev: Evaluation, yVal: Float
   const value = (standardised: number) => fromLabelScale({ labelMean: labels.mean, labelStd: labels.std, labelTransform: labels.transform }, standardised);
   let se = 0;
   let baseline = 0;
+  const served = new Float64Array(yVal.length);
   for (let i = 0; i < yVal.length; i++) {
     // what is served: clamped to the training range when clamping
     const truth = value(yVal[i]!);
-    se += (clampTo(labels.range, value(ev.logits[i]!)) - truth) ** 2;
+    served[i] = clampTo(labels.range, value(ev.logits[i]!));
+    se += (served[i]! - truth) ** 2;
     baseline += (value(0) - truth) ** 2;
   }
+  // evenly spaced rows, 6 significant digits: the report's scatter plot, in a few kilobytes
+  const picked = Array.from({ length: Math.min(MAX_REPORT_PAIRS, yVal.length) }, (_, j) =>
+    Math.floor((j * yVal.length) / Math.min(MAX_REPORT_PAIRS, yVal.length)),
+  );
+  const short = (x: number) => Number(x.toPrecision(6));
+  artifact.diagnostics = { predictedVsTrue: { predicted: picked.map((i) => short(served[i]!)), actual: picked.map((i) => short(value(yVal[i]!))) } };
   artifact.metrics.rmse = Math.sqrt(se / Math.max(1, yVal.length));
   artifact.metrics.loss = valLoss;
   artifact.metrics.rmse_mean_baseline = Math.sqrt(baseline / Math.max(1, yVal.length));

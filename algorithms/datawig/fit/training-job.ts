@@ -617,6 +617,8 @@ function finalMetrics(ctx: TrainContext<DatawigHyperparameters>, f: Fitted, pref
   // the families tried on the validation rows (loss_trees, loss_linear, ...) and the chosen one's loss
   for (const [name, v] of Object.entries(m)) if (name.startsWith('loss_')) put(name, v);
   put('loss', f.valLoss);
+  // for the training report's summary only (the manifest's metrics): neither emitted nor logged
+  if (f.seconds !== undefined) out[`${prefix}fit_seconds`] = f.seconds;
   ctx.logger.info(`datawig: model for "${f.artifact.label}"`, { ...m });
   return out;
 }

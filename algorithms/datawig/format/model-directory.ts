@@ -39,13 +39,19 @@ export async function readModelIndex(store: ArtifactStore): Promise<ModelIndex> 
   return validateModelIndex(await readJson(store, MODEL_INDEX_FILE, MAX_INDEX_BYTES), MODEL_INDEX_FILE);
 }
 
+/** Reads and checks one target's `target.json` alone (what a report needs; its weights stay unread). */
+export async function readTargetArtifact(store: ArtifactStore, dir: string): Promise<TargetArtifact> {
+  const file = targetFiles(dir).artifact;
+  return validateTargetArtifact(await readJson(store, file, MAX_TARGET_BYTES), file);
+}
+
 /**
  * Reads and checks one target model. `weights.bin` is read only after `target.json` is checked, with
  * the size its network needs as the cap: a bigger (or sparse) file is refused before it is read.
  */
 export async function readTarget(store: ArtifactStore, dir: string): Promise<{ artifact: TargetArtifact; weights: Tensors }> {
   const files = targetFiles(dir);
-  const artifact = validateTargetArtifact(await readJson(store, files.artifact, MAX_TARGET_BYTES), files.artifact);
+  const artifact = await readTargetArtifact(store, dir);
   const expected = expectedWeightsBytes(artifact);
   let bytes: Uint8Array;
   try {

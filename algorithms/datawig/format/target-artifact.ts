@@ -92,6 +92,34 @@ export interface PrecisionCurves {
   count: number[][];
 }
 
+/** One bin of a reliability diagram: the validation rows whose top-class probability falls in it. */
+export interface ReliabilityBin {
+  /** Mean top-class probability of the bin's rows. */
+  confidence: number;
+  /** Share of them predicted right. */
+  accuracy: number;
+  count: number;
+}
+
+/** Bins of the reliability diagrams (equal widths over [0, 1]). */
+export const RELIABILITY_BINS = 10;
+/** At most this many (predicted, true) pairs are kept for a numeric target's report. */
+export const MAX_REPORT_PAIRS = 500;
+
+/** Validation figures kept for the training report only (absent in models from before reports). */
+export interface TargetDiagnostics {
+  /** Seconds the kept fit of this target took. */
+  seconds?: number;
+  /** Classification: share of the validation rows of the most frequent training class (what always predicting it scores). */
+  majorityAccuracy?: number;
+  /** Classification: mean validation log-loss before temperature scaling (metrics.loss_calibrated is after it). */
+  lossUncalibrated?: number;
+  /** Classification: reliability bins of the top-class probability before and after calibration. */
+  reliability?: { before: ReliabilityBin[]; after: ReliabilityBin[] };
+  /** Regression: up to MAX_REPORT_PAIRS validation rows, evenly spaced: the served value and the label. */
+  predictedVsTrue?: { predicted: number[]; actual: number[] };
+}
+
 export interface TargetArtifact {
   format: typeof TARGET_FORMAT;
   label: string;
@@ -143,4 +171,5 @@ export interface TargetArtifact {
   valJoint?: number[][];
   explanations?: Record<string, string[]>;
   history: EpochReport[];
+  diagnostics?: TargetDiagnostics;
 }

@@ -30,13 +30,16 @@ import {
 import { MODEL_INDEX_FORMAT, type ModelIndex, type ServingDefaults, type TargetEntry } from './model-index.js';
 import { shapeSize, weightShapes, type NetSpec } from './net-spec.js';
 import {
+  MAX_REPORT_PAIRS,
   TARGET_FORMAT,
   type ClassReport,
   type EpochReport,
   type FamilyCandidate,
   type FamilyMember,
   type PrecisionCurves,
+  type ReliabilityBin,
   type TargetArtifact,
+  type TargetDiagnostics,
   type TargetConfig,
 } from './target-artifact.js';
 
@@ -147,6 +150,21 @@ const classReport = fields<ClassReport>(
   {},
 );
 
+const reliabilityBins = arrayOfAtMost(fields<ReliabilityBin>({ confidence: probability, accuracy: probability, count }, {}), 100);
+const diagnostics = fields<TargetDiagnostics>(
+  {},
+  {
+    seconds: number,
+    majorityAccuracy: probability,
+    lossUncalibrated: storedNumber,
+    reliability: fields<NonNullable<TargetDiagnostics['reliability']>>({ before: reliabilityBins, after: reliabilityBins }, {}),
+    predictedVsTrue: fields<NonNullable<TargetDiagnostics['predictedVsTrue']>>(
+      { predicted: arrayOfAtMost(number, MAX_REPORT_PAIRS), actual: arrayOfAtMost(number, MAX_REPORT_PAIRS) },
+      {},
+    ),
+  },
+);
+
 const targetArtifact = fields<TargetArtifact>(
   {
     format: oneOf(TARGET_FORMAT),
@@ -180,6 +198,7 @@ const targetArtifact = fields<TargetArtifact>(
     trainPrior: probabilities,
     valJoint: arrayOf(probabilities),
     explanations: recordOf(strings),
+    diagnostics,
   },
 );
 
@@ -239,6 +258,8 @@ export function validateTargetArtifact(value: unknown, file: string): TargetArti
   for (const [name, rows] of rowPerClass) if (rows && rows.length !== K) fail(`"${name}" has ${rows.length} rows for ${K} classes`);
   if (a.trainPrior && a.trainPrior.length !== K) fail(`"trainPrior" has ${a.trainPrior.length} values for ${K} classes`);
   if (a.valJoint?.some((row) => row.length !== K)) fail(`"valJoint" is not ${K} x ${K}`);
+  const pairs = a.diagnostics?.predictedVsTrue;
+  if (pairs && pairs.predicted.length !== pairs.actual.length) fail('"diagnostics.predictedVsTrue" has predicted and actual values of different lengths');
   return a;
 }
 
