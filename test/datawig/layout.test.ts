@@ -1,6 +1,6 @@
 /**
  * The datawig folder's layout, on the compiled modules (what Node loads): format/ <- core/ <-
- * fit/ and serve/, serving never reaches the trainer or TensorFlow.js, and no import cycles.
+ * fit/ and serve/, format/ <- report/, serving never reaches the trainer or TensorFlow.js, and no import cycles.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,13 +47,15 @@ const modules = [...reachable('index.js')];
 
 const folder = (module: string) => (module.includes('/') ? module.split('/')[0]! : '');
 
-test('the folders import only downwards: format <- core <- fit, serve', () => {
+test('the folders import only downwards: format <- core <- fit, serve; format <- report', () => {
   const allowed: Record<string, string[]> = {
     format: ['format'],
     core: ['core', 'format'],
     fit: ['fit', 'core', 'format', ''],
     serve: ['serve', 'core', 'format'],
-    '': ['', 'core', 'fit', 'serve', 'format'],
+    // the training report reads the stored artifacts only
+    report: ['report', 'format'],
+    '': ['', 'core', 'fit', 'serve', 'format', 'report'],
   };
   assert.ok(modules.some((m) => m.startsWith('format/')) && modules.some((m) => m.startsWith('serve/')), modules.join());
   for (const m of modules) {
