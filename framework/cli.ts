@@ -2,7 +2,7 @@
  * The `byoc` command line. The container's entry point passes its algorithms in; SageMaker runs
  * the image with `train` or `serve` as the first argument.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isMainThread, workerData } from 'node:worker_threads';
 import type { AlgorithmProvider } from './contract/services.js';
 import { frameworkInfo } from './runtime/version.js';
@@ -34,7 +34,18 @@ export function createCli(source: AlgorithmSource): Command {
     .version(frameworkInfo().version)
     // usage errors exit 2 (commander's own exit is 1); subcommands inherit this
     .exitOverride()
-    .showHelpAfterError('(run "byoc <command> --help" for its options)');
+    .showHelpAfterError('(run "byoc <command> --help" for its options)')
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines: text (readable, on stderr) or json (on stdout); auto: text on a terminal (default: $BYOC_LOG_FORMAT, else auto)',
+      ).choices(['auto', 'json', 'text']),
+    )
+    // through the environment, so that serving workers and task threads write the same way
+    .hook('preAction', (command) => {
+      const format = command.opts<{ logFormat?: string }>().logFormat;
+      if (format !== undefined) process.env.BYOC_LOG_FORMAT = format;
+    });
   addAlgorithmsCommand(program, algorithms);
   addTrainCommand(program, algorithms);
   addServeCommand(program, algorithms);

@@ -33,6 +33,8 @@ export interface CompositionOptions {
   paths?: SageMakerPaths;
   /** The model folder, for commands that host a model (serve, impute). */
   modelDir?: string;
+  /** Where METRIC lines go (default stdout). */
+  metricLine?: (line: string) => void;
 }
 
 /** Binds one plugin under the multi-injection token: an instance, a class or a marked factory. */
@@ -56,7 +58,7 @@ export function createFrameworkContainer(options: CompositionOptions): Container
   if (options.modelDir !== undefined) container.bind(TOKENS.ModelDir).toConstantValue(options.modelDir);
   container.bind(TOKENS.Codecs).toDynamicValue(() => new CodecRegistry());
   container.bind(TOKENS.Presenters).toDynamicValue(() => new PresenterCatalog());
-  container.bind<MetricEmitter>(TOKENS.Metrics).toDynamicValue((c) => new StdoutMetricEmitter(c.get<Logger>(TOKENS.Logger)));
+  container.bind<MetricEmitter>(TOKENS.Metrics).toDynamicValue((c) => new StdoutMetricEmitter(c.get<Logger>(TOKENS.Logger), options.metricLine));
   for (const provider of options.algorithms) bindAlgorithm(container, provider);
   container.bind(TOKENS.AlgorithmRegistry).toDynamicValue((c) => new AlgorithmRegistry(c.getAll<AnyAlgorithm>(TOKENS.Algorithm, { optional: true })));
   container

@@ -6,6 +6,7 @@
  * Exported from the package as `sagemaker-byoc/testing`.
  */
 import { Worker } from 'node:worker_threads';
+import type { Progress, ProgressReporter } from './contract/progress.js';
 import type { AnyAlgorithm, ChannelReader, LoadContext, Logger, MetricEmitter, PredictOptions, Predictor, TrainContext } from './contract/algorithm.js';
 import { outputRecords, type DataRecord, type InputRecord, type InputSchema, type RecordBatch, type Table } from './contract/records.js';
 import { TrainingError } from './contract/errors.js';
@@ -67,12 +68,25 @@ export class RecordingLogger implements Logger {
   }
 }
 
+/** Keeps every progress report, so that a test can check what a terminal would show. */
+export class RecordingProgress implements ProgressReporter {
+  readonly updates: Progress[] = [];
+  readonly finished: { unit: string; summary?: string }[] = [];
+  update(progress: Progress): void {
+    this.updates.push(progress);
+  }
+  finish(unit: string, summary?: string): void {
+    this.finished.push({ unit, ...(summary === undefined ? {} : { summary }) });
+  }
+}
+
 export interface TestTrainContext<H> extends TrainContext<H> {
   model: MemoryArtifactStore;
   outputData: MemoryArtifactStore;
   checkpoints: MemoryArtifactStore;
   metrics: RecordingMetrics;
   logger: RecordingLogger;
+  progress: RecordingProgress;
   abort: AbortController;
   /** `close()` it after a test with real threads (idle threads never hold the process, though). */
   tasks: TrainingTaskPool;
@@ -106,6 +120,7 @@ export function createTestTrainContext<H = Record<string, unknown>>(
 ): TestTrainContext<H> {
   const abort = new AbortController();
   const logger = new RecordingLogger();
+  const progress = new RecordingProgress();
   const checkpoints = new MemoryArtifactStore();
   const threads = tasks.threads ?? 1;
   if (threads > 1 && (!tasks.entry || !tasks.algorithm)) throw new Error('createTestTrainContext: threads > 1 needs an algorithm and an entry script');
@@ -121,6 +136,7 @@ export function createTestTrainContext<H = Record<string, unknown>>(
     hyperparameters: hyperparameters as Record<string, unknown>,
     checkpoints,
     logger,
+    progress,
     signal: abort.signal,
     threads,
     spawn: threads > 1 ? spawner(tasks.entry!, threadData) : undefined,
@@ -134,6 +150,7 @@ export function createTestTrainContext<H = Record<string, unknown>>(
     checkpoints,
     logger,
     metrics: new RecordingMetrics(),
+    progress,
     signal: abort.signal,
     abort,
     hosts: { current: 'algo-1', all: ['algo-1'] },

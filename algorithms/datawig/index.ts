@@ -36,10 +36,11 @@ export class DatawigAlgorithm implements Algorithm<typeof datawigHyperparameters
       const { fitColumnTask } = await import('./fit/training-job.js');
       return fitColumnTask(input as ColumnFit, ctx);
     },
-    'boost-trees': async (input: unknown): Promise<unknown> => {
-      const { fitGbdt } = await import('./fit/gbdt/fit-gbdt.js');
+    'boost-trees': async (input: unknown, ctx: TaskContext<DatawigHyperparameters>): Promise<unknown> => {
+      const [{ fitGbdt }, { familySteps }] = await Promise.all([import('./fit/gbdt/fit-gbdt.js'), import('./fit/fit-progress.js')]);
       const job = input as TreeJob;
-      return fitGbdt(job.data, job.options);
+      const progress = job.progressUnit === undefined ? undefined : { reporter: ctx.progress, unit: job.progressUnit };
+      return fitGbdt(job.data, job.options, familySteps(progress, 'trees'));
     },
   };
 

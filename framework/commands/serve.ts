@@ -33,7 +33,7 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
     let provide!: (config: FrameworkConfig) => void;
     const first = forkWorker(new Promise<FrameworkConfig>((resolve) => (provide = resolve)));
     let config: FrameworkConfig;
-    const [{ loadConfig }, { JsonLogger }] = await Promise.all([import('../runtime/config.js'), import('../runtime/logger.js')]);
+    const [{ loadConfig }, { JsonLogger, resolveLogFormat }] = await Promise.all([import('../runtime/config.js'), import('../runtime/logger.js')]);
     try {
       config = loadConfig();
     } catch (error) {
@@ -41,7 +41,7 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
       throw error;
     }
     provide(config);
-    const logger = JsonLogger.create(config.logging.level, { role: 'primary' });
+    const logger = JsonLogger.create(config.logging.level, { role: 'primary' }, { format: resolveLogFormat(config.logging.format) });
     const workers = resolveWorkerCount(config);
     logger.info('starting server', {
       port: config.server.port,

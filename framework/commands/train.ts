@@ -8,7 +8,9 @@ import { LocalJobError, stageLocalJob, type LocalJob } from '../ml-root/local-jo
 import { defaultMlRoot, resolvePaths, type SageMakerPaths } from '../ml-root/paths.js';
 import { EXIT_FAILURE, TrainingRunner, formatFailure } from '../training/runner.js';
 import { createCommandContext } from './context.js';
-import { defuseMetricPlainText } from '../training/metrics.js';
+import { defuseMetricPlainText } from '../runtime/logger.js';
+import { TerminalProgress } from '../runtime/terminal-progress.js';
+import { printableLines } from '../report/terminal-text.js';
 
 export interface TrainFlags {
   mlRoot?: string;
@@ -84,9 +86,15 @@ function localChannels(flags: TrainFlags): Record<string, string> {
 }
 
 async function runJob(builtIn: readonly AlgorithmProvider[], paths: SageMakerPaths): Promise<number> {
+  // A person at a terminal gets the live progress display, the log as text above it, and no METRIC
+  // lines in between (stdout on the same terminal); SageMaker's and CI's logs stay as they were.
+  const terminal = process.stderr.isTTY ? new TerminalProgress(process.stderr) : undefined;
   let context;
   try {
-    context = await createCommandContext(builtIn, 'train', { paths });
+    context = await createCommandContext(builtIn, 'train', {
+      paths,
+      ...(terminal ? { lines: terminal, metricsAsDebugLines: process.stdout.isTTY === true } : {}),
+    });
   } catch (error) {
     // Even a broken configuration must leave a reason where SageMaker looks for it.
     const text = `could not start training: ${formatFailure(error)}`;
@@ -95,12 +103,22 @@ async function runJob(builtIn: readonly AlgorithmProvider[], paths: SageMakerPat
     await writeFile(paths.failureFile, text).catch(() => undefined);
     return EXIT_FAILURE;
   }
-  // Only a person at a terminal gets the summary table: SageMaker's and CI's logs stay as they were.
+  const live = terminal && context.format === 'text' ? terminal : undefined;
+  // ... and the summary table at the end.
   let report: ReportDocument | undefined;
-  const onReport = process.stderr.isTTY ? (doc: ReportDocument) => (report = doc) : undefined;
-  // Task threads start on this process's own entry point, which hands them over to the task loop.
-  const code = await context.container.get(TrainingRunner).run({ taskEntry: process.argv[1], onReport });
-  context.logger.flush();
+  const onReport = live ? (doc: ReportDocument) => (report = doc) : undefined;
+  let code: number;
+  try {
+    // Task threads start on this process's own entry point, which hands them over to the task loop.
+    code = await context.container.get(TrainingRunner).run({
+      taskEntry: process.argv[1],
+      onReport,
+      ...(live ? { progress: live, showFailure: (text: string) => live.write(`training failed: ${printableLines(text.trimEnd())}\n`) } : {}),
+    });
+  } finally {
+    context.logger.flush();
+    live?.stop();
+  }
   if (report) {
     const { renderReportText } = await import('../report/text-summary.js');
     process.stderr.write(`\n${renderReportText(report)}`);

@@ -9,6 +9,7 @@ import type { OutputStructure, PredictionBatch, PredictionDetail, Presenter, Rec
 import type { InputSchema, RecordBatch, Table, InputRecord } from './records.js';
 import type { Logger } from './logger.js';
 import type { ReportDocument, TrainingRecord } from './report.js';
+import type { ProgressReporter } from './progress.js';
 
 export type { Logger } from './logger.js';
 
@@ -75,6 +76,8 @@ export interface TrainContext<H = Record<string, unknown>> {
   checkpoints: ArtifactStore;
   logger: Logger;
   metrics: MetricEmitter;
+  /** Live progress for a terminal (epochs, ETA); goes nowhere without one. Not a record: log and emit metrics too. */
+  progress: ProgressReporter;
   /** Aborted on SIGTERM (job stopped, spot interruption): stop soon, optionally checkpoint, then throw or return. */
   signal: AbortSignal;
   /** Hosts of a distributed job and this one's name (single host: `['algo-1']`, `'algo-1'`). */
@@ -109,6 +112,8 @@ export interface TaskPool {
 export interface TaskContext<H = Record<string, unknown>> {
   /** Lines carry the task name and input index, and reach the job's log. */
   logger: Logger;
+  /** The job's live progress display (see TrainContext.progress), from whichever thread. */
+  progress: ProgressReporter;
   /**
    * Aborted when the job is stopped: stop soon (optionally checkpoint), then throw. A task on a
    * thread that has not stopped a few seconds later is terminated: keep progress in `checkpoints`

@@ -4,6 +4,8 @@ export type * from './parameters.js';
 export type * from './prediction.js';
 export type * from './records.js';
 export type * from './report.js';
+export type * from './progress.js';
+export { NO_PROGRESS } from './progress.js';
 export { RequestError, TrainingError, TrainingAbortedError } from './errors.js';
 export { requireColumns } from './required-columns.js';
 export { copyRecord, isRowBatch, outputLength, outputRecords, setKey } from './records.js';

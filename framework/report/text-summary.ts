@@ -4,12 +4,7 @@
  */
 import type { ReportDocument } from '../contract/report.js';
 import { formatCell } from './cells.js';
-
-/** Terminal escape sequences and other control characters in model data must not reach the terminal. */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-}
+import { printable } from './terminal-text.js';
 
 export function renderReportText(doc: ReportDocument): string {
   const { columns, rows } = doc.summary;

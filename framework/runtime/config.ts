@@ -20,7 +20,7 @@ const nonEmpty = () => z.string().check(z.minLength(1));
 const ConfigSchema = z.strictObject({
   algorithm: z.strictObject({ default: nonEmpty() }),
   plugins: z.array(nonEmpty()),
-  logging: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']) }),
+  logging: z.strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']), format: z.enum(['auto', 'json', 'text']) }),
   server: z.strictObject({
     port: z.int().check(z.minimum(1), z.maximum(65535)),
     host: nonEmpty(),
@@ -115,6 +115,7 @@ const ENV_OVERRIDES: Array<{ names: string[]; path: string[]; parse: EnvParser }
   { names: ['BYOC_DEFAULT_ALGORITHM'], path: ['algorithm', 'default'], parse: asString },
   { names: ['BYOC_PLUGINS'], path: ['plugins'], parse: asList },
   { names: ['BYOC_LOG_LEVEL'], path: ['logging', 'level'], parse: asString },
+  { names: ['BYOC_LOG_FORMAT'], path: ['logging', 'format'], parse: asString },
   { names: ['SAGEMAKER_BIND_TO_PORT'], path: ['server', 'port'], parse: asNumber },
   { names: ['BYOC_HOST'], path: ['server', 'host'], parse: asString },
   { names: ['SAGEMAKER_MODEL_SERVER_WORKERS', 'MODEL_SERVER_WORKERS'], path: ['server', 'workers'], parse: asNumberOrAuto },

@@ -1,13 +1,25 @@
 /**
- * Structured JSON logs on stdout (one object per line), via pino. Every process (CLI, primary,
- * worker) tags its lines with its role so that interleaved cluster output stays readable.
+ * The framework's logs, via pino: structured JSON on stdout (one object per line; what SageMaker,
+ * CloudWatch and CI record), or, for a person at a terminal, human-readable lines on stderr
+ * (pino-pretty). Every process (CLI, primary, worker) tags its lines with its role so that
+ * interleaved cluster output stays readable.
  */
 import type { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import type { Logger } from '../contract/algorithm.js';
 import { TurnBatchedWriter } from './log-destination.js';
+import type { TerminalLines } from './terminal-progress.js';
+import { printable } from '../report/terminal-text.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+/** `auto`: text when stderr is a terminal, else JSON. */
+export type LogFormatSetting = 'auto' | 'json' | 'text';
+export type LogFormat = 'json' | 'text';
+
+export function resolveLogFormat(setting: LogFormatSetting, stderr: { isTTY?: boolean } = process.stderr): LogFormat {
+  return setting === 'auto' ? (stderr.isTTY ? 'text' : 'json') : setting;
+}
 
 // ISO-8601 time of each line, formatted once per millisecond: under load the access log writes
 // several lines per millisecond, and Date#toISOString was ~4% of a /ping request's CPU.
@@ -35,23 +47,72 @@ export function defuseMetricText(line: string): string {
   return line.includes('METRIC') ? line.replaceAll('METRIC', 'M\\u0045TRIC') : line;
 }
 
+/** Where serialised lines go, and how to write out what is pending before the process exits. */
+type LineSink = Pick<TerminalLines, 'write' | 'flush'>;
+
+/**
+ * Plain text that may quote data (a training failure on stderr): `METRIC ` becomes `METRIC_`, so
+ * that no line of it matches a `METRIC <name>=` regex.
+ */
+export function defuseMetricPlainText(text: string): string {
+  return text.includes('METRIC') ? text.replace(/METRIC(?=\s)/g, 'METRIC_') : text;
+}
+
 /** pino's destination: each serialised line, defused, to the batched writer. */
 class DefusingDestination implements DestinationStream {
-  constructor(private readonly writer: TurnBatchedWriter) {}
+  constructor(private readonly writer: LineSink) {}
   write(line: string): void {
     this.writer.write(defuseMetricText(line));
   }
 }
 
+/** Fields a person at a terminal does not need on every line. */
+const TEXT_IGNORED_FIELDS = 'pid,hostname,role';
+
+/** pino's destination for a terminal: each line as text (`[12:03:04] INFO: message {"field":1}`). */
+class TextDestination implements DestinationStream {
+  private readonly pretty: (line: string) => string;
+  constructor(
+    private readonly writer: LineSink,
+    colour: boolean,
+  ) {
+    this.pretty = prettyFactory({
+      colorize: colour,
+      translateTime: 'SYS:HH:MM:ss',
+      ignore: TEXT_IGNORED_FIELDS,
+      singleLine: true,
+      // a message quotes data (column names): no escape sequence of it reaches the terminal (fields are JSON, escaped)
+      messageFormat: (log, key) => {
+        const message = log[key];
+        return printable(typeof message === 'string' ? message : (JSON.stringify(message) ?? ''));
+      },
+    });
+  }
+  write(line: string): void {
+    // the text is no longer JSON: `METRIC ` is defused as in other plain text (stderr is in the job's log too)
+    this.writer.write(defuseMetricPlainText(this.pretty(line)));
+  }
+}
+
+export interface LoggerOutput {
+  /** JSON lines: where they go (default stdout). */
+  out?: Writable;
+  /** json (default) or text. */
+  format?: LogFormat;
+  /** Text lines: where they go (default stderr; `byoc train` on a terminal: above its progress bars). */
+  lines?: TerminalLines;
+}
+
 export class JsonLogger implements Logger {
   constructor(
     private readonly sink: PinoLogger,
-    private readonly destination: TurnBatchedWriter,
+    private readonly destination: LineSink,
   ) {}
 
-  /** `out` is stdout but in tests. */
-  static create(level: LogLevel, bindings: Record<string, unknown> = {}, out: Writable = process.stdout): JsonLogger {
-    const destination = new TurnBatchedWriter(out);
+  /** JSON on `output.out` (stdout but in tests), or text on `output.lines` / stderr. */
+  static create(level: LogLevel, bindings: Record<string, unknown> = {}, output: LoggerOutput = {}): JsonLogger {
+    const text = output.format === 'text';
+    const destination = text ? (output.lines ?? new TurnBatchedWriter(process.stderr)) : new TurnBatchedWriter(output.out ?? process.stdout);
     const sink = pino(
       {
         level,
@@ -61,7 +122,7 @@ export class JsonLogger implements Logger {
         messageKey: 'msg',
       },
       // Every exit path calls flush().
-      new DefusingDestination(destination),
+      text ? new TextDestination(destination, colourWanted()) : new DefusingDestination(destination),
     );
     return new JsonLogger(sink, destination);
   }
@@ -87,4 +148,9 @@ export class JsonLogger implements Logger {
   flush(): void {
     this.destination.flush();
   }
+}
+
+/** Colours on a terminal, unless NO_COLOR asks otherwise (https://no-color.org). */
+function colourWanted(): boolean {
+  return process.stderr.isTTY === true && !process.env.NO_COLOR;
 }

@@ -5,7 +5,7 @@
  * Kept outside the JSON logs so that the regexes stay simple and stable. A metric line starts with
  * `METRIC ` at column 0; no JSON log line contains `METRIC` (the logger writes
  * it `M\u0045TRIC`, see runtime/logger.ts; plain text that quotes data can be passed through
- * {@link defuseMetricPlainText}), so data cannot forge a metric even for the unanchored regexes.
+ * `defuseMetricPlainText` of runtime/logger.ts), so data cannot forge a metric even for the unanchored regexes.
  */
 import type { Logger, MetricEmitter } from '../contract/algorithm.js';
 
@@ -16,14 +16,6 @@ export function formatMetricLine(name: string, value: number, context?: { epoch?
   if (context?.epoch !== undefined) line += ` epoch=${context.epoch}`;
   if (context?.step !== undefined) line += ` step=${context.step}`;
   return line;
-}
-
-/**
- * Plain text that may quote data (a training failure on stderr): `METRIC ` becomes `METRIC_`, so
- * that no line of it matches a `METRIC <name>=` regex.
- */
-export function defuseMetricPlainText(text: string): string {
-  return text.includes('METRIC') ? text.replace(/METRIC(?=\s)/g, 'METRIC_') : text;
 }
 
 export class StdoutMetricEmitter implements MetricEmitter {

@@ -10,6 +10,7 @@ import { inject, injectable } from 'inversify';
 import type { AnyAlgorithm, ArtifactStore, Logger, MetricEmitter, ReportContext, TrainContext } from '../contract/algorithm.js';
 import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
 import type { ReportDocument } from '../contract/report.js';
+import { NO_PROGRESS, type ProgressReporter } from '../contract/progress.js';
 import { TOKENS } from '../contract/services.js';
 import type { AlgorithmRegistry } from '../algorithms/registry.js';
 import { UnknownAlgorithmError } from '../algorithms/registry.js';
@@ -21,7 +22,7 @@ import type { SageMakerPaths } from '../ml-root/paths.js';
 import { DirectoryArtifactStore } from '../storage/artifact-store.js';
 import { FileChannelReader } from './channels.js';
 import { parseHyperparameters } from '../parameters/parse.js';
-import { defuseMetricPlainText } from './metrics.js';
+import { defuseMetricPlainText } from '../runtime/logger.js';
 import { TrainingTaskPool, trainingThreads } from './task-pool.js';
 import type { TaskThreadData } from './task-protocol.js';
 
@@ -39,6 +40,13 @@ export interface TrainingRunOptions {
   taskEntry?: string | URL;
   /** Called with the model's report once it is written to the output data folder (`byoc train` shows its summary on a terminal). */
   onReport?: (report: ReportDocument) => void;
+  /** Where the algorithm's live progress goes (`byoc train` on a terminal draws it); default nowhere. */
+  progress?: ProgressReporter;
+  /**
+   * Shows the failure text to a person once, instead of the "training failed" log line and its copy
+   * on stderr (which a log reader wants both of); output/failure is written all the same.
+   */
+  showFailure?: (text: string) => void;
 }
 
 /** Longest failure text written to output/failure and stderr; SageMaker reads only its first ~1 KB. */
@@ -110,7 +118,7 @@ export class TrainingRunner {
       return EXIT_SUCCESS;
     } catch (error) {
       const stopped = abort.signal.aborted || error instanceof TrainingAbortedError;
-      await this.fail(stopped && !(error instanceof TrainingAbortedError) ? new TrainingAbortedError() : error);
+      await this.fail(stopped && !(error instanceof TrainingAbortedError) ? new TrainingAbortedError() : error, options.showFailure);
       return stopped ? EXIT_STOPPED : EXIT_FAILURE;
     } finally {
       process.off('SIGTERM', onTerm);
@@ -119,6 +127,7 @@ export class TrainingRunner {
 
   private async train(signal: AbortSignal, options: TrainingRunOptions): Promise<void> {
     const { taskEntry } = options;
+    const progress = options.progress ?? NO_PROGRESS;
     const job = await readJobConfig(this.paths);
     const raw = { ...job.hyperparameters };
     const requested = raw.algorithm ?? this.config.algorithm.default;
@@ -157,6 +166,7 @@ export class TrainingRunner {
       hyperparameters,
       checkpoints,
       logger: this.logger,
+      progress,
       signal,
       threads: trainingThreads(this.config),
       spawn: taskEntry ? () => new Worker(taskEntry, { workerData: threadData }) : undefined,
@@ -170,6 +180,7 @@ export class TrainingRunner {
       checkpoints,
       logger: this.logger,
       metrics: this.metrics,
+      progress,
       signal,
       hosts: { current: job.resourceConfig.current_host, all: job.resourceConfig.hosts },
       tasks,
@@ -212,12 +223,15 @@ export class TrainingRunner {
     }
   }
 
-  private async fail(error: unknown): Promise<void> {
+  private async fail(error: unknown, show?: (text: string) => void): Promise<void> {
     const text = formatFailure(error);
     const firstLine = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : text.length);
-    this.logger.error('training failed', { reason: capText(firstLine, MAX_LOGGED_REASON_CHARS) });
-    // stderr reaches the same log stream as the METRIC lines: data in the text must not forge one.
-    process.stderr.write(defuseMetricPlainText(text));
+    if (show) show(defuseMetricPlainText(text));
+    else {
+      this.logger.error('training failed', { reason: capText(firstLine, MAX_LOGGED_REASON_CHARS) });
+      // stderr reaches the same log stream as the METRIC lines: data in the text must not forge one.
+      process.stderr.write(defuseMetricPlainText(text));
+    }
     try {
       await mkdir(path.dirname(this.paths.failureFile), { recursive: true });
       await writeFile(this.paths.failureFile, text);

@@ -36,6 +36,7 @@ import os from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { AnyAlgorithm, ArtifactStore, Logger, TaskContext, TaskPool, TrainingTask } from '../contract/algorithm.js';
 import { TrainingAbortedError } from '../contract/errors.js';
+import type { ProgressReporter } from '../contract/progress.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { errorFromData, type PoolMessage, type TaskThreadMessage } from './task-protocol.js';
 import { unknownTaskMessage } from './task-thread.js';
@@ -48,6 +49,8 @@ export interface TaskPoolOptions {
   hyperparameters: Record<string, unknown>;
   checkpoints: ArtifactStore;
   logger: Logger;
+  /** The job's progress display; tasks on threads reach it through their messages. */
+  progress: ProgressReporter;
   /** The job's abort signal. */
   signal: AbortSignal;
   /** How many threads at most; 1 (or no `spawn`): in-process. */
@@ -142,11 +145,11 @@ export class TrainingTaskPool implements TaskPool {
   }
 
   private async runInProcess(task: TrainingTask, name: string, inputs: readonly unknown[]): Promise<unknown[]> {
-    const { signal, hyperparameters, checkpoints } = this.options;
+    const { signal, hyperparameters, checkpoints, progress } = this.options;
     const results: unknown[] = [];
     for (const [index, input] of inputs.entries()) {
       if (signal.aborted) throw new TrainingAbortedError();
-      const ctx: TaskContext = { logger: withFields(this.options.logger, { task: name, index }), signal, hyperparameters, checkpoints };
+      const ctx: TaskContext = { logger: withFields(this.options.logger, { task: name, index }), progress, signal, hyperparameters, checkpoints };
       try {
         results.push(await task(input, ctx));
       } catch (error) {
@@ -194,6 +197,14 @@ export class TrainingTaskPool implements TaskPool {
   private received(slot: Slot, message: TaskThreadMessage): void {
     if (message.type === 'log') {
       this.options.logger[message.level](message.message, message.fields);
+      return;
+    }
+    if (message.type === 'progress') {
+      this.options.progress.update(message.progress);
+      return;
+    }
+    if (message.type === 'progress-finished') {
+      this.options.progress.finish(message.unit, message.summary);
       return;
     }
     if (!this.slots.has(slot)) return;

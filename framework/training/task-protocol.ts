@@ -3,6 +3,7 @@
  * point knows it was started as one, and how a task's error crosses the thread boundary.
  */
 import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
+import type { Progress } from '../contract/progress.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 
 /** `workerData` of a training-task thread: it composes the same framework as its job. */
@@ -45,6 +46,8 @@ export type TaskThreadMessage =
   /** The thread could not compose its algorithm; it exits. */
   | { type: 'failed'; error: TaskErrorData }
   | { type: 'log'; level: LogLevel; message: string; fields: Record<string, unknown> }
+  | { type: 'progress'; progress: Progress }
+  | { type: 'progress-finished'; unit: string; summary?: string }
   | { type: 'done'; id: number; output: unknown }
   | { type: 'error'; id: number; error: TaskErrorData };
 

@@ -5,6 +5,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { AnyAlgorithm, ArtifactStore, Logger } from '../contract/algorithm.js';
+import type { ProgressReporter } from '../contract/progress.js';
 import { TrainingAbortedError } from '../contract/errors.js';
 import { errorToData, type LogLevel, type PoolMessage, type TaskThreadMessage } from './task-protocol.js';
 
@@ -43,7 +44,8 @@ async function runOne(port: MessagePort, setup: TaskThreadSetup, signal: AbortSi
     const task = Object.hasOwn(setup.tasks, name) ? setup.tasks[name] : undefined;
     if (!task) throw new Error(unknownTaskMessage(setup.algorithm, name, setup.tasks));
     const logger = postingLogger(port, setup.logLevel, { task: name, index });
-    output = await task(message.input, { logger, signal, hyperparameters: setup.hyperparameters, checkpoints: setup.checkpoints });
+    const progress = postingProgress(port);
+    output = await task(message.input, { logger, progress, signal, hyperparameters: setup.hyperparameters, checkpoints: setup.checkpoints });
   } catch (error) {
     post(port, { type: 'error', id, error: errorToData(error) });
     return;
@@ -81,6 +83,14 @@ function postingLogger(port: MessagePort, minLevel: LogLevel | 'silent', binding
       }
     };
   return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+/** Progress goes to the job's display as it is (plain data). */
+function postingProgress(port: MessagePort): ProgressReporter {
+  return {
+    update: (progress) => post(port, { type: 'progress', progress }),
+    finish: (unit, summary) => post(port, { type: 'progress-finished', unit, ...(summary === undefined ? {} : { summary }) }),
+  };
 }
 
 /** Fields that cannot be cloned (functions, ...): their JSON form, which is what the log would show anyway. */

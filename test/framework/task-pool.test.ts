@@ -16,7 +16,7 @@ import { TrainingAbortedError, TrainingError } from '../../framework/contract/er
 import { resolvePaths } from '../../framework/ml-root/paths.js';
 import { ConfigError, loadConfig } from '../../framework/runtime/config.js';
 import { MemoryArtifactStore } from '../../framework/storage/artifact-store.js';
-import { createTestTrainContext, RecordingLogger } from '../../framework/testing.js';
+import { createTestTrainContext, RecordingLogger, RecordingProgress } from '../../framework/testing.js';
 import { TrainingRunner } from '../../framework/training/runner.js';
 import { TrainingTaskPool, trainingThreads } from '../../framework/training/task-pool.js';
 import type { TaskThreadData } from '../../framework/training/task-protocol.js';
@@ -48,6 +48,7 @@ interface Pool {
   pool: TrainingTaskPool;
   abort: AbortController;
   logger: WaitingLogger;
+  progress: RecordingProgress;
   workers: Worker[];
   /** How many of the started threads have exited. */
   exited: () => number;
@@ -59,6 +60,7 @@ after(() => Promise.all(pools.map((p) => p.close())));
 function threadPool(threads = 2, options: { abortGraceMs?: number } = {}): Pool {
   const abort = new AbortController();
   const logger = new WaitingLogger();
+  const progress = new RecordingProgress();
   const workers: Worker[] = [];
   let exits = 0;
   const workerData: TaskThreadData = { byocRole: 'training-task', config: loadConfig({ env: {} }), algorithm: algorithm.name, hyperparameters: HPS };
@@ -68,6 +70,7 @@ function threadPool(threads = 2, options: { abortGraceMs?: number } = {}): Pool 
     hyperparameters: HPS,
     checkpoints: new MemoryArtifactStore(),
     logger,
+    progress,
     signal: abort.signal,
     threads,
     abortGraceMs: options.abortGraceMs ?? 100,
@@ -79,7 +82,7 @@ function threadPool(threads = 2, options: { abortGraceMs?: number } = {}): Pool 
     },
   });
   pools.push(pool);
-  return { pool, abort, logger, workers, exited: () => exits };
+  return { pool, abort, logger, progress, workers, exited: () => exits };
 }
 
 type Square = { n: number; value: number; threadId: number };
@@ -122,11 +125,24 @@ describe('training task pool, in-process (threads 1)', () => {
     await assert.rejects(ctx.tasks.run('fail', [{ n: 5, as: 'range' }]), RangeError);
   });
 
+  it('hands the job’s progress reporter to its tasks', async () => {
+    const ctx = createTestTrainContext({}, HPS, { algorithm });
+    await ctx.tasks.run('progress', [{ unit: 'a', steps: 2 }]);
+    assert.deepEqual(
+      ctx.progress.updates.map((u) => [u.unit, u.step, u.total, u.status]),
+      [
+        ['a', 1, 2, 'step 1'],
+        ['a', 2, 2, 'step 2'],
+      ],
+    );
+    assert.deepEqual(ctx.progress.finished, [{ unit: 'a', summary: '2 steps' }]);
+  });
+
   it('refuses an unknown task name, naming the ones the algorithm declares', async () => {
     const ctx = createTestTrainContext({}, HPS, { algorithm });
     await assert.rejects(
       ctx.tasks.run('fit-target', [1]),
-      /algorithm "task-fixture" declares no training task "fit-target" \(it declares: checkpoint, exit, fail, hang, log, square, sum, unclonable\)/,
+      /algorithm "task-fixture" declares no training task "fit-target" \(it declares: checkpoint, exit, fail, hang, log, progress, square, sum, unclonable\)/,
     );
     const bare = createTestTrainContext({}, HPS);
     await assert.rejects(bare.tasks.run('square', [1]), /declares no training task "square" \(it declares none\)/);
@@ -229,6 +245,32 @@ describe('training task pool, on worker threads', () => {
     const { pool } = threadPool(2);
     await assert.rejects(pool.run('unclonable', [{}]), /the result of training task "unclonable" \(input #0\) cannot be sent back from its thread/);
     await assert.rejects(pool.run('sum', [{ values: [1] }, { values: () => 1 }]), /input #1 of training task "sum" cannot be sent to a thread/);
+  });
+
+  it('forwards the tasks’ progress from their threads to the job’s reporter, in order, before their results', async () => {
+    const { pool, progress } = threadPool(2);
+    assert.deepEqual(
+      await pool.run('progress', [
+        { unit: 'x', steps: 3 },
+        { unit: 'y', steps: 1 },
+      ]),
+      [3, 1],
+    );
+    assert.deepEqual(
+      progress.updates.filter((u) => u.unit === 'x').map((u) => [u.step, u.total, u.figures?.loss]),
+      [
+        [1, 3, 1],
+        [2, 3, 0.5],
+        [3, 3, 1 / 3],
+      ],
+    );
+    assert.deepEqual(
+      progress.finished.sort((a, b) => a.unit.localeCompare(b.unit)),
+      [
+        { unit: 'x', summary: '3 steps' },
+        { unit: 'y', summary: '1 steps' },
+      ],
+    );
   });
 
   it('posts the tasks’ log lines to the job’s logger with the task name and input index', async () => {

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { metricDefinitions } from '../../container/sagemaker-client/metrics.js';
-import { JsonLogger, defuseMetricText } from '../../framework/runtime/logger.js';
-import { StdoutMetricEmitter, defuseMetricPlainText } from '../../framework/training/metrics.js';
+import { JsonLogger, defuseMetricPlainText, defuseMetricText } from '../../framework/runtime/logger.js';
+import { StdoutMetricEmitter } from '../../framework/training/metrics.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -38,7 +38,7 @@ function bufferLogger(): { logger: JsonLogger; lines: () => string[] } {
       done();
     },
   });
-  const logger = JsonLogger.create('debug', { role: 'train' }, out);
+  const logger = JsonLogger.create('debug', { role: 'train' }, { out });
   return {
     logger,
     lines: () => {
@@ -74,6 +74,21 @@ describe('logs cannot forge metrics', () => {
     assert.equal(parsed[1]![FORGED], 1);
     assert.deepEqual(parsed[2]!['nested'], { deeper: [{ value: `x ${FORGED} epoch=1` }] });
     assert.equal(parsed[3]!['column'], FORGED);
+  });
+
+  it('the text log of a terminal (pino-pretty) forges none either, in its message or its fields', () => {
+    let text = '';
+    const lines = { write: (t: string) => void (text += t), flush: () => undefined };
+    const logger = JsonLogger.create('debug', { role: 'train' }, { format: 'text', lines });
+    logger.info(FORGED, { label: FORGED });
+    logger.warn(`column "${FORGED}" has no values`);
+    logger.flush();
+    const written = text.split('\n').filter((line) => line !== '');
+    assert.equal(written.length, 2, text);
+    for (const line of written) {
+      assert.deepEqual(matching(line), [], line);
+      assert.match(line, /^\[\d\d:\d\d:\d\d\] (INFO|WARN): /);
+    }
   });
 
   it('a real metric line matches its regex, at column 0', () => {

@@ -20,6 +20,7 @@ import { fitGbdt, type GbdtData, type GbdtFit, type GbdtOptions } from './gbdt/f
 import { fitLinearAdaptive, linearDefaults } from './fit-linear.js';
 import { fitRidge, ridgeApplies } from './fit-ridge.js';
 import type { Tf, TfLoader } from './tf-backend.js';
+import { familyFinished, familyStarted, familySteps, type FitProgress } from './fit-progress.js';
 import { evaluate, trainNet, type EpochCheckpoints, type Split } from './train-net.js';
 
 /** What every family of one target trains on. */
@@ -38,6 +39,8 @@ export interface TargetData {
   deadline: number;
   signal: AbortSignal;
   onEpoch?: (e: EpochReport) => void;
+  /** The job's progress display, and the target's name on it. */
+  progress?: FitProgress;
   epochCheckpoints?: EpochCheckpoints;
   /** Boosts the trees elsewhere (another thread), while the other families train here; absent: here. */
   boostTrees?: TreeBooster;
@@ -50,6 +53,8 @@ export type TreeBooster = (job: TreeJob) => Promise<GbdtFit>;
 export interface TreeJob {
   data: GbdtData;
   options: GbdtOptions;
+  /** The target's name on the progress display (absent: no display). */
+  progressUnit?: string;
 }
 
 /** One trained family: its validation scores and what it adds to the artifact. */
@@ -95,6 +100,7 @@ async function fitNetwork(tf: Tf, d: TargetData): Promise<Omit<FamilyFit, 'famil
     fcHidden: cfg.fcHidden,
     outDim: d.K,
   };
+  familyStarted(d.progress, 'network', cfg.epochs);
   const out = await trainNet(
     tf,
     {
@@ -111,10 +117,12 @@ async function fitNetwork(tf: Tf, d: TargetData): Promise<Omit<FamilyFit, 'famil
       signal: d.signal,
       checkpoints: d.epochCheckpoints,
       onEpoch: d.onEpoch,
+      onStep: familySteps(d.progress, 'network'),
     },
     splits.train,
     splits.val,
   );
+  familyFinished(d.progress, 'network', stepsSummary('epochs', out.epochs, out.bestEpoch, out.stopReason));
   const ev = evaluate(d.task, new Net(net, out.weights), splits.val);
   return {
     scores: Float64Array.from(ev.logits),
@@ -138,11 +146,13 @@ async function fitLinearFamily(d: TargetData): Promise<Omit<FamilyFit, 'family'>
   const train = { ...splits.train, enc: enc(d.train, splits.train) };
   const val = d.val === d.train ? train : { ...splits.val, enc: enc(d.val, splits.val) };
   const ridge = d.task === 'regression' && featurizer.spec.text.length === 0 && ridgeApplies(train, val);
+  const defaults = linearDefaults(d.task, d.train.length);
+  if (!ridge) familyStarted(d.progress, 'linear', defaults.epochs);
   const out = ridge
     ? { ...fitRidge(train, val, featurizer.spec.tableRows), epochs: 0 }
     : await fitLinearAdaptive(
         {
-          ...linearDefaults(d.task, d.train.length),
+          ...defaults,
           seed: d.cfg.seed,
           task: d.task,
           outDim: d.K,
@@ -152,10 +162,16 @@ async function fitLinearFamily(d: TargetData): Promise<Omit<FamilyFit, 'family'>
           signal: d.signal,
           // the per-epoch metrics the original container emitted (SageMaker metric definitions read them)
           onEpoch: d.onEpoch,
+          onStep: familySteps(d.progress, 'linear'),
         },
         train,
         val,
       );
+  familyFinished(
+    d.progress,
+    'linear',
+    'stopReason' in out ? stepsSummary('epochs', out.epochs, out.bestEpoch, out.stopReason) : 'ridge, solved in closed form',
+  );
   return {
     // the ridge model is refitted on the validation rows too: its scores come from the fit without them
     scores: 'valScores' in out ? out.valScores : Float64Array.from(linearScoresBatch(out.model, val.enc, val.rows)),
@@ -205,7 +221,10 @@ async function fitTrees(d: TargetData): Promise<Omit<FamilyFit, 'family'>> {
       ...(stopRows.length ? { validationRows: stopRows.map((_, j) => d.train.length + j) } : { earlyStopping: false, maxIter: 100 }),
     },
   };
-  const fit = d.boostTrees ? await d.boostTrees(job) : fitGbdt(job.data, job.options);
+  if (d.progress) job.progressUnit = d.progress.unit;
+  familyStarted(d.progress, 'trees', job.options.maxIter!);
+  const fit = d.boostTrees ? await d.boostTrees(job) : fitGbdt(job.data, job.options, familySteps(d.progress, 'trees'));
+  familyFinished(d.progress, 'trees', stepsSummary('rounds', fit.iterationsRun, fit.bestIteration, fit.stoppedEarly ? 'early_stopping' : 'num_epochs'));
   const raw = predictRaw(fit.model, treeMatrix(columns, d.val, d.missing));
   const scores = new Float64Array(d.val.length * d.K);
   const row = new Float64Array(d.K);
@@ -223,6 +242,12 @@ async function fitTrees(d: TargetData): Promise<Omit<FamilyFit, 'family'>> {
       a.metrics.tree_iterations = fit.bestIteration;
     },
   };
+}
+
+/** How a family's training ended, in words: `12 epochs, best 9, stopped early`. */
+function stepsSummary(unit: 'epochs' | 'rounds', ran: number, best: number, stopReason: string): string {
+  const end = stopReason === 'early_stopping' ? ', stopped early' : stopReason === 'max_training_seconds' ? ', stopped at max_training_seconds' : '';
+  return `${ran} ${unit}, best ${best}${end}`;
 }
 
 /** The training mean (standardised: 0), or the class prior with add-one smoothing as logits. */

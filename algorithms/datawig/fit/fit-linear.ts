@@ -16,6 +16,7 @@ import type { EncodedTable } from '../core/features.js';
 import { linearModelFromRows, type LinearModel, type TextWeighting } from '../core/linear-model.js';
 import { rng } from '../core/rng.js';
 import type { EpochReport, Task } from '../format/target-artifact.js';
+import type { StepListener, TrainingStep } from './fit-progress.js';
 
 /** Rows of an encoded table with their targets (the shape of train-net's Split). */
 export interface LinearData {
@@ -74,6 +75,8 @@ export interface LinearTrainOptions extends LinearSettings {
   deadline: number;
   signal: AbortSignal;
   onEpoch?: (e: EpochReport) => void;
+  /** After each epoch, once early stopping has seen it (the progress display). */
+  onStep?: StepListener;
 }
 
 export interface LinearOutcome {
@@ -423,6 +426,8 @@ class LinearRun {
   private readonly clock = { yielded: Date.now() };
   /** Whether training has stopped (early stopping, the epoch limit or the deadline). */
   done = false;
+  /** Where the last epoch left training (the progress display). */
+  lastStep: TrainingStep | undefined;
 
   constructor(
     private readonly o: LinearTrainOptions,
@@ -472,6 +477,8 @@ class LinearRun {
       this.done = true;
     }
     if (epoch >= o.epochs) this.done = true;
+    this.lastStep = { step: epoch, total: o.epochs, trainLoss, valLoss, bestStep: this.bestEpoch, sinceBest: this.since, patience: o.patience };
+    o.onStep?.(this.lastStep);
     return !this.done;
   }
 
@@ -552,12 +559,15 @@ export async function fitLinearAdaptive(o: LinearTrainOptions, train: LinearData
     if (!overshot || Date.now() > o.deadline) return fast;
     return better(await fitLinear(slowOptions, train, val), fast);
   }
-  const fast = new LinearRun(o, train, val);
-  const slow = new LinearRun(slowOptions, train, val);
-  while (!fast.done || !slow.done) {
+  // side by side: the display follows the leading run, an epoch of both at a time
+  const fast = new LinearRun({ ...o, onStep: undefined }, train, val);
+  const slow = new LinearRun({ ...slowOptions, onStep: undefined }, train, val);
+  for (let epoch = 1; !fast.done || !slow.done; epoch++) {
     await fast.epoch();
     await slow.epoch();
     if (slow.bestLoss < fast.bestLoss) fast.stop();
+    const lead = slow.bestLoss < fast.bestLoss ? slow : fast;
+    if (lead.lastStep) o.onStep?.({ ...lead.lastStep, step: epoch });
   }
   return better(slow.outcome(), fast.outcome());
 }

@@ -22,6 +22,7 @@ import {
 } from '../format/target-artifact.js';
 import type { Tensors } from '../format/weights.js';
 import { fitFamilies, type TargetData, type TreeBooster } from './family-fits.js';
+import { progressOf, type FitProgress } from './fit-progress.js';
 import { selectFamily } from './select-family.js';
 import type { TfLoader } from './tf-backend.js';
 import type { EpochCheckpoints, Evaluation, Split } from './train-net.js';
@@ -49,6 +50,8 @@ export interface FitInput {
   families?: readonly ModelFamily[];
   /** Where the trees are boosted (another thread, while the other families train here); absent: here. */
   boostTrees?: TreeBooster;
+  /** The job's progress display and this target's name on it. */
+  progress?: FitProgress;
 }
 
 export interface Fitted {
@@ -90,8 +93,8 @@ async function fitOnBestScale(tf: TfLoader, input: FitInput, cfg: TargetConfig):
   // The network keeps one scale: a second training would cost its time twice (and share its epoch checkpoints).
   if (input.task !== 'regression' || choice === 'network' || choice === 'ensemble' || !skewedPositive(split.train, input.label, miss))
     return fitOnScale(tf, input, cfg, prepared, undefined);
-  const raw = await fitOnScale(tf, input, cfg, prepared, undefined);
-  const log = await fitOnScale(tf, input, cfg, prepared, 'log');
+  const raw = await fitOnScale(tf, { ...input, progress: progressOf(input.progress, 'raw scale') }, cfg, prepared, undefined);
+  const log = await fitOnScale(tf, { ...input, progress: progressOf(input.progress, 'log scale') }, cfg, prepared, 'log');
   // Both judged in label units: the served (clamped) values' squared error over the raw labels' variance.
   const [rawLoss, logLoss] = [raw, log].map((f) => (f.artifact.metrics.rmse! / raw.artifact.labelStd) ** 2) as [number, number];
   const kept = logLoss < rawLoss ? { ...log, valLoss: logLoss } : { ...raw, valLoss: rawLoss };
@@ -143,6 +146,7 @@ async function fitOnScale(tf: TfLoader, input: FitInput, cfg: TargetConfig, prep
     onEpoch: (e) => input.onEpoch?.(input.task === 'regression' ? { ...e, valRmse: (e.valRmse ?? NaN) * labels.std } : e),
     epochCheckpoints: await input.epochCheckpoints?.(input.candidate ?? 0),
     ...(input.boostTrees ? { boostTrees: input.boostTrees } : {}),
+    ...(input.progress ? { progress: input.progress } : {}),
   };
   const fits = await fitFamilies(tf, familiesToFit(choice, featurizer, labelled.length, labels, input.families), data);
   const selection = selectFamily(input.task, K, fits, splits.val.y, choice);

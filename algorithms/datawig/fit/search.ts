@@ -4,6 +4,7 @@ import { rng } from '../core/rng.js';
 import type { EpochReport, TargetConfig } from '../format/target-artifact.js';
 import type { DatawigHyperparameters } from '../hyperparameters.js';
 import { fitTarget, type FitInput, type Fitted } from './fit-target.js';
+import { progressOf } from './fit-progress.js';
 import type { TfLoader } from './tf-backend.js';
 
 const HPO_HEADER =
@@ -68,7 +69,8 @@ export async function search(
             seed: base.seed + i,
           };
     const t0 = Date.now();
-    const f = await fitTarget(tf, { ...input, family: hp.model_family, candidate: i, onEpoch: i === 0 ? onEpoch : undefined }, cfg);
+    const progress = progressOf(input.progress, `candidate ${i + 1}/${hp.num_evals}`);
+    const f = await fitTarget(tf, { ...input, family: hp.model_family, candidate: i, onEpoch: i === 0 ? onEpoch : undefined, progress }, cfg);
     const metric = f.artifact.task === 'classification' ? f.artifact.metrics.accuracy! : f.artifact.metrics.rmse!;
     results.push([
       String(i),

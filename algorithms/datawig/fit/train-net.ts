@@ -16,6 +16,7 @@ import type { EncodedTable } from '../core/features.js';
 import { initWeights, Net } from '../core/net.js';
 import { SeededRng } from '../core/rng.js';
 import { weightShapes, type NetSpec } from '../format/net-spec.js';
+import type { StepListener } from './fit-progress.js';
 import type { EpochReport, Task, TrainingSettings } from '../format/target-artifact.js';
 import { bagRows, embeddingBag, scatterRows, type Tf } from './tf-backend.js';
 
@@ -43,6 +44,8 @@ export interface TrainOptions extends TrainingSettings {
   deadline: number;
   signal: AbortSignal;
   onEpoch?: (e: EpochReport) => void;
+  /** After each epoch, once early stopping has seen it (the progress display). */
+  onStep?: StepListener;
   /** Where the state after each epoch is saved and a saved one is taken from (fit/checkpoints.ts). */
   checkpoints?: EpochCheckpoints;
 }
@@ -162,8 +165,9 @@ async function trainEpochs(t: Training, train: Split, val: Split, resume: TrainS
       p.since = 0;
     } else if (++p.since >= o.patience && epoch * batchesPerEpoch >= MIN_STEPS) {
       stopReason = 'early_stopping';
-      break;
     }
+    o.onStep?.({ step: epoch, total: o.epochs, trainLoss, valLoss: ev.loss, bestStep: p.bestEpoch, sinceBest: p.since, patience: o.patience });
+    if (stopReason === 'early_stopping') break;
     if (epoch < o.epochs) await o.checkpoints?.afterEpoch(() => snapshot(t, p, undefined), false);
   }
   if (!resume?.stopReason) await o.checkpoints?.afterEpoch(() => snapshot(t, p, stopReason), true);

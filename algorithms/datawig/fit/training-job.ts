@@ -428,6 +428,7 @@ export async function fitColumnTask(input: ColumnFit, ctx: TaskContext<DatawigHy
     signal: ctx.signal,
     epochCheckpoints: (candidate) => openEpochCheckpoints(ctx.checkpoints, ctx.logger, { ...input.key, candidate }),
     ...(input.families ? { families: input.families } : {}),
+    progress: { reporter: ctx.progress, unit: `${input.label} · round ${input.key.round}` },
   };
   const hpoRows: string[] = [];
   const fitted = await search(tf, searchContext(ctx), ctx.hyperparameters, input.cfg, fit, hpoRows, input.tag);
@@ -473,6 +474,7 @@ async function fitColumns(job: Job, fits: ColumnFit[]): Promise<Fitted[]> {
   } else {
     const here: TaskContext<DatawigHyperparameters> = {
       logger: ctx.logger,
+      progress: ctx.progress,
       signal: ctx.signal,
       hyperparameters: ctx.hyperparameters,
       checkpoints: ctx.checkpoints,
@@ -505,6 +507,7 @@ async function searchTarget(job: Job, label: string, rows: InputRecord[], featur
     signal: job.ctx.signal,
     // the pool's threads are idle in single mode: one of them boosts the trees while the linear model trains here
     ...(job.ctx.tasks.threads > 1 ? { boostTrees: (t: TreeJob) => job.ctx.tasks.run<GbdtFit>('boost-trees', [t]).then(([fit]) => fit!) } : {}),
+    progress: { reporter: job.ctx.progress, unit: label },
   };
   const { ctx, hpoRows } = job;
   const fingerprint = targetFingerprint({ hyperparameters: ctx.hyperparameters, label, task, round, features: featureInfo, rows, valRows: input.valRows });

@@ -5,6 +5,7 @@
  * iterations (scikit-learn's rule) and keeps the iterations up to the best validation loss.
  */
 import { GBDT_LIMITS, type GbdtModel } from '../../core/gbdt-model.js';
+import type { StepListener } from '../fit-progress.js';
 import { applyBins, fitBinMapper } from './binning.js';
 import { explicitSplit, randomSplit, type RowSplit } from './data-split.js';
 import { HuberLoss, LogisticLoss, SoftmaxLoss, SquaredError, type Loss } from './losses.js';
@@ -85,6 +86,20 @@ export function shouldStop(losses: readonly number[], n: number, tol: number): b
   return losses.slice(-n).every((l) => !(l < reference - tol));
 }
 
+function reportStep(onStep: StepListener, history: GbdtHistory, step: number, o: { maxIter: number; nIterNoChange: number }): void {
+  const val = history.validationLoss;
+  const bestStep = val.length ? argMin(val) : step;
+  onStep({
+    step,
+    total: o.maxIter,
+    trainLoss: history.trainLoss[history.trainLoss.length - 1]!,
+    valLoss: val.length ? val[val.length - 1]! : NaN,
+    bestStep,
+    sinceBest: step - bestStep,
+    patience: o.nIterNoChange,
+  });
+}
+
 /** The rows `rows` of a target or weight array. */
 function pick<T extends Float64Array | Int32Array>(a: T, rows: Uint32Array): T {
   const out = new (a.constructor as new (n: number) => T)(rows.length);
@@ -106,7 +121,8 @@ function startScores(baseline: number[], rows: number): Float64Array {
   return raw;
 }
 
-export function fitGbdt(data: GbdtData, options: GbdtOptions = {}): GbdtFit {
+/** `onStep`: after each boosting round (the progress display). */
+export function fitGbdt(data: GbdtData, options: GbdtOptions = {}, onStep?: StepListener): GbdtFit {
   const classes = data.y instanceof Int32Array;
   const o = resolveOptions(options, classes);
   const n = checkData(data, classes);
@@ -149,6 +165,7 @@ export function fitGbdt(data: GbdtData, options: GbdtOptions = {}): GbdtFit {
       history.validationLoss.push(loss.loss(rawValidation, yValidation, wValidation));
       if (shouldStop(history.validationLoss, o.nIterNoChange, o.tol)) stoppedEarly = true;
     }
+    if (onStep) reportStep(onStep, history, it + 1, o);
     // nothing left to split: further iterations would add nothing
     if (stoppedEarly || trees.every((t) => t.feature.length === 1)) break;
   }
