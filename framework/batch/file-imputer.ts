@@ -16,6 +16,7 @@ import { makeRecord } from '../codecs/codec.js';
 import { ImputationTally } from './imputation-tally.js';
 import { csvHeaderProblem } from '../codecs/csv-dialect.js';
 import { readCsv } from '../codecs/csv-stream.js';
+import { RequestError } from '../contract/errors.js';
 import type { InputRecord } from '../contract/records.js';
 import { TOKENS } from '../contract/services.js';
 import { RequestCancellation } from '../invocation/cancellation.js';
@@ -47,7 +48,12 @@ export const STANDARD_STREAM = '-';
 
 /** A failure the user can act on: printed without a stack. */
 export class FileImputationError extends Error {
-  override readonly name = 'FileImputationError';
+  override readonly name: string = 'FileImputationError';
+}
+
+/** The flags ask for something the model or the command cannot do (an unknown attribute, --fill with another output): a usage error. */
+export class FileImputationUsageError extends FileImputationError {
+  override readonly name = 'FileImputationUsageError';
 }
 
 const CSV = 'text/csv';
@@ -64,7 +70,7 @@ export class FileImputer {
     const state = await this.host.load();
     if (state.status !== 'ready') throw new FileImputationError(state.status === 'failed' ? state.reason : 'model not loaded');
     try {
-      const prepared = this.pipeline.prepare(state, { contentType: CSV, accept: CSV, customAttributes: withFill(job) });
+      const prepared = this.prepare(state, job);
       const tally = new ImputationTally(state.predictor.targets);
       if (job.output === STANDARD_STREAM) return { rows: await this.copy(job, prepared, process.stdout, tally), tally };
       const target = await outputTarget(job.output);
@@ -83,6 +89,17 @@ export class FileImputer {
       }
     } finally {
       await this.host.dispose();
+    }
+  }
+
+  /** The request the flags make; what the model refuses of them (attributes) is the flags' fault. */
+  private prepare(state: Parameters<InvocationPipeline['prepare']>[0], job: FileImputation): PreparedInvocation {
+    const customAttributes = withFill(job);
+    try {
+      return this.pipeline.prepare(state, { contentType: CSV, accept: CSV, customAttributes });
+    } catch (error) {
+      if (error instanceof RequestError) throw new FileImputationUsageError(error.message);
+      throw error;
     }
   }
 
@@ -154,7 +171,7 @@ function withFill(job: FileImputation): string | undefined {
   const output = /(?:^|,)\s*output\s*=\s*([^,]*)/.exec(job.attributes ?? '')?.[1]?.trim();
   if (output === undefined) return job.attributes ? `${job.attributes},output=fill` : 'output=fill';
   if (output !== 'fill')
-    throw new FileImputationError(`--fill writes the input's columns filled in, but --attributes asks for output=${output}: drop one of them`);
+    throw new FileImputationUsageError(`--fill writes the input's columns filled in, but --attributes asks for output=${output}: drop one of them`);
   return job.attributes;
 }
 

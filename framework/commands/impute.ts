@@ -1,5 +1,5 @@
 /** `byoc impute`: offline batch prediction of a CSV file, with progress and a summary on stderr. */
-import { FileImputer, STANDARD_STREAM } from '../batch/file-imputer.js';
+import { FileImputationUsageError, FileImputer, STANDARD_STREAM } from '../batch/file-imputer.js';
 import type { AlgorithmProvider } from '../contract/services.js';
 import { locateModel, ModelLocationError } from '../model/model-location.js';
 import { createCommandContext } from './context.js';
@@ -13,7 +13,7 @@ export interface ImputeFlags {
   chunkRows: number;
 }
 
-/** Exit codes: 0 done, 1 the imputation failed, 2 `--model` names no model. */
+/** Exit codes: 0 done, 1 the imputation failed, 2 `--model` names no model or `--attributes` asks for what the model cannot do. */
 export async function imputeCommand(builtIn: readonly AlgorithmProvider[], flags: ImputeFlags): Promise<number> {
   let location;
   try {
@@ -43,7 +43,7 @@ export async function imputeCommand(builtIn: readonly AlgorithmProvider[], flags
     return 0;
   } catch (error) {
     process.stderr.write(`${tty ? '\n' : ''}byoc impute: ${(error as Error).message}\n`);
-    return 1;
+    return error instanceof FileImputationUsageError ? 2 : 1;
   } finally {
     await location.release();
   }

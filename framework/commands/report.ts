@@ -25,7 +25,10 @@ export async function reportCommand(builtIn: readonly AlgorithmProvider[], flags
     const model = new DirectoryArtifactStore(modelDir);
     const manifest = await readManifest(model, modelDir);
     const algorithm = container.get<AlgorithmRegistry>(TOKENS.AlgorithmRegistry).get(manifest.algorithm.name, `named by the model manifest in ${modelDir}`);
-    const page = await buildReportPage(algorithm, { model, trained: trainingRecord(manifest), logger });
+    const page = await buildReportPage(algorithm, { model, trained: trainingRecord(manifest), logger }).catch((error: Error) => {
+      // the algorithm's errors name a file inside the model dir: say which model dir
+      throw new Error(`the model in ${flags.model} cannot be reported on: ${error.message}`);
+    });
     if (!page) throw new Error(`algorithm "${algorithm.name}" has no report`);
     const output = path.resolve(flags.output);
     // the store writes a temporary file and renames it: a reader never sees half a page

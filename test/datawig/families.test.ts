@@ -186,4 +186,18 @@ describe('model families', () => {
     assert.equal(plain.artifact.labelTransform, undefined);
     assert.equal(plain.artifact.metrics.loss_log_scale, undefined);
   });
+
+  it('a column with a single value trains a model that loads back, at every row count (its class prior never passes 1)', async () => {
+    // summing 1/n n times passed 1 for many n, and the format check then refused the model
+    for (const n of [49, 98, 300]) {
+      const r = rng(n);
+      const records = Array.from({ length: n }, () => ({ x: (r() * 10).toFixed(3), unit: r() < 0.15 ? '' : 'kg' }));
+      // complete mode: the single-valued column gets the constant family (single mode refuses it)
+      const { model } = await train({ columns: ['x', 'unit'], records }, { iterations: 1 });
+      const targets = (await model.list()).filter((f) => f.endsWith('/target.json')).map((f) => f.slice(0, -'/target.json'.length));
+      const priors = [];
+      for (const dir of targets) priors.push((await readTarget(model, dir)).artifact.trainPrior);
+      assert.equal(priors.filter((p) => p !== undefined).length, 1, `one classification target among ${targets.join(', ')}`);
+    }
+  });
 });

@@ -93,10 +93,22 @@ describe('byoc impute --fill', () => {
     assert.ok(COLOURS.includes(rows[0]!.colour_imputed!));
   });
 
+  it('a misspelt attribute is a usage error with a "did you mean", and the output is not written', async () => {
+    const output = path.join(tmp, 'never-misspelt.csv');
+    const result = await runByoc(['impute', '--model', modelDir, '--input', query, '--output', output, '--attributes', 'precision_treshold=0.9']);
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stderr,
+      /^byoc impute: unknown custom attribute "precision_treshold" = "0\.9"; did you mean "precision_threshold"\? \(known custom attributes: precision_threshold, /m,
+    );
+    assert.equal(result.stderr.match(/unknown custom attribute/g)?.length, 1, 'printed once');
+    assert.equal(existsSync(output), false);
+  });
+
   it('--fill with a contradicting output attribute is refused, and the output is not written', async () => {
     const output = path.join(tmp, 'never.csv');
     const result = await runByoc(['impute', '--model', modelDir, '--input', query, '--output', output, '--fill', '--attributes', 'output=columns']);
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.match(result.stderr, /--fill writes the input's columns filled in, but --attributes asks for output=columns/);
     assert.equal(existsSync(output), false);
   });
@@ -180,6 +192,12 @@ describe('--model: a model.tar.gz, or the wrong folder', () => {
         headers: { 'Content-Type': 'text/csv', Accept: 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'output=fill' },
       });
       assert.equal(res.status, 200, res.body);
+      const misspelt = await request(port, 'POST', '/invocations', {
+        body: QUERY,
+        headers: { 'Content-Type': 'text/csv', 'X-Amzn-SageMaker-Custom-Attributes': 'precision_treshold=0.9' },
+      });
+      assert.equal(misspelt.status, 400);
+      assert.match(misspelt.body, /unknown custom attribute \\?"precision_treshold\\?" = \\?"0\.9\\?"; did you mean \\?"precision_threshold\\?"\?/);
       assert.deepEqual(Object.keys((parse(res.body, { columns: true }) as Record<string, string>[])[0]!), ['title', 'colour', 'size', 'weight']);
       const started = jsonLines(server.stdout).find((l) => l.msg === 'starting server');
       assert.equal(started?.unpackedFrom, archive);

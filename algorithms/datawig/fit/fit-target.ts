@@ -424,9 +424,10 @@ function calibratedPredictions(logits: Float32Array, n: number, K: number, t: nu
 
 /** Share of each class among the training labels. */
 function classPrior(yTrain: Float32Array, K: number): number[] {
-  const prior = new Array<number>(K).fill(0);
-  for (const y of yTrain) prior[y]! += 1 / yTrain.length;
-  return prior;
+  // counts divided once: a sum of n terms 1/n can pass 1 (and the format check refuses a prior above 1)
+  const counts = new Array<number>(K).fill(0);
+  for (const y of yTrain) counts[y]! += 1;
+  return counts.map((c) => c / yTrain.length);
 }
 
 /** joint[predicted][true]: shares of the validation rows with a known class. */
@@ -434,8 +435,8 @@ function predictionJoint(pred: Int32Array, yVal: Float32Array, K: number): numbe
   const joint = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   let jn = 0;
   for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) jn++;
-  for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) joint[pred[i]!]![yVal[i]!]! += 1 / jn;
-  return joint;
+  for (let i = 0; i < pred.length; i++) if (yVal[i]! >= 0) joint[pred[i]!]![yVal[i]!]! += 1;
+  return joint.map((row) => row.map((c) => c / jn));
 }
 
 /** Regression: validation RMSE in label units (of the clamped values if clamping), and the mean-predictor baseline. */
