@@ -8,6 +8,7 @@ import { resolveWorkerCount } from '../runtime/server-settings.js';
 import { resolvePaths } from '../ml-root/paths.js';
 import { exitWorkerFatally, forkWorker, isPrimary, onWorkerShutdown, reportModelState, runPrimary } from '../serving/cluster.js';
 import type { RunningWorker } from '../serving/worker.js';
+import { multiModelBudgetBytes } from '../runtime/server-settings.js';
 
 export interface ServeFlags {
   mlRoot: string;
@@ -40,13 +41,19 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
       first.process.kill('SIGKILL'); // it has done nothing yet but start
       throw error;
     }
+    if (config.server.multiModel && flags.model !== undefined) {
+      first.process.kill('SIGKILL');
+      throw new Error('serve --model serves one model; a multi-model endpoint (SAGEMAKER_MULTI_MODEL) loads its models through POST /models');
+    }
     provide(config);
     const logger = JsonLogger.create(config.logging.level, { role: 'primary' }, { format: resolveLogFormat(config.logging.format) });
     const workers = resolveWorkerCount(config);
     logger.info('starting server', {
       port: config.server.port,
       workers,
-      modelDir: paths.modelDir,
+      ...(config.server.multiModel
+        ? { multiModel: true, modelMemoryMbPerWorker: Math.round(multiModelBudgetBytes(config, workers) / 1048576) }
+        : { modelDir: paths.modelDir }),
       ...(model?.unpackedFrom ? { unpackedFrom: model.unpackedFrom } : {}),
       timeoutSeconds: config.server.timeoutSeconds,
       batch: config.batch.enabled,
@@ -99,8 +106,8 @@ export async function serveCommand(algorithms: () => Promise<readonly AlgorithmP
   if (shutdownRequested) void worker.shutdown();
   const state = worker.loaded;
   reportModelState(
-    state.status === 'ready'
-      ? { type: 'model', status: 'ready', loadMs: state.loadMs }
+    state.status === 'ready' || state.status === 'multi-model'
+      ? { type: 'model', status: 'ready', loadMs: state.status === 'ready' ? state.loadMs : 0 }
       : { type: 'model', status: 'failed', reason: state.status === 'failed' ? state.reason : 'unknown' },
   );
 }

@@ -43,22 +43,8 @@ export class ModelHost {
   }
 
   private async loadOnce(): Promise<ModelState> {
-    const started = performance.now();
     try {
-      const store = new DirectoryArtifactStore(this.modelDir);
-      const manifest = await readManifest(store, this.modelDir);
-      const algorithm = this.registry.get(manifest.algorithm.name, `named by the model manifest in ${this.modelDir}`);
-      if (algorithm.version !== manifest.algorithm.version) {
-        this.logger.warn('model was trained by another version of its algorithm', {
-          algorithm: algorithm.name,
-          trainedWith: manifest.algorithm.version,
-          serving: algorithm.version,
-        });
-      }
-      const predictor = await algorithm.load({ model: store, inputSchema: manifest.inputSchema, logger: this.logger });
-      const loadMs = Math.round(performance.now() - started);
-      this.current = { status: 'ready', manifest, algorithm, predictor, loadMs };
-      this.logger.info('model loaded', { algorithm: algorithm.name, version: algorithm.version, loadMs });
+      this.current = { status: 'ready', ...(await loadModel(this.modelDir, this.registry, this.logger)) };
     } catch (error) {
       const reason = (error as Error).message || String(error);
       this.current = { status: 'failed', reason };
@@ -70,4 +56,26 @@ export class ModelHost {
   async dispose(): Promise<void> {
     if (this.current.status === 'ready') await this.current.predictor.dispose?.();
   }
+}
+
+/**
+ * Loads the model in `modelDir` by the algorithm its manifest names (a multi-model endpoint loads
+ * each of its models so). Throws what is wrong: no manifest, an unknown algorithm, a corrupt model.
+ */
+export async function loadModel(modelDir: string, registry: AlgorithmRegistry, logger: Logger): Promise<LoadedModel & { loadMs: number }> {
+  const started = performance.now();
+  const store = new DirectoryArtifactStore(modelDir);
+  const manifest = await readManifest(store, modelDir);
+  const algorithm = registry.get(manifest.algorithm.name, `named by the model manifest in ${modelDir}`);
+  if (algorithm.version !== manifest.algorithm.version) {
+    logger.warn('model was trained by another version of its algorithm', {
+      algorithm: algorithm.name,
+      trainedWith: manifest.algorithm.version,
+      serving: algorithm.version,
+    });
+  }
+  const predictor = await algorithm.load({ model: store, inputSchema: manifest.inputSchema, logger });
+  const loadMs = Math.round(performance.now() - started);
+  logger.info('model loaded', { algorithm: algorithm.name, version: algorithm.version, loadMs });
+  return { manifest, algorithm, predictor, loadMs };
 }

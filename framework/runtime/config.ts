@@ -33,6 +33,8 @@ const ConfigSchema = z.strictObject({
     keepAliveSeconds: positiveNumber(3600),
     inferenceThread: z.boolean(),
     inferenceThreadMinKb: positiveNumber(1024 * 1024),
+    multiModel: z.boolean(),
+    multiModelMemoryMb: z.union([auto, positiveNumber(16 * 1024 * 1024)]),
   }),
   batch: z.strictObject({
     enabled: z.boolean(),
@@ -127,6 +129,8 @@ const ENV_OVERRIDES: Array<{ names: string[]; path: string[]; parse: EnvParser }
   { names: ['BYOC_KEEP_ALIVE_SECONDS'], path: ['server', 'keepAliveSeconds'], parse: asNumber },
   { names: ['BYOC_INFERENCE_THREAD'], path: ['server', 'inferenceThread'], parse: asBoolean },
   { names: ['BYOC_INFERENCE_THREAD_MIN_KB'], path: ['server', 'inferenceThreadMinKb'], parse: asNumber },
+  { names: ['SAGEMAKER_MULTI_MODEL'], path: ['server', 'multiModel'], parse: asBoolean },
+  { names: ['BYOC_MULTI_MODEL_MEMORY_MB'], path: ['server', 'multiModelMemoryMb'], parse: asNumberOrAuto },
   { names: ['SAGEMAKER_BATCH'], path: ['batch', 'enabled'], parse: asBoolean },
   { names: ['SAGEMAKER_MAX_PAYLOAD_IN_MB'], path: ['batch', 'maxPayloadMb'], parse: asNumber },
   { names: ['SAGEMAKER_BATCH_STRATEGY'], path: ['batch', 'strategy'], parse: asString },

@@ -17,3 +17,11 @@ export function payloadLimitBytes(config: FrameworkConfig): number {
 export function timeoutMessage(config: FrameworkConfig): string {
   return `request took longer than the timeout of ${config.server.timeoutSeconds} s`;
 }
+
+/** `server.multiModelMemoryMb` in bytes, "auto" resolved: half the memory (the container's limit if it has one), shared by the workers. */
+export function multiModelBudgetBytes(config: FrameworkConfig, workers: number): number {
+  const setting = config.server.multiModelMemoryMb;
+  if (setting !== 'auto') return setting * 1024 * 1024;
+  const limit = process.constrainedMemory?.() || os.totalmem();
+  return Math.floor(Math.min(limit, os.totalmem()) / 2 / Math.max(1, workers));
+}

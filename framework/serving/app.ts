@@ -5,28 +5,20 @@
  */
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { errorResponse, header, JSON_TYPE, textResponse, type Env, type Exchange, type MethodHandler, type Result } from './exchange.js';
 import type { Logger } from '../contract/algorithm.js';
 import { RequestError } from '../contract/errors.js';
 import { CUSTOM_ATTRIBUTES_HEADER } from '../invocation/attributes.js';
 import { RequestCancellation } from '../invocation/cancellation.js';
 import type { InvocationPipeline } from '../invocation/pipeline.js';
 import type { ModelHost, ModelState } from '../model/host.js';
+import { ModelCatalogError, type ModelCatalog, type ModelLease } from '../model/model-catalog.js';
+import { describeModel, listModels, loadModelRoute, MULTI_MODEL_INVOCATIONS, unloadModel } from './multi-model-routes.js';
+import type { ModelRegistry } from './model-registry.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { payloadLimitBytes, timeoutMessage } from '../runtime/server-settings.js';
 import type { InferenceThread } from './inference-thread.js';
 import { readFetchBody, readRequestBody } from './request-body.js';
-
-type Env = { Bindings: HttpBindings };
-type Result = Response | Promise<Response>;
-
-/** One request's bookkeeping: its id (response header, error bodies, log) and the bytes answered. */
-interface Exchange {
-  readonly id: string;
-  bytes: number | undefined;
-}
-
-/** A route's handler for one method; the Exchange replaces hono's per-request variables map. */
-type MethodHandler = (c: Context<Env>, x: Exchange) => Result;
 
 export interface AppDependencies {
   config: FrameworkConfig;
@@ -39,39 +31,11 @@ export interface AppDependencies {
   inflight?: { begin(): void; end(): void };
   /** Where large requests are answered, off this event loop (none: all are answered here). */
   thread?: InferenceThread;
-}
-
-const JSON_TYPE = 'application/json';
-
-/**
- * Every response of the API: a text body with Content-Length and the request id. Built directly
- * with plain-object headers: @hono/node-server then writes it without creating a WHATWG Headers
- * object (hono's c.body() builds one per response, and reading c.res.headers afterwards builds
- * another): about 10% of the CPU time of a small request.
- */
-function textResponse(x: Exchange, status: number, text: string | Uint8Array, type?: string, extra?: Record<string, string>): Response {
-  const bytes = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
-  x.bytes = bytes;
-  const headers: Record<string, string> = { 'Content-Length': String(bytes), 'X-Request-Id': x.id };
-  if (type) headers['Content-Type'] = type;
-  if (extra) Object.assign(headers, extra);
-  return new Response(text, { status, headers });
-}
-
-function errorResponse(x: Exchange, status: number, message: string, extra?: Record<string, string>): Response {
-  return textResponse(x, status, JSON.stringify({ error: message, requestId: x.id }), JSON_TYPE, extra);
-}
-
-/**
- * A request header straight from Node's parsed headers (name in lower case). Reading c.req.header()
- * would build a WHATWG Headers object for every request (a few % of a small request's CPU).
- */
-function header(c: Context<Env>, name: string): string | undefined {
-  // Without Node bindings (app.fetch called directly, e.g. by an embedding host) use hono's view.
-  const incoming = c.env?.incoming;
-  if (!incoming) return c.req.header(name);
-  const value = incoming.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
+  /**
+   * A multi-model endpoint's models (none: one model, `model`): /models loads, lists and unloads
+   * them, /models/{name}/invoke answers with one, and /ping is 200 with none loaded.
+   */
+  models?: { catalog: ModelCatalog; registry: ModelRegistry };
 }
 
 /** A hono handler of the API: one per path, wrapped by logged(). */
@@ -129,12 +93,12 @@ function loggedWith(logger: Logger, newRequestId: () => string): (handler: Metho
 }
 
 /** One handler per path that dispatches on the method: others get 405 with Allow. */
-function route(logged: (handler: MethodHandler) => Handler, methods: { GET?: MethodHandler; POST?: MethodHandler }): Handler {
+function route(logged: (handler: MethodHandler) => Handler, methods: { GET?: MethodHandler; POST?: MethodHandler; DELETE?: MethodHandler }): Handler {
   const allow = Object.keys(methods).join(', ');
   return logged((c, x) => {
     const method = c.req.method;
     // hono routes HEAD as GET (and drops the body).
-    const handler = method === 'POST' ? methods.POST : method === 'GET' || method === 'HEAD' ? methods.GET : undefined;
+    const handler = method === 'POST' ? methods.POST : method === 'GET' || method === 'HEAD' ? methods.GET : method === 'DELETE' ? methods.DELETE : undefined;
     if (handler) return handler(c, x);
     return errorResponse(x, 405, `method ${method} is not allowed on ${c.req.path}; use ${allow}`, { Allow: allow });
   });
@@ -161,19 +125,42 @@ function executionParameters(deps: AppDependencies): MethodHandler {
   return (_c, x) => textResponse(x, 200, body, JSON_TYPE);
 }
 
-/** POST /invocations: the request through the invocation pipeline, under the request timeout. */
-function invocations(deps: AppDependencies): MethodHandler {
-  const { config, logger, model, pipeline, thread } = deps;
+/** The model a request is answered with and what to do once it is answered, or the answer when there is none. */
+type ModelResolver = (c: Context<Env>, x: Exchange) => Promise<ModelLease | Response> | ModelLease | Response;
+
+/** The one model of a single-model endpoint. */
+function singleModel(model: ModelHost, timeoutMs: number): ModelResolver {
+  const lease = (state: ModelState, x: Exchange): ModelLease | Response =>
+    state.status === 'ready'
+      ? { model: state, release: () => undefined }
+      : errorResponse(x, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
+  return (_c, x) =>
+    // The serving worker listens only once its model has loaded; a host that takes requests earlier
+    // (an embedding or a test) waits for the load rather than fail the request.
+    model.state.status === 'loading' ? settledWithin(model, timeoutMs).then((state) => lease(state, x)) : lease(model.state, x);
+}
+
+/** The model named in the path of a multi-model endpoint's /models/{name}/invoke, loaded on first use. */
+function namedModel(catalog: ModelCatalog): ModelResolver {
+  return (c, x) =>
+    catalog.acquire(c.req.param('name') ?? '').catch((error: unknown) => {
+      if (error instanceof ModelCatalogError) return errorResponse(x, error.status, error.message);
+      throw error;
+    });
+}
+
+/**
+ * POST /invocations (and a multi-model endpoint's /models/{name}/invoke): the request through the
+ * invocation pipeline, under the request timeout.
+ */
+function invocations(deps: AppDependencies, resolve: ModelResolver, thread: InferenceThread | undefined): MethodHandler {
+  const { config, logger, pipeline } = deps;
   const limit = payloadLimitBytes(config);
   const timeoutMs = config.server.timeoutSeconds * 1000;
   const message = timeoutMessage(config);
   return async (c, x) => {
-    // The serving worker listens only once its model has loaded; a host that takes requests earlier
-    // (an embedding or a test) waits for the load rather than fail the request.
-    const state = model.state.status === 'loading' ? await settledWithin(model, timeoutMs) : model.state;
-    if (state.status !== 'ready') {
-      return errorResponse(x, 503, state.status === 'loading' ? 'model is loading' : 'model could not be loaded (see the server log)');
-    }
+    const lease = await resolve(c, x);
+    if (lease instanceof Response) return lease;
     deps.inflight?.begin();
     // Without Node bindings (app.fetch called by an embedding host or a test) the body comes from
     // the WHATWG request.
@@ -182,7 +169,7 @@ function invocations(deps: AppDependencies): MethodHandler {
     const headers = { contentType: header(c, 'content-type'), accept: header(c, 'accept'), customAttributes: header(c, CUSTOM_ATTRIBUTES_HEADER) };
     const answer = async (): Promise<{ body: string | Uint8Array; mediaType: string }> => {
       // Headers first: a request that cannot be served is refused before its body is read.
-      const prepared = pipeline.prepare(state, headers);
+      const prepared = pipeline.prepare(lease.model, headers);
       const body = await (incoming ? readRequestBody(incoming, limit, cancellation) : readFetchBody(c.req.raw, limit, cancellation));
       if (thread?.takes(body.byteLength)) return thread.invoke(headers, x.id, body, cancellation);
       const started = performance.now();
@@ -197,6 +184,7 @@ function invocations(deps: AppDependencies): MethodHandler {
       return invocationFailure(logger, c, x, error, incoming, cancellation);
     } finally {
       cancellation.dispose();
+      lease.release();
       deps.inflight?.end();
     }
   };
@@ -234,9 +222,19 @@ export function createApp(deps: AppDependencies): Hono<Env> {
   // Handlers and wrappers are built here, once per app; a request allocates no more than before
   // (its Exchange and the access-log callback).
   const logged = loggedWith(deps.logger, newRequestId);
-  app.all('/ping', route(logged, { GET: ping(deps.model) }));
   app.all('/execution-parameters', route(logged, { GET: executionParameters(deps) }));
-  app.all('/invocations', route(logged, { POST: invocations(deps) }));
+  if (deps.models) {
+    const { catalog, registry } = deps.models;
+    // a multi-model endpoint is up with no model loaded; each request names its model
+    app.all('/ping', route(logged, { GET: (_c, x) => textResponse(x, 200, '') }));
+    app.all('/models', route(logged, { GET: listModels(catalog), POST: loadModelRoute(catalog, registry) }));
+    app.all('/models/:name', route(logged, { GET: describeModel(catalog), DELETE: unloadModel(catalog, registry) }));
+    app.all('/models/:name/invoke', route(logged, { POST: invocations(deps, namedModel(catalog), undefined) }));
+    app.all('/invocations', route(logged, { POST: (_c, x) => errorResponse(x, 404, MULTI_MODEL_INVOCATIONS) }));
+  } else {
+    app.all('/ping', route(logged, { GET: ping(deps.model) }));
+    app.all('/invocations', route(logged, { POST: invocations(deps, singleModel(deps.model, deps.config.server.timeoutSeconds * 1000), deps.thread) }));
+  }
   app.notFound(logged((_c, x) => textResponse(x, 404, '{}', JSON_TYPE)));
   // Handlers catch their own errors (logged()); this only sees a failure inside hono itself.
   app.onError((error) => unexpected(deps.logger, { id: newRequestId(), bytes: undefined }, error));

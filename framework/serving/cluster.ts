@@ -7,6 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../contract/algorithm.js';
 import { answerConfigRequests } from '../runtime/config-handoff.js';
 import type { FrameworkConfig } from '../runtime/config.js';
+import { PrimaryModelRegistry } from './model-registry.js';
 
 export type WorkerMessage =
   | { type: 'model'; status: 'ready' | 'failed'; loadMs?: number; reason?: string }
@@ -34,8 +35,11 @@ export function runPrimary(options: PrimaryOptions): void {
   const recentDeaths: number[] = [];
 
   const config = Promise.resolve(options.config);
+  // a multi-model endpoint: the primary keeps the one list of its models for the workers
+  const models = options.config.server.multiModel ? new PrimaryModelRegistry() : undefined;
   const supervise = (worker: Worker): void => {
     const bornAt = Date.now();
+    models?.serve(worker);
     worker.on('message', (message: WorkerMessage) => {
       if (message?.type === 'fatal') {
         // Replacing the worker would fail the same way, forever: stop with the reason instead.

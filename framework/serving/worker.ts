@@ -6,12 +6,16 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { inject, injectable } from 'inversify';
+import type { AlgorithmRegistry } from '../algorithms/registry.js';
 import type { Logger } from '../contract/algorithm.js';
 import { TOKENS } from '../contract/services.js';
 import type { InvocationPipeline } from '../invocation/pipeline.js';
-import type { ModelHost, ModelState } from '../model/host.js';
+import { loadModel, type ModelHost, type ModelState } from '../model/host.js';
+import { ModelCatalog } from '../model/model-catalog.js';
 import type { FrameworkConfig } from '../runtime/config.js';
-import { createApp } from './app.js';
+import { multiModelBudgetBytes } from '../runtime/server-settings.js';
+import { createApp, type AppDependencies } from './app.js';
+import { ClusterModelRegistry, SINGLE_PROCESS_REGISTRY } from './model-registry.js';
 import { InferenceThread } from './inference-thread.js';
 import type { InferenceThreadData } from './thread-protocol.js';
 
@@ -30,8 +34,8 @@ export interface WorkerOptions {
 export interface RunningWorker {
   server: Server;
   model: ModelHost;
-  /** How the model load ended (ready or failed): the worker listens only after it. */
-  loaded: ModelState;
+  /** How the model load ended (ready or failed): the worker listens only after it. A multi-model endpoint loads none at start. */
+  loaded: ModelState | { status: 'multi-model' };
   port: number;
   shutdown(): Promise<void>;
 }
@@ -44,10 +48,22 @@ export class InferenceWorker {
     @inject(TOKENS.ModelHost) private readonly model: ModelHost,
     @inject(TOKENS.InvocationPipeline) private readonly pipeline: InvocationPipeline,
     @inject(TOKENS.ModelDir) private readonly modelDir: string,
+    @inject(TOKENS.AlgorithmRegistry) private readonly registry: AlgorithmRegistry,
   ) {}
 
   start(options: WorkerOptions): Promise<RunningWorker> {
+    if (this.config.server.multiModel)
+      return startWorker(this.config, this.logger, this.model, this.pipeline, options, undefined, this.catalog(options.workers));
     return startWorker(this.config, this.logger, this.model, this.pipeline, options, this.inferenceThread(options.threadEntry));
+  }
+
+  /** A multi-model endpoint's models in this worker; no inference thread (it would hold a copy of each). */
+  private catalog(workers: number): ModelCatalog {
+    return new ModelCatalog({
+      load: (dir) => loadModel(dir, this.registry, this.logger),
+      budgetBytes: multiModelBudgetBytes(this.config, workers),
+      logger: this.logger,
+    });
   }
 
   private inferenceThread(entry: string | URL | undefined): InferenceThread | undefined {
@@ -68,10 +84,18 @@ async function startWorker(
   pipeline: InvocationPipeline,
   options: WorkerOptions,
   thread: InferenceThread | undefined,
+  catalog?: ModelCatalog,
 ): Promise<RunningWorker> {
   let inflight = 0;
   let draining = false;
   let drained: (() => void) | undefined;
+  let models: AppDependencies['models'];
+  if (catalog) {
+    // a worker of a cluster shares its models' names through the primary; one alone is the endpoint
+    const registry = process.send ? new ClusterModelRegistry(catalog) : SINGLE_PROCESS_REGISTRY;
+    if (registry instanceof ClusterModelRegistry) await registry.join();
+    models = { catalog, registry };
+  }
   const app = createApp({
     config,
     logger,
@@ -79,6 +103,7 @@ async function startWorker(
     pipeline,
     workers: options.workers,
     thread,
+    ...(models ? { models } : {}),
     inflight: {
       begin: () => {
         inflight += 1;
@@ -103,7 +128,7 @@ async function startWorker(
   // that listen, so once one worker's /ping has said 200 no connection reaches a worker that would
   // answer 503 "loading" (SageMaker routes traffic from the first 200 on). A model that fails to
   // load is served too: /ping then says 503 with the reason logged.
-  const loaded = await model.load();
+  const loaded: RunningWorker['loaded'] = catalog ? { status: 'multi-model' } : await model.load();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.server.port, config.server.host, () => {
@@ -125,7 +150,7 @@ async function startWorker(
     server.closeIdleConnections();
     await closed;
     await thread?.close();
-    await model.dispose();
+    await (catalog ? catalog.dispose() : model.dispose());
     options.onDrained();
   };
   return { server, model, loaded, port, shutdown };

@@ -15,7 +15,8 @@ const attributes = {
   scale: { type: 'integer', min: 1, max: 10, default: 1, description: 'multiplies the guess' },
   verbose: { type: 'boolean', default: false, description: 'unused' },
 } as const;
-type Attributes = AttributesOf<typeof attributes>;
+export type CountingAttributes = AttributesOf<typeof attributes>;
+type Attributes = CountingAttributes;
 
 /** A document-only presenter that asks for candidates: shows how detail reaches predict. */
 const ranked: Presenter<Attributes> = {
@@ -55,7 +56,11 @@ export class CountingPredictor implements Predictor<Attributes> {
   }
 }
 
-export function countingModel(predictor = new CountingPredictor(), config: FrameworkConfig = loadConfig({ env: {} })) {
+/** `predictor`: any predictor of the counting model's attributes (default: a CountingPredictor). */
+export function countingModel<P extends Predictor<Attributes> = CountingPredictor>(
+  predictor: P = new CountingPredictor() as unknown as P,
+  config: FrameworkConfig = loadConfig({ env: {} }),
+) {
   const algorithm: Algorithm<Record<string, never>, typeof attributes> = {
     name: 'counting',
     version: '1.0.0',
