@@ -51,14 +51,17 @@ interface Entry {
 }
 
 /**
- * Parsed tensors and the algorithm's structures take more than the files (JSON expands into objects,
- * weights are copied once into typed arrays): measured with the datawig models, about 1.5-2x.
+ * A loaded model takes about twice its files (weights are copied into typed arrays, JSON expands
+ * into objects) plus a fixed part for the algorithm's structures: measured with datawig models
+ * (`npm run bench:multi-model`, docs/hosting.md), a 4 MB network model takes 8.0 MB, a 0.08 MB
+ * linear one 0.4 MB.
  */
 export const FOOTPRINT_PER_FILE_BYTE = 2;
+export const FOOTPRINT_BASE_BYTES = 512 * 1024;
 /** Files counted at most, so that a huge or hostile folder cannot stall the estimate. */
 const MAX_COUNTED_FILES = 10_000;
 
-/** The memory estimate of a model folder: its files' bytes times FOOTPRINT_PER_FILE_BYTE. */
+/** The memory estimate of a model folder: its files' bytes times FOOTPRINT_PER_FILE_BYTE, plus FOOTPRINT_BASE_BYTES. */
 export async function modelFootprint(dir: string): Promise<number> {
   let bytes = 0;
   let files = 0;
@@ -71,7 +74,7 @@ export async function modelFootprint(dir: string): Promise<number> {
     }
   };
   await walk(dir);
-  return bytes * FOOTPRINT_PER_FILE_BYTE;
+  return bytes * FOOTPRINT_PER_FILE_BYTE + FOOTPRINT_BASE_BYTES;
 }
 
 const MB = 1024 * 1024;

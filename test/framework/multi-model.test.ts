@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedModel } from '../../framework/model/host.js';
-import { FOOTPRINT_PER_FILE_BYTE, ModelCatalog } from '../../framework/model/model-catalog.js';
+import { FOOTPRINT_BASE_BYTES, FOOTPRINT_PER_FILE_BYTE, ModelCatalog } from '../../framework/model/model-catalog.js';
 import { loadConfig } from '../../framework/runtime/config.js';
 import { createApp } from '../../framework/serving/app.js';
 import { SINGLE_PROCESS_REGISTRY } from '../../framework/serving/model-registry.js';
@@ -179,10 +179,10 @@ describe('multi-model endpoint (in process)', () => {
   });
 
   it('keeps to the memory budget: unloads the least recently used idle model, loads it again on use, 507 when one cannot fit', async () => {
-    // each model: 100 KB of files, charged 200 KB; a budget of 500 KB holds two
-    const e = endpoint(500);
+    // each model: 100 KB of files, charged 712 KB; a budget of 1500 KB holds two
+    const e = endpoint(1500);
     const url = await modelDir('lru', 100);
-    assert.equal(FOOTPRINT_PER_FILE_BYTE * 100, 200);
+    assert.equal(FOOTPRINT_PER_FILE_BYTE * 100 + FOOTPRINT_BASE_BYTES / KB, 712);
     for (const name of ['a', 'b']) assert.equal((await e.post('/models', { model_name: name, url })).status, 200);
     assert.equal((await e.invoke('a')).status, 200, 'a is now more recently used than b');
     assert.equal((await e.post('/models', { model_name: 'c', url })).status, 200);
@@ -198,16 +198,16 @@ describe('multi-model endpoint (in process)', () => {
     assert.equal(e.predictors[1]!.disposed, 1);
     assert.equal((await e.invoke('b')).status, 200, 'b loads again when invoked');
     assert.equal(e.loads.length, 4);
-    assert.ok(e.catalog.memory.usedBytes <= 500 * KB);
-    const huge = await modelDir('huge', 300);
+    assert.ok(e.catalog.memory.usedBytes <= 1500 * KB);
+    const huge = await modelDir('huge', 600);
     const res = await e.post('/models', { model_name: 'huge', url: huge });
     assert.equal(res.status, 507);
-    assert.match(await errorOf(res), /needs about 0\.6 MB, more than the 0\.5 MB models may take in this worker/);
+    assert.match(await errorOf(res), /needs about 1\.7 MB, more than the 1\.5 MB models may take in this worker/);
   });
 
   it('507 when the budget is taken by models answering requests (none can be unloaded)', async () => {
     const { slow, inPredict, finish } = slowPredictor();
-    const e = endpoint(300, async () => countingModel(slow, loadConfig({ env: {} })).model);
+    const e = endpoint(1000, async () => countingModel(slow, loadConfig({ env: {} })).model);
     const url = await modelDir('busy', 100);
     assert.equal((await e.post('/models', { model_name: 'busy', url })).status, 200);
     const pending = e.invoke('busy');
@@ -236,7 +236,8 @@ describe('multi-model endpoint (in process)', () => {
   });
 
   it('100 models loaded and evicted in turn under a budget of 5, each answering', async () => {
-    const e = endpoint(1000);
+    // 712 KB each: 5 fit in 3600 KB, 6 do not
+    const e = endpoint(3600);
     const url = await modelDir('many', 100);
     for (let i = 0; i < 100; i++) {
       assert.equal((await e.post('/models', { model_name: `model-${i}`, url })).status, 200, `load ${i}`);
