@@ -26,13 +26,45 @@ interface ParsedRows {
   lineOf(index: number): number;
 }
 
+/** Decodes one slice of a streamed body after another (CsvCodec.slices). */
+export interface CsvSliceDecoder {
+  /** `lineOf(i)`: the line of the body on which `fields[i]` starts. */
+  decode(fields: string[][], lineOf: (index: number) => number): DecodedBatch;
+}
+
 export class CsvCodec implements Codec {
   readonly mediaType = 'text/csv';
   readonly structure = 'table';
 
   decode(body: Uint8Array, options: DecodeOptions): DecodedBatch {
     const text = decodeText(body);
-    const rows = this.parseRows(text, options);
+    return this.decodeRows(this.parseRows(text, options), options);
+  }
+
+  /**
+   * Decodes a body that arrives as consecutive slices of rows (framework/codecs/csv-stream.ts): the
+   * first slice as a whole body (header or not), each later one as more rows of the same columns.
+   */
+  slices(options: DecodeOptions): CsvSliceDecoder {
+    let first: DecodedBatch | undefined;
+    return {
+      decode: (fields, lineOf) => {
+        const rows: ParsedRows = { fields, lineOf };
+        if (!first) return (first = this.decodeRows(rows, options));
+        checkRowLimit(fields.length, options.limits, 'CSV slice');
+        const { columns } = first;
+        const picked = first.shape === 'csv-header' ? modelColumns(columns, options.schema) : undefined;
+        const records = fields.map((row, i) => {
+          if (row.length !== columns.length)
+            throw new RequestError(`CSV line ${lineOf(i)} has ${row.length} fields, but the first row has ${columns.length}`, 400);
+          return picked ? pickRecord(picked, row) : makeRecord(columns, row);
+        });
+        return { shape: 'csv-headerless', columns, records, rows: fields };
+      },
+    };
+  }
+
+  private decodeRows(rows: ParsedRows, options: DecodeOptions): DecodedBatch {
     if (rows.fields.length === 0) throw new RequestError('empty body', 400);
     const first = rows.fields[0]!;
     // Guarded here: the message names a line, which costs a second parse.

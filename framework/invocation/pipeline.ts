@@ -15,6 +15,8 @@ import type { OutputStructure, PredictionBatch, PredictionDetail, Presenter } fr
 import { outputLength, type DataRecord, type InputBatch, type OutputBatch, type RecordBatch, type RowBatch } from '../contract/records.js';
 import { TOKENS } from '../contract/services.js';
 import type { BatchShape, Codec, CodecRegistry, DecodedBatch } from '../codecs/index.js';
+import { CsvCodec } from '../codecs/csv.js';
+import { CsvReadError, readCsv } from '../codecs/csv-stream.js';
 import type { LoadedModel } from '../model/host.js';
 import { parseAttributes } from '../parameters/parse.js';
 import type { FrameworkConfig } from '../runtime/config.js';
@@ -54,7 +56,22 @@ export interface PreparedInvocation {
   encode(output: OutputBatch, shape: BatchShape): string;
   /** decode → run → encode of a whole body, the deadline checked before predict and before encoding. */
   answer(body: Uint8Array, context: InvocationContext): Promise<InvocationResult>;
+  /** Whether answerStream can answer this request (CSV in and out). */
+  readonly streams: boolean;
+  /**
+   * As answer, for a body that arrives in chunks: decoded, predicted and encoded a slice of rows at a
+   * time, each slice's text handed to `write` (awaited) before the next is read, so that memory is
+   * bounded whatever the body's size. `server.maxRows` bounds a slice, not the whole body.
+   */
+  answerStream(
+    chunks: AsyncIterable<Uint8Array>,
+    write: (text: string) => Promise<void>,
+    context: InvocationContext,
+  ): Promise<{ mediaType: string; rows: number }>;
 }
+
+/** Rows per slice of a streamed body: large enough that per-slice costs vanish, small enough to keep memory flat. */
+export const STREAM_SLICE_ROWS = 4096;
 
 /** Who asks, and until when. */
 export interface InvocationContext {
@@ -206,6 +223,37 @@ class Prepared implements PreparedInvocation {
     const output = await this.run(batch, context);
     context.cancellation.throwIfOverdue();
     return { body: this.encode(output, batch.shape), mediaType: this.encoder.mediaType };
+  }
+
+  get streams(): boolean {
+    return this.decoder instanceof CsvCodec && this.encoder instanceof CsvCodec;
+  }
+
+  async answerStream(
+    chunks: AsyncIterable<Uint8Array>,
+    write: (text: string) => Promise<void>,
+    context: InvocationContext,
+  ): Promise<{ mediaType: string; rows: number }> {
+    if (!(this.decoder instanceof CsvCodec)) throw new Error('answerStream needs a CSV request');
+    const slices = this.decoder.slices({ schema: this.model.manifest.inputSchema, mediaParams: this.mediaParams, limits: this.limits });
+    let rows = 0;
+    let first = true;
+    try {
+      for await (const batch of readCsv(chunks, { source: 'request body', blankLines: 'skip', batchRows: Math.min(STREAM_SLICE_ROWS, this.limits.maxRows) })) {
+        const decoded = slices.decode(batch.rows, (i) => batch.lineOf(i));
+        const output = await this.run(decoded, context);
+        context.cancellation.throwIfOverdue();
+        // the header, if the request had one, goes out once, with the first slice
+        await write(this.encode(output, first ? decoded.shape : 'csv-headerless'));
+        first = false;
+        rows += decoded.records.length;
+      }
+    } catch (error) {
+      if (error instanceof CsvReadError) throw new RequestError(`invalid CSV at line ${error.line}: ${error.reason}`, 400);
+      throw error;
+    }
+    if (first) throw new RequestError('empty body', 400);
+    return { mediaType: this.encoder.mediaType, rows };
   }
 
   async run(batch: InputBatch, { requestId, cancellation, observe }: InvocationContext): Promise<OutputBatch> {

@@ -5,7 +5,8 @@
  */
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
-import { errorResponse, header, JSON_TYPE, textResponse, type Env, type Exchange, type MethodHandler, type Result } from './exchange.js';
+import { errorResponse, header, JSON_TYPE, streamResponse, textResponse, type Env, type Exchange, type MethodHandler, type Result } from './exchange.js';
+import { answerSpooled, streamsBody, type SpooledAnswer } from './spooled-answer.js';
 import type { Logger } from '../contract/algorithm.js';
 import { RequestError } from '../contract/errors.js';
 import { CUSTOM_ATTRIBUTES_HEADER } from '../invocation/attributes.js';
@@ -158,6 +159,7 @@ function invocations(deps: AppDependencies, resolve: ModelResolver, thread: Infe
   const limit = payloadLimitBytes(config);
   const timeoutMs = config.server.timeoutSeconds * 1000;
   const message = timeoutMessage(config);
+  const streamMinBytes = config.server.streamMinMb * 1024 * 1024;
   return async (c, x) => {
     const lease = await resolve(c, x);
     if (lease instanceof Response) return lease;
@@ -167,9 +169,10 @@ function invocations(deps: AppDependencies, resolve: ModelResolver, thread: Infe
     const incoming = c.env?.incoming;
     const cancellation = new RequestCancellation(timeoutMs, message, c.env?.outgoing);
     const headers = { contentType: header(c, 'content-type'), accept: header(c, 'accept'), customAttributes: header(c, CUSTOM_ATTRIBUTES_HEADER) };
-    const answer = async (): Promise<{ body: string | Uint8Array; mediaType: string }> => {
+    const answer = async (): Promise<{ body: string | Uint8Array; mediaType: string } | SpooledAnswer> => {
       // Headers first: a request that cannot be served is refused before its body is read.
       const prepared = pipeline.prepare(lease.model, headers);
+      if (incoming && prepared.streams && streamsBody(incoming, streamMinBytes)) return answerSpooled(prepared, incoming, limit, cancellation, x.id);
       const body = await (incoming ? readRequestBody(incoming, limit, cancellation) : readFetchBody(c.req.raw, limit, cancellation));
       if (thread?.takes(body.byteLength)) return thread.invoke(headers, x.id, body, cancellation);
       const started = performance.now();
@@ -179,7 +182,7 @@ function invocations(deps: AppDependencies, resolve: ModelResolver, thread: Infe
     };
     try {
       const result = await cancellation.race(answer());
-      return textResponse(x, 200, result.body, result.mediaType);
+      return result.body instanceof ReadableStream ? streamResponse(x, result as SpooledAnswer) : textResponse(x, 200, result.body, result.mediaType);
     } catch (error) {
       return invocationFailure(logger, c, x, error, incoming, cancellation);
     } finally {

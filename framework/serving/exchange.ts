@@ -34,6 +34,15 @@ export function textResponse(x: Exchange, status: number, text: string | Uint8Ar
   return new Response(text, { status, headers });
 }
 
+/** A 200 whose body is a stream of known length (a spooled answer). */
+export function streamResponse(x: Exchange, answer: { body: ReadableStream<Uint8Array>; bytes: number; mediaType: string }): Response {
+  x.bytes = answer.bytes;
+  return new Response(answer.body, {
+    status: 200,
+    headers: { 'Content-Length': String(answer.bytes), 'X-Request-Id': x.id, 'Content-Type': answer.mediaType },
+  });
+}
+
 export function errorResponse(x: Exchange, status: number, message: string, extra?: Record<string, string>): Response {
   return textResponse(x, status, JSON.stringify({ error: message, requestId: x.id }), JSON_TYPE, extra);
 }
