@@ -106,6 +106,9 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
           `BASE_IMAGE=${BASE_IMAGE}`,
           '-f',
           'container/image/Dockerfile',
+          // the SageMaker image: the lambda stage's base image is never pulled, whatever the builder's defaults
+          '--target',
+          'runtime',
           '-t',
           TEST_IMAGE,
           '.',
@@ -145,6 +148,7 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
     assert.deepEqual(info.Config.Entrypoint, ['node', '/opt/program/dist/bundle/byoc.js']);
     assert.equal(info.Config.WorkingDir, '/opt/program');
     assert.equal(info.Config.Labels['com.amazonaws.sagemaker.capabilities.accept-bind-to-port'], 'true');
+    assert.equal(info.Config.Labels['com.amazonaws.sagemaker.capabilities.multi-models'], 'true');
     assert.ok(info.Config.Env.includes('NODE_ENV=production'));
     const ls = await run(
       PODMAN[0]!,
