@@ -257,6 +257,49 @@ describe('container image (podman)', { skip: enabled ? false : 'run with `npm ru
     }
   });
 
+  it('serverless profile: --memory=2g, one worker, 4 MB bodies: cold start and peak memory with the datawig model', { timeout: 10 * MIN }, async () => {
+    assert.ok(trainedFs, 'the train test above left a model');
+    const port = await freePort();
+    const name = `byoc-test-serverless-${id}`;
+    // the profile of docs/hosting.md: SageMaker Serverless Inference gives 1-6 GB and 4 MB payloads
+    const profile = [
+      '--memory',
+      '2g',
+      '-e',
+      `SAGEMAKER_BIND_TO_PORT=${port}`,
+      '-e',
+      'SAGEMAKER_MODEL_SERVER_WORKERS=1',
+      '-e',
+      'BYOC_MAX_PAYLOAD_MB=4',
+      '-e',
+      'BYOC_INFERENCE_THREAD=false',
+    ];
+    const server = start(PODMAN[0]!, podmanRun(name, trainedFs, ['serve'], profile));
+    try {
+      const ready = await waitForReady(port, 2 * MIN, server.exited).catch((err: Error) => {
+        throw new Error(`${err.message}\n--- server output\n${server.output().slice(-4000)}`);
+      });
+      figures['serverless profile: cold start (podman run → /ping 200)'] = `${(ready.firstOkMs / 1000).toFixed(2)} s`;
+      const csvIn = await readFile(TEST_CSV, 'utf8');
+      for (let i = 0; i < 20; i++) {
+        const res = await invoke(port, csvIn, { 'Content-Type': 'text/csv' }, { onRetry: noteLoading503 });
+        assert.equal(res.status, 200, res.body);
+      }
+      // the cgroup's own high-water mark (v2 memory.peak, else v1 max_usage_in_bytes)
+      const peak = await run(
+        PODMAN[0]!,
+        [...PODMAN.slice(1), 'exec', name, 'sh', '-c', 'cat /sys/fs/cgroup/memory.peak 2>/dev/null || cat /sys/fs/cgroup/memory/memory.max_usage_in_bytes'],
+        { timeoutMs: MIN },
+      );
+      assert.equal(peak.code, 0, peak.stderr);
+      const peakMb = Number(peak.stdout.trim()) / 1024 / 1024;
+      assert.ok(peakMb > 0 && peakMb < 2048, `peak ${peakMb} MB within the 2 GB limit`);
+      figures['serverless profile: peak memory after 20 invocations (cgroup)'] = `${peakMb.toFixed(0)} MB`;
+    } finally {
+      await forceRemove(name);
+    }
+  });
+
   it(
     'batch transform emulation: SAGEMAKER_BATCH=true, line-split chunks (header only in the first) join to the whole-file output',
     { timeout: 10 * MIN },

@@ -44,6 +44,18 @@ describe('loadConfig: config/default.yaml', () => {
     assert.equal(typeof config.algorithm.default, 'string');
   });
 
+  it('the hosting profiles of config/profiles load over the defaults (BYOC_CONFIG)', () => {
+    const profile = (name: string) => loadConfig({ env: { BYOC_CONFIG: path.join(path.dirname(DEFAULT_CONFIG_FILE), 'profiles', name) } });
+    const asyncInference = profile('async-inference.yaml');
+    assert.equal(payloadLimitBytes(asyncInference), 1024 * 1024 * 1024);
+    assert.equal(asyncInference.server.timeoutSeconds, 900);
+    assert.equal(asyncInference.server.streamMinMb, 8, 'large CSV bodies stream');
+    const serverless = profile('serverless.yaml');
+    assert.equal(payloadLimitBytes(serverless), 4 * 1024 * 1024);
+    assert.equal(resolveWorkerCount(serverless), 1);
+    assert.equal(serverless.server.inferenceThread, false);
+  });
+
   it('documents every environment variable in default.yaml', async () => {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(DEFAULT_CONFIG_FILE, 'utf8');

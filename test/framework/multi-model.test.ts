@@ -7,6 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { LoadedModel } from '../../framework/model/host.js';
 import { FOOTPRINT_BASE_BYTES, FOOTPRINT_PER_FILE_BYTE, ModelCatalog } from '../../framework/model/model-catalog.js';
 import { loadConfig } from '../../framework/runtime/config.js';
@@ -248,6 +250,32 @@ describe('multi-model endpoint (in process)', () => {
     assert.equal(e.predictors.filter((p) => p.disposed === 1).length, 95, 'the 95 least recently used were unloaded');
     assert.equal((await e.invoke('model-0')).status, 200, 'the first one loads again');
     assert.equal(e.loads.length, 101);
+  });
+
+  it('unloading returns the model’s memory (measured after a full GC)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const buffers = (): number => {
+      gc();
+      gc();
+      return process.memoryUsage().arrayBuffers;
+    };
+    const WEIGHTS = 64 * 1024 * 1024;
+    const config = loadConfig({ env: {} });
+    const e = endpoint(1024 * 1024, async () => {
+      const predictor = Object.assign(new DisposablePredictor(), { weights: new Float32Array(WEIGHTS / 4).fill(1) });
+      return countingModel(predictor, config).model;
+    });
+    const url = await modelDir('heavy');
+    const before = buffers();
+    assert.equal((await e.post('/models', { model_name: 'heavy', url })).status, 200);
+    assert.equal((await e.invoke('heavy')).status, 200);
+    const loaded = buffers();
+    assert.ok(loaded - before >= WEIGHTS * 0.99, `loading took ${((loaded - before) / 1048576).toFixed(1)} MB`);
+    assert.equal((await e.app.request('/models/heavy', { method: 'DELETE' })).status, 200);
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = buffers();
+    assert.ok(loaded - after >= WEIGHTS * 0.99, `unloading returned ${((loaded - after) / 1048576).toFixed(1)} of 64 MB`);
   });
 
   it('concurrent loads of one name: one is loaded, the other gets 409', async () => {
