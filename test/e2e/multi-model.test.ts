@@ -59,6 +59,8 @@ before(async () => {
   const trained = await runByoc(['train', '--data', data, '--hp', 'label_column=colour', '--hp', 'num_epochs=3', '--model-dir', modelUrl('a')], {}, 120_000);
   assert.equal(trained.code, 0, trained.stderr);
   for (const name of ['b', 'c']) await cp(modelUrl('a'), modelUrl(name), { recursive: true });
+  const baseline = await runByoc(['train', '--data', data, '--hp', 'algorithm=baseline', '--hp', 'label_column=colour', '--model-dir', modelUrl('mode')]);
+  assert.equal(baseline.code, 0, baseline.stderr);
   port = await freePort();
   server = startByoc(['serve', '--port', String(port), '--workers', '2'], { SAGEMAKER_MULTI_MODEL: 'true', ML_ROOT: path.join(tmp, 'no-ml-root') });
   await waitFor(() => jsonLines(server.stdout).some((l) => String(l.msg).startsWith('server ready')), 30_000, 50, 'both workers listening');
@@ -112,6 +114,22 @@ describe('multi-model endpoint over HTTP, 2 workers', () => {
     assert.equal((await request(port, 'DELETE', '/models/c')).status, 404);
     const names = (JSON.parse((await request(port, 'GET', '/models')).body) as { models: { modelName: string }[] }).models.map((m) => m.modelName);
     assert.deepEqual(names.sort(), ['a', 'b']);
+  });
+
+  it('one endpoint mixes algorithms: each model is served by the algorithm its manifest names', async () => {
+    assert.equal((await load('mode')).status, 200);
+    const byMode = await invoke('mode');
+    const byDatawig = await invoke('a');
+    assert.equal(byMode.status, 200, byMode.body);
+    // the baseline fills the most frequent colour for every row; datawig reads the title
+    const colours = (body: string) =>
+      body
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[3]);
+    assert.equal(new Set(colours(byMode.body)).size, 1);
+    assert.deepEqual(colours(byDatawig.body), ['red', 'green']);
   });
 
   it('a folder without a model is refused with 400 and is not listed', async () => {
