@@ -33,6 +33,7 @@ import {
   trainAndDeploy,
   tune,
 } from './workflows.js';
+import { deploy, deployProblem } from './deploy.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -159,7 +160,12 @@ function addTrainingJob(cmd: Command): Command {
     .option('--hp <key=value>', 'one hyperparameter (repeatable; overrides the file)', collect)
     .option('--algorithm <name>', 'algorithm plugin (sets the "algorithm" hyperparameter; the image defaults to datawig)')
     .option('--training-instance-type <type>', `training instance type ${envHint(ENV.trainingInstanceType)}, default ${DEFAULT_INSTANCE_TYPE}`)
-    .option('--training-instance-count <n>', 'training instances', positiveInt, 1)
+    .option(
+      '--instance-count <n>',
+      'training instances (ResourceConfig.InstanceCount, default 1); datawig complete mode shares its columns across them, one round (docs/multi-host.md)',
+      positiveInt,
+    )
+    .option('--training-instance-count <n>', 'the same as --instance-count', positiveInt)
     .option('--volume-size <gb>', 'training volume size in GB', positiveInt, 10)
     .option('--max-runtime <seconds>', 'MaxRuntimeInSeconds of each training job', positiveInt, 3600)
     .option('--spot', 'managed spot training (EnableManagedSpotTraining); checkpoints default to s3://BUCKET/PREFIX/checkpoints/JOB/')
@@ -172,6 +178,13 @@ function addTrainingJob(cmd: Command): Command {
       '--checkpoint-s3-uri <s3-uri>',
       `CheckpointConfig.S3Uri, synced with ${CHECKPOINT_LOCAL_PATH} (default with --spot: s3://BUCKET/PREFIX/checkpoints/JOB/)`,
     );
+}
+
+/** --instance-count or its older name --training-instance-count (default 1); two different counts are a usage error. */
+function trainingInstanceCountOf(o: TrainingJobFlags): number {
+  if (o.instanceCount !== undefined && o.trainingInstanceCount !== undefined && o.instanceCount !== o.trainingInstanceCount)
+    throw new UsageError(`--instance-count ${o.instanceCount} and --training-instance-count ${o.trainingInstanceCount} disagree: give one`);
+  return o.instanceCount ?? o.trainingInstanceCount ?? 1;
 }
 
 /** --spot, --max-wait-seconds, --checkpoint-s3-uri as workflow options; invalid combinations are usage errors. */
@@ -265,7 +278,8 @@ interface TrainingJobFlags {
   hp?: string[];
   algorithm?: string;
   trainingInstanceType?: string;
-  trainingInstanceCount: number;
+  instanceCount?: number;
+  trainingInstanceCount?: number;
   volumeSize: number;
   maxRuntime: number;
   spot?: boolean;
@@ -331,7 +345,24 @@ interface InvokeFlags extends RegionFlags {
   contentType?: string;
   accept?: string;
   customAttributes?: string;
+  targetModel?: string;
   raw?: boolean;
+}
+
+/** deploy, deploy-multi-model */
+interface DeployFlags extends PlacementFlags {
+  modelData?: string;
+  modelDataPrefix?: string;
+  name: string;
+  instanceType?: string;
+  instanceCount: number;
+  serverlessMemory?: number;
+  maxConcurrency?: number;
+  env?: string[];
+  tag?: string[];
+  wait?: boolean;
+  pollSeconds?: number;
+  timeoutMinutes?: number;
 }
 
 interface CleanupFlags extends RegionFlags {
@@ -417,7 +448,7 @@ function addTrainAndDeployCommand(program: Command, deps: CliDeps): void {
         ...(o.test ? { testFile: o.test } : {}),
         hyperparameters,
         trainingInstanceType: instanceTypeOf(deps.env, o.trainingInstanceType, ENV.trainingInstanceType),
-        trainingInstanceCount: o.trainingInstanceCount,
+        trainingInstanceCount: trainingInstanceCountOf(o),
         volumeSizeGb: o.volumeSize,
         maxRuntimeSeconds: o.maxRuntime,
         ...spot,
@@ -552,7 +583,7 @@ function addTuneCommand(program: Command, deps: CliDeps): void {
         ranges,
         staticHyperparameters,
         instanceType: instanceTypeOf(deps.env, o.trainingInstanceType, ENV.trainingInstanceType),
-        instanceCount: o.trainingInstanceCount,
+        instanceCount: trainingInstanceCountOf(o),
         volumeSizeGb: o.volumeSize,
         maxRuntimeSeconds: o.maxRuntime,
         ...spot,
@@ -581,6 +612,7 @@ function addInvokeCommand(program: Command, deps: CliDeps): void {
     .option('--content-type <type>', 'request Content-Type (default from the file name)')
     .option('--accept <type>', 'wanted response type (default: the request type)')
     .option('--custom-attributes <text>', 'X-Amzn-SageMaker-Custom-Attributes')
+    .option('--target-model <key>', 'multi-model endpoint: the model to invoke, its key under the model data prefix (e.g. colour.tar.gz)')
     .option('--raw', 'print the body as received');
   addRegion(invokeCmd);
   invokeCmd.action(async (o: InvokeFlags) => {
@@ -594,10 +626,62 @@ function addInvokeCommand(program: Command, deps: CliDeps): void {
         contentType,
         accept: o.accept ?? contentType,
         ...(o.customAttributes ? { customAttributes: o.customAttributes } : {}),
+        ...(o.targetModel ? { targetModel: o.targetModel } : {}),
       }),
     );
     printPrediction(deps, res, !!o.raw);
   });
+}
+
+/** `deploy` (one model.tar.gz, on instances or serverless) and `deploy-multi-model` (every model under a prefix). */
+function addDeployCommands(program: Command, deps: CliDeps): void {
+  const single = program
+    .command('deploy')
+    .summary('deploy a model.tar.gz to an endpoint (instances or serverless)')
+    .description('Create model, endpoint config and endpoint from a model.tar.gz in S3 and wait until InService.')
+    .requiredOption('--model-data <s3-uri>', "the model.tar.gz (e.g. a training job's ModelArtifacts)")
+    .option('--name <base>', 'base name of the model and endpoint (a UTC time stamp is appended)', 'byoc-imputer')
+    .option('--serverless-memory <mb>', 'serverless inference with this much memory (1024-6144 in steps of 1024; docs/hosting.md)', positiveInt)
+    .option('--max-concurrency <n>', 'serverless inference: concurrent invocations (1-200, default 5)', positiveInt);
+  const multi = program
+    .command('deploy-multi-model')
+    .summary('deploy a multi-model endpoint over the models under an S3 prefix')
+    .description(
+      'Create a model with Mode=MultiModel over an S3 prefix of model.tar.gz files, its endpoint config and endpoint; invoke one with `invoke --target-model KEY`.',
+    )
+    .requiredOption('--model-data-prefix <s3-uri>', 'the S3 prefix (ending in /) the model.tar.gz files are under')
+    .option('--name <base>', 'base name of the model and endpoint (a UTC time stamp is appended)', 'byoc-mme');
+  for (const cmd of [single, multi]) {
+    addPlacement(cmd)
+      .option('--instance-type <type>', `endpoint instance type ${envHint(ENV.endpointInstanceType)}, default ${DEFAULT_INSTANCE_TYPE}`)
+      .option('--instance-count <n>', 'endpoint instances', positiveInt, 1)
+      .option('--env <key=value>', 'environment of the model container (repeatable)', collect);
+    addWaitAndTags(cmd, 'endpoint');
+  }
+  const run = (multiModel: boolean) => async (o: DeployFlags) => {
+    const region = setting(deps.env, o.region, '--region', ENV.region);
+    if (!multiModel && o.maxConcurrency !== undefined && o.serverlessMemory === undefined) throw new UsageError('--max-concurrency needs --serverless-memory');
+    const options = {
+      baseName: o.name,
+      image: setting(deps.env, o.image, '--image', ENV.image),
+      role: setting(deps.env, o.role, '--role', ENV.role),
+      modelData: (multiModel ? o.modelDataPrefix : o.modelData)!,
+      multiModel,
+      instanceType: instanceTypeOf(deps.env, o.instanceType, ENV.endpointInstanceType),
+      instanceCount: o.instanceCount,
+      ...(o.serverlessMemory !== undefined ? { serverless: { memoryMb: o.serverlessMemory, maxConcurrency: o.maxConcurrency ?? 5 } } : {}),
+      ...keyValuesAs('environment', o.env, 'environment variable'),
+      ...keyValuesAs('tags', o.tag, 'tag'),
+      noWait: o.wait === false,
+      waits: { endpoint: waitSettings(o, 'endpoint') },
+    };
+    const problem = deployProblem(options);
+    if (problem) throw new UsageError(problem);
+    const result = await withClients(deps, region, (d) => deploy(d, options));
+    deps.stdout(`endpoint: ${result.endpointName}\n`);
+  };
+  single.action(run(false));
+  multi.action(run(true));
 }
 
 function addCleanupCommand(program: Command, deps: CliDeps): void {
@@ -631,6 +715,7 @@ export function buildProgram(deps: CliDeps): Command {
   addTrainAndDeployCommand(program, deps);
   addBatchTransformCommand(program, deps);
   addTuneCommand(program, deps);
+  addDeployCommands(program, deps);
   addInvokeCommand(program, deps);
   addCleanupCommand(program, deps);
   // every sub-command reports bad options through the program's output and exit override

@@ -355,9 +355,12 @@ export async function startTrainingJob(deps: Deps, spec: TrainingSpec): Promise<
 export interface ModelSpec {
   modelName: string;
   image: string;
+  /** A model.tar.gz; for a multi-model endpoint, the S3 prefix its models are under. */
   modelDataUrl: string;
   role: string;
   environment?: Record<string, string>;
+  /** MultiModel: the container loads the models under `modelDataUrl` on demand (docs/multi-model.md). */
+  mode?: 'SingleModel' | 'MultiModel';
   tags?: Record<string, string>;
 }
 
@@ -367,6 +370,7 @@ export function modelRequest(spec: ModelSpec): CreateModelCommandInput {
     PrimaryContainer: {
       Image: spec.image,
       ModelDataUrl: spec.modelDataUrl,
+      ...(spec.mode ? { Mode: spec.mode } : {}),
       Environment: spec.environment && Object.keys(spec.environment).length > 0 ? { ...spec.environment } : undefined,
     },
     ExecutionRoleArn: spec.role,
@@ -380,18 +384,22 @@ export interface EndpointSpec {
   modelName: string;
   instanceType: string;
   instanceCount: number;
+  /** Serverless inference instead of instances (MemorySizeInMB 1024-6144, MaxConcurrency 1-200). */
+  serverless?: { memoryMb: number; maxConcurrency: number };
   tags?: Record<string, string>;
 }
 
 export function endpointConfigRequest(spec: EndpointSpec): CreateEndpointConfigCommandInput {
+  const capacity = spec.serverless
+    ? { ServerlessConfig: { MemorySizeInMB: spec.serverless.memoryMb, MaxConcurrency: spec.serverless.maxConcurrency } }
+    : { InitialInstanceCount: spec.instanceCount, InstanceType: spec.instanceType as ProductionVariantInstanceType };
   return {
     EndpointConfigName: spec.endpointConfigName,
     ProductionVariants: [
       {
         VariantName: 'AllTraffic',
         ModelName: spec.modelName,
-        InitialInstanceCount: spec.instanceCount,
-        InstanceType: spec.instanceType as ProductionVariantInstanceType,
+        ...capacity,
         InitialVariantWeight: 1,
       },
     ],
@@ -407,7 +415,10 @@ export async function createModel(deps: Deps, spec: ModelSpec): Promise<string> 
 
 export async function createEndpoint(deps: Deps, spec: EndpointSpec): Promise<string> {
   await deps.clients.sagemaker.send(new CreateEndpointConfigCommand(endpointConfigRequest(spec)));
-  deps.io.info(`endpoint config ${spec.endpointConfigName} created (${spec.instanceCount} x ${spec.instanceType})`);
+  const capacity = spec.serverless
+    ? `serverless, ${spec.serverless.memoryMb} MB, up to ${spec.serverless.maxConcurrency} concurrent`
+    : `${spec.instanceCount} x ${spec.instanceType}`;
+  deps.io.info(`endpoint config ${spec.endpointConfigName} created (${capacity})`);
   await deps.clients.sagemaker.send(
     new CreateEndpointCommand({
       EndpointName: spec.endpointName,
@@ -425,6 +436,8 @@ export interface InvokeSpec {
   contentType: string;
   accept?: string;
   customAttributes?: string;
+  /** Multi-model endpoint: the model (its key under the endpoint's S3 prefix, e.g. `m.tar.gz`). */
+  targetModel?: string;
 }
 
 export async function invokeEndpoint(deps: Deps, spec: InvokeSpec): Promise<{ contentType: string; body: string }> {
@@ -436,6 +449,7 @@ export async function invokeEndpoint(deps: Deps, spec: InvokeSpec): Promise<{ co
       Accept: spec.accept ?? spec.contentType,
       Body: body,
       CustomAttributes: spec.customAttributes,
+      ...(spec.targetModel ? { TargetModel: spec.targetModel } : {}),
     }),
   );
   return { contentType: res.ContentType ?? spec.accept ?? spec.contentType, body: await bodyToString(res.Body) };

@@ -60,6 +60,7 @@ describe('sagemaker CLI --help', () => {
       /SAGEMAKER_BUCKET/,
       /AWS_REGION/,
       /--training-instance-type/,
+      /--instance-count <n>/,
       /--endpoint-instance-type/,
       /--delete-endpoint/,
       /METRIC validation:accuracy=\(\[-\+0-9\.eE\]\+\)/,
@@ -75,6 +76,7 @@ describe('sagemaker CLI --help', () => {
       /learning_rate=continuous/,
       /--max-jobs/,
       /--max-parallel/,
+      /--instance-count <n>/,
       /Example:/,
     ],
     invoke: [/--endpoint <name>/, /--input <file>/, /--content-type/, /--accept/],
@@ -286,7 +288,7 @@ describe('sagemaker CLI sub-commands against fakes', () => {
   });
 });
 
-describe('sagemaker CLI managed spot training and checkpoints', () => {
+describe('sagemaker CLI training resources: instance count, managed spot training and checkpoints', () => {
   const JOB = 'byoc-imputer-20261125-043012';
   const TUNING_JOB = 'byoc-tune-20261125-043012';
 
@@ -309,6 +311,36 @@ describe('sagemaker CLI managed spot training and checkpoints', () => {
     h.sm.on(SM.CreateHyperParameterTuningJobCommand).resolves({});
     return h;
   }
+
+  it('train-and-deploy and tune --instance-count N: ResourceConfig.InstanceCount N (the endpoint keeps its own count); default 1', async () => {
+    const h = mocked();
+    assert.equal(await runCli(['train-and-deploy', '--train', files.train, '--instance-count', '3', '--no-wait'], h.deps), 0, h.err());
+    assert.deepEqual(trainingJobInput(h).ResourceConfig, { InstanceType: 'ml.m5.large', InstanceCount: 3, VolumeSizeInGB: 10 });
+    assert.equal(await runCli(['tune', '--train', files.train, '--instance-count', '2', '--no-wait'], h.deps), 0, h.err());
+    assert.equal(tuningJobDefinition(h).ResourceConfig?.InstanceCount, 2);
+    const older = mocked();
+    assert.equal(await runCli(['tune', '--train', files.train, '--training-instance-count', '4', '--no-wait'], older.deps), 0, older.err());
+    assert.equal(tuningJobDefinition(older).ResourceConfig?.InstanceCount, 4);
+    const plain = mocked();
+    assert.equal(await runCli(['train-and-deploy', '--train', files.train, '--no-wait'], plain.deps), 0, plain.err());
+    assert.equal(trainingJobInput(plain).ResourceConfig?.InstanceCount, 1);
+  });
+
+  it('--instance-count 0, or disagreeing with --training-instance-count, is a usage error (exit 2, nothing sent)', async () => {
+    const cases: { argv: string[]; error: RegExp }[] = [
+      { argv: ['train-and-deploy', '--train', 'x.csv', '--instance-count', '0'], error: /--instance-count/ },
+      {
+        argv: ['tune', '--train', 'x.csv', '--instance-count', '2', '--training-instance-count', '3'],
+        error: /--instance-count 2 and --training-instance-count 3 disagree/,
+      },
+    ];
+    for (const c of cases) {
+      const h = harness();
+      assert.equal(await runCli(c.argv, h.deps), 2, c.argv.join(' '));
+      assert.match(h.err(), c.error);
+      assert.equal(h.sm.calls().length + h.s3.calls().length, 0);
+    }
+  });
 
   it('train-and-deploy --spot: EnableManagedSpotTraining, max wait 2 x max runtime, checkpoints under the job name', async () => {
     const h = mocked();
