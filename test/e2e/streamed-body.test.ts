@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
-import { BASELINE_HPS, buildMlRoot, killAll, makeTempDir, removeDir, request, runByoc, startServer, type ServerHandle } from '../helpers/e2e.js';
+import path from 'node:path';
+import { BASELINE_HPS, REPO_ROOT, buildMlRoot, killAll, makeTempDir, removeDir, request, runByoc, startServer, type ServerHandle } from '../helpers/e2e.js';
 
 const BODY_MB = 200;
 const HEADER = 'rating_binary,review\n';
@@ -26,7 +27,8 @@ before(async () => {
   assert.equal(trained.code, 0, trained.stderr);
   server = await startServer(root, {
     workers: 1,
-    env: { SAGEMAKER_BATCH: 'true', SAGEMAKER_MAX_PAYLOAD_IN_MB: '1024', SAGEMAKER_MODEL_SERVER_TIMEOUT: '900' },
+    // the asynchronous inference profile: 1 GB bodies, 15 minutes
+    env: { BYOC_CONFIG: path.join(REPO_ROOT, 'config', 'profiles', 'async-inference.yaml') },
   });
 });
 after(async () => {
