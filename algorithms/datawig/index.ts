@@ -27,6 +27,8 @@ export class DatawigAlgorithm implements Algorithm<typeof datawigHyperparameters
     'Imputes missing table cells (categorical, numeric; from text, categorical and numeric columns) with hashed n-gram neural models, calibrated, explainable';
   readonly hyperparameters = datawigHyperparameters;
   readonly attributes = datawigAttributes;
+  /** Complete mode shares its columns across the hosts of a multi-instance job; single mode trains on the designated host. */
+  readonly distributed = true;
   /**
    * Complete mode fits the columns of a round side by side: one column's search / fit
    * (fit/training-job.ts); a single target's trees are boosted beside its other families.

@@ -80,8 +80,18 @@ export interface TrainContext<H = Record<string, unknown>> {
   progress: ProgressReporter;
   /** Aborted on SIGTERM (job stopped, spot interruption): stop soon, optionally checkpoint, then throw or return. */
   signal: AbortSignal;
-  /** Hosts of a distributed job and this one's name (single host: `['algo-1']`, `'algo-1'`). */
+  /**
+   * Hosts of a distributed job and this one's name (single host: `['algo-1']`, `'algo-1'`). On
+   * several hosts an algorithm with `distributed` set trains its share here (`assignToHosts`), the
+   * designated host (`isDesignatedHost`) writes the files that name every host's work, and only
+   * the designated host's manifest is written (see docs/multi-host.md).
+   */
   hosts: { current: string; all: string[] };
+  /**
+   * The hyperparameters the job set (canonical names); the others hold their defaults. Absent when
+   * not known (test contexts).
+   */
+  givenHyperparameters?: ReadonlySet<string>;
   /** Runs the algorithm's declared `tasks` on every core (config `training.threads`). */
   tasks: TaskPool;
 }
@@ -132,7 +142,11 @@ export type TrainingTask<H = Record<string, unknown>> = (input: unknown, ctx: Ta
 export interface TrainResult {
   /** The columns the model was trained on; stored in the manifest and used to decode header-less CSV. */
   inputSchema: InputSchema;
-  /** Final metrics, stored in the manifest for reference. */
+  /**
+   * Final metrics, stored in the manifest for reference (single-host jobs only: on several hosts
+   * each host knows its own share's, so the manifest holds none). On a host other than the
+   * designated one of a multi-host job nothing of the result is written.
+   */
   metrics?: Record<string, number>;
 }
 
@@ -205,6 +219,12 @@ export interface Algorithm<H extends HyperparameterSchema = HyperparameterSchema
    * on the algorithm it composes by name, so they must not depend on state set up by `train`.
    */
   readonly tasks?: Readonly<Record<string, TrainingTask<HyperparametersOf<H>>>>;
+  /**
+   * True: on a multi-host job `train` runs on every host, each training its share and writing only
+   * model files no other host writes (SageMaker merges the hosts' model folders; a clash is an
+   * error). Absent: only the designated host trains, the others exit 0 at once.
+   */
+  readonly distributed?: boolean;
   train(ctx: TrainContext<HyperparametersOf<H>>): Promise<TrainResult>;
   load(ctx: LoadContext): Promise<Predictor<AttributesOf<A>>>;
   /**

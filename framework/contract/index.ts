@@ -6,6 +6,7 @@ export type * from './records.js';
 export type * from './report.js';
 export type * from './progress.js';
 export { NO_PROGRESS } from './progress.js';
+export { assignToHosts, designatedHost, isDesignatedHost, type JobHosts } from './hosts.js';
 export { RequestError, TrainingError, TrainingAbortedError } from './errors.js';
 export { requireColumns } from './required-columns.js';
 export { copyRecord, isRowBatch, outputLength, outputRecords, setKey } from './records.js';

@@ -51,8 +51,8 @@ export interface ReportDocument {
 /** What the framework recorded when the model was trained (its manifest). */
 export interface TrainingRecord {
   algorithm: { name: string; version: string };
-  /** ISO 8601. */
-  createdAt: string;
+  /** ISO 8601; absent for a model trained on several hosts (no host's clock speaks for the job). */
+  createdAt?: string;
   hyperparameters: Record<string, unknown>;
   /** The final metrics `train` returned. */
   metrics: Record<string, number>;

@@ -68,6 +68,7 @@ export async function readJobConfig(paths: SageMakerPaths, env: Environment = pr
   if (!Array.isArray(hostsRaw) || !hostsRaw.every((h) => typeof h === 'string')) {
     throw new TrainingError('resourceconfig.json "hosts" must be an array of host names');
   }
+  if (hostsRaw.length > 1) checkHosts(hostsRaw as string[], current);
   return {
     hyperparameters,
     inputDataConfig,
@@ -77,4 +78,17 @@ export async function readJobConfig(paths: SageMakerPaths, env: Environment = pr
       network_interface_name: typeof resource?.network_interface_name === 'string' ? resource.network_interface_name : undefined,
     },
   };
+}
+
+/** A host name as SageMaker gives them (`algo-1`); each host's output data goes to a folder of that name. */
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** Several hosts split the work by their names: each must be named once, this one among them. */
+function checkHosts(hosts: string[], current: string): void {
+  const bad = hosts.find((h) => !HOST_NAME.test(h));
+  if (bad !== undefined) throw new TrainingError(`resourceconfig.json "hosts": ${JSON.stringify(bad)} is not a host name (letters, digits, ".", "_", "-")`);
+  const twice = hosts.find((h, i) => hosts.indexOf(h) !== i);
+  if (twice !== undefined) throw new TrainingError(`resourceconfig.json "hosts" names ${JSON.stringify(twice)} twice`);
+  if (!hosts.includes(current))
+    throw new TrainingError(`resourceconfig.json "current_host" ${JSON.stringify(current)} is not one of its "hosts" (${hosts.join(', ')})`);
 }

@@ -21,7 +21,8 @@ const ManifestSchema = z.object({
   // The registry's naming rule: an error about an unknown algorithm then quotes no arbitrary text.
   algorithm: z.object({ name: z.string().check(z.regex(ALGORITHM_NAME)), version: nonEmpty() }),
   framework: z.object({ name: z.string(), version: z.string() }),
-  createdAt: nonEmpty(),
+  // absent on a multi-host job: every host must be able to write the same bytes
+  createdAt: z.optional(nonEmpty()),
   inputSchema: z.object({
     columns: z.array(z.object({ name: z.string(), type: z.optional(z.enum(['numeric', 'categorical', 'text', 'unknown'])) })),
     requiredColumns: z.array(z.string()),
@@ -43,7 +44,20 @@ export function createManifest(input: {
   hyperparameters: Record<string, unknown>;
   metrics?: Record<string, number>;
   now?: Date;
+  /**
+   * A multi-host job: the manifest then holds only what every host computes alike (no created-at,
+   * no metrics), so it is the same bytes whichever host writes it.
+   */
+  multiHost?: boolean;
 }): ModelManifest {
+  if (input.multiHost)
+    return {
+      format: MANIFEST_FORMAT,
+      algorithm: input.algorithm,
+      framework: input.framework,
+      inputSchema: input.inputSchema,
+      hyperparameters: input.hyperparameters,
+    };
   return {
     format: MANIFEST_FORMAT,
     algorithm: input.algorithm,
@@ -80,5 +94,10 @@ export async function readManifest(store: ArtifactStore, where: string): Promise
 
 /** What a report may know of the training, from the manifest. */
 export function trainingRecord(manifest: ModelManifest): TrainingRecord {
-  return { algorithm: manifest.algorithm, createdAt: manifest.createdAt, hyperparameters: manifest.hyperparameters, metrics: manifest.metrics ?? {} };
+  return {
+    algorithm: manifest.algorithm,
+    ...(manifest.createdAt === undefined ? {} : { createdAt: manifest.createdAt }),
+    hyperparameters: manifest.hyperparameters,
+    metrics: manifest.metrics ?? {},
+  };
 }

@@ -40,6 +40,13 @@ export function parseHyperparameters<S extends ParameterSchema>(
   });
 }
 
+/** The canonical names of the schema's parameters that `raw` sets (directly or by an alias). */
+export function givenParameters(schema: ParameterSchema, raw: Readonly<Record<string, unknown>>): Set<string> {
+  const given = new Set<string>();
+  for (const [name, spec] of Object.entries(schema)) if ([name, ...(spec.aliases ?? [])].some((k) => Object.hasOwn(raw, k))) given.add(name);
+  return given;
+}
+
 /** A request's custom attributes against the algorithm's and the framework's attribute schemas. */
 export function parseAttributes<S extends ParameterSchema>(schema: S, raw: Readonly<Record<string, string>>): ParametersOf<S> {
   return parseParameters(schema, raw, {

@@ -9,19 +9,21 @@ import { Worker } from 'node:worker_threads';
 import { inject, injectable } from 'inversify';
 import type { AnyAlgorithm, ArtifactStore, Logger, MetricEmitter, ReportContext, TrainContext } from '../contract/algorithm.js';
 import { TrainingAbortedError, TrainingError } from '../contract/errors.js';
+import type { HyperparameterSchema } from '../contract/parameters.js';
 import type { ReportDocument } from '../contract/report.js';
 import { NO_PROGRESS, type ProgressReporter } from '../contract/progress.js';
 import { TOKENS } from '../contract/services.js';
+import { designatedHost, isDesignatedHost } from '../contract/hosts.js';
 import type { AlgorithmRegistry } from '../algorithms/registry.js';
 import { UnknownAlgorithmError } from '../algorithms/registry.js';
-import { createManifest, trainingRecord, writeManifest } from '../model/manifest.js';
+import { createManifest, MANIFEST_FILE, trainingRecord, writeManifest } from '../model/manifest.js';
 import type { FrameworkConfig } from '../runtime/config.js';
 import { frameworkInfo } from '../runtime/version.js';
 import { readJobConfig } from '../ml-root/job-config.js';
 import type { SageMakerPaths } from '../ml-root/paths.js';
 import { DirectoryArtifactStore } from '../storage/artifact-store.js';
 import { FileChannelReader } from './channels.js';
-import { parseHyperparameters } from '../parameters/parse.js';
+import { givenParameters, parseHyperparameters } from '../parameters/parse.js';
 import { defuseMetricPlainText } from '../runtime/logger.js';
 import { TrainingTaskPool, trainingThreads } from './task-pool.js';
 import type { TaskThreadData } from './task-protocol.js';
@@ -141,6 +143,15 @@ export class TrainingRunner {
       hyperparameters,
       hosts: job.resourceConfig.hosts,
     });
+    const hosts = { current: job.resourceConfig.current_host, all: job.resourceConfig.hosts };
+    const multiHost = hosts.all.length > 1;
+    const designated = isDesignatedHost(hosts);
+    if (multiHost && !designated && !algorithm.distributed) {
+      this.logger.info(`training runs on host ${designatedHost(hosts)} alone: algorithm "${algorithm.name}" does not share its work across hosts`, {
+        host: hosts.current,
+      });
+      return;
+    }
 
     await Promise.all([this.paths.modelDir, this.paths.outputDataDir, this.paths.checkpointsDir].map((d) => mkdir(d, { recursive: true })));
     const model = new DirectoryArtifactStore(this.paths.modelDir);
@@ -171,7 +182,8 @@ export class TrainingRunner {
       threads: trainingThreads(this.config),
       spawn: taskEntry ? () => new Worker(taskEntry, { workerData: threadData }) : undefined,
     });
-    const outputData = new DirectoryArtifactStore(this.paths.outputDataDir);
+    // SageMaker merges every host's output data too: a folder per host keeps their file names apart
+    const outputData = new DirectoryArtifactStore(multiHost ? path.join(this.paths.outputDataDir, hosts.current) : this.paths.outputDataDir);
     const ctx: TrainContext = {
       hyperparameters,
       channels,
@@ -182,7 +194,8 @@ export class TrainingRunner {
       metrics: this.metrics,
       progress,
       signal,
-      hosts: { current: job.resourceConfig.current_host, all: job.resourceConfig.hosts },
+      hosts,
+      givenHyperparameters: givenParameters(algorithm.hyperparameters as HyperparameterSchema, raw),
       tasks,
     };
     let result;
@@ -195,15 +208,23 @@ export class TrainingRunner {
     if (!result || !result.inputSchema || !Array.isArray(result.inputSchema.columns)) {
       throw new Error(`algorithm "${algorithm.name}" returned no input schema from train()`);
     }
+    if (!designated) {
+      // the merged model folder gets one manifest: two hosts writing it would clash in model.tar.gz
+      this.logger.info(`${MANIFEST_FILE} is written by host ${designatedHost(hosts)}`, { host: hosts.current });
+      return;
+    }
     const manifest = createManifest({
       algorithm: { name: algorithm.name, version: algorithm.version },
       framework: frameworkInfo(),
       inputSchema: result.inputSchema,
       hyperparameters: { algorithm: algorithm.name, ...hyperparameters },
       metrics: result.metrics,
+      multiHost,
     });
     await writeManifest(model, manifest);
-    if (!signal.aborted) await this.writeReport(algorithm, { model, trained: trainingRecord(manifest), logger: this.logger }, outputData, options.onReport);
+    if (multiHost) this.logger.info('training report not written on a multi-host job (this host sees only its share): run byoc report on the merged model');
+    else if (!signal.aborted)
+      await this.writeReport(algorithm, { model, trained: trainingRecord(manifest), logger: this.logger }, outputData, options.onReport);
   }
 
   /** The algorithm's report of the new model into output data; a report that fails is a warning, never a failed job. */

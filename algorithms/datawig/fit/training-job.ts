@@ -1,7 +1,10 @@
 /** The training job: table checks, type resolution, single / complete mode, saving the model directory. */
 import {
   argmax,
+  assignToHosts,
   copyRecord,
+  designatedHost,
+  isDesignatedHost,
   setKey,
   TrainingError,
   type InputRecord,
@@ -40,6 +43,12 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
   const hp = ctx.hyperparameters;
   const started = Date.now();
   const deadline = hp.max_training_seconds > 0 ? started + hp.max_training_seconds * 1000 : Infinity;
+  const designated = isDesignatedHost(ctx.hosts);
+  if (hp.label_column && !designated) {
+    // one model cannot be split: the designated host trains it, and nothing of this host's is written
+    ctx.logger.info(`datawig: single mode trains on host ${designatedHost(ctx.hosts)} alone; this host has nothing to do`, { host: ctx.hosts.current });
+    return { inputSchema: { columns: [], requiredColumns: [] } };
+  }
   // the threads load while the data is read: complete mode's columns, or single mode's trees beside the linear model
   if (!hp.label_column) ctx.tasks.prestart();
   else if (hp.model_family === 'auto' || hp.model_family === 'ensemble') ctx.tasks.prestart(1);
@@ -64,7 +73,8 @@ export async function train(ctx: TrainContext<DatawigHyperparameters>): Promise<
   // the backend a network trained on (task threads pick theirs by the same rules); none trained: none loaded
   const backend = job.networks ? (await loadTf(ctx.logger)).backend : 'none';
   index.backend = backend;
-  await writeModelIndex(ctx.model, index);
+  // on several hosts the index names every host's targets, so one host writes it
+  if (designated) await writeModelIndex(ctx.model, index);
   metrics.training_seconds = (Date.now() - started) / 1000;
   ctx.logger.info('datawig: training done', { seconds: metrics.training_seconds, backend });
   const required = index.mode === 'single' ? index.features : table.columns;
@@ -159,6 +169,7 @@ async function trainSingle(job: Job, label: string, index: ModelIndex): Promise<
  * metrics, prefixed by column.
  */
 async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string, number>> {
+  if (job.ctx.hosts.all.length > 1) job.hp = oneRoundOnHosts(job);
   const { table, hp } = job;
   const features = hp.feature_columns?.length ? hp.feature_columns : table.columns;
   for (const f of features)
@@ -180,19 +191,28 @@ async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string
   let blind = new Map([...(validation ?? [])].map(([c, v]) => [c, v.blindRaw]));
   const raw = { rows: table.records, valRows: job.valTable?.records };
   let current: RoundRows = raw;
+  const fitOf = (round: number, label: string, rows: RoundRows, budgetMs: number, families: ModelFamily[] | undefined): ColumnFit => {
+    const cells = validation?.get(label);
+    const check = cells && { cells, blind: blind.get(label)! };
+    return columnFit(job, {
+      round,
+      label,
+      rows,
+      raw,
+      validation: check,
+      features: featuresOf(job, label, features, round > 1 ? filled : []),
+      budgetMs,
+      families,
+    });
+  };
+  if (job.ctx.hosts.all.length > 1) return trainShare(job, index, targets, features, (label, budgetMs) => fitOf(1, label, raw, budgetMs, undefined));
   // a round is saved once the next one has shown whether it was worth keeping
   let pending: { round: number; fitted: Fitted[] } | undefined;
   let final: { round: number; fitted: Fitted[] } | undefined;
   for (let round = 1; !final; round++) {
     const t0 = Date.now();
     const budgetMs = columnBudget(job, round, targets.length);
-    const fits = targets.map((label, i) => {
-      const families = pending && competitiveFamilies(pending.fitted[i]!);
-      const info = featuresOf(job, label, features, round > 1 ? filled : []);
-      const cells = validation?.get(label);
-      const check = cells && { cells, blind: blind.get(label)! };
-      return columnFit(job, { round, label, rows: current, raw, validation: check, features: info, budgetMs, families });
-    });
+    const fits = targets.map((label, i) => fitOf(round, label, current, budgetMs, pending && competitiveFamilies(pending.fitted[i]!)));
     const fitted = await fitColumns(job, fits);
     job.ctx.logger.info(`datawig: complete mode round ${round} of at most ${hp.iterations} done`, {
       seconds: (Date.now() - t0) / 1000,
@@ -229,6 +249,84 @@ async function trainComplete(job: Job, index: ModelIndex): Promise<Record<string
   metrics.rounds = final.round;
   reportFallbacks(job, final.fitted, metrics);
   return metrics;
+}
+
+/**
+ * Several hosts train one round: round 2 of a column needs every column's round-1 model, which
+ * other hosts train. An `iterations` > 1 the job set is refused; the default gives way with a log line.
+ */
+function oneRoundOnHosts(job: Job): DatawigHyperparameters {
+  const { hp, ctx } = job;
+  const n = ctx.hosts.all.length;
+  if (hp.iterations > 1 && ctx.givenHyperparameters?.has('iterations'))
+    throw new TrainingError(
+      `iterations=${hp.iterations} cannot run on ${n} hosts: a chained round needs every column's model of the round before, and other hosts train most of them. ` +
+        'Set iterations=1 (or leave it out) to share the columns across the hosts, or train on one instance for chained rounds',
+    );
+  if (hp.iterations > 1)
+    ctx.logger.info(`datawig: complete mode on ${n} hosts trains one round (chained rounds need every column's models on one host)`, {
+      iterations: hp.iterations,
+    });
+  return { ...hp, iterations: 1 };
+}
+
+/**
+ * This host's share of a multi-host complete-mode job (one round): the columns assignToHosts gives
+ * it by estimated cost, each in `targets/<i>/` with i its place among all the targets (so no two
+ * hosts write the same file, and the designated host's index names every target without seeing
+ * the others' models). Returns this host's columns' metrics.
+ */
+async function trainShare(
+  job: Job,
+  index: ModelIndex,
+  targets: string[],
+  features: string[],
+  fitOf: (label: string, budgetMs: number) => ColumnFit,
+): Promise<Record<string, number>> {
+  const { ctx } = job;
+  const owners = assignToHosts(
+    targets.map((t) => columnCost(job, t, features)),
+    ctx.hosts.all,
+  );
+  const mine = targets.flatMap((_, i) => (owners[i] === ctx.hosts.current ? [i] : []));
+  ctx.logger.info(`datawig: complete mode on ${ctx.hosts.all.length} hosts: this host trains ${mine.length} of ${targets.length} columns`, {
+    host: ctx.hosts.current,
+    columns: mine.map((i) => targets[i]),
+  });
+  const budgetMs = columnBudget(job, 1, mine.length);
+  const fitted = await fitColumns(
+    job,
+    mine.map((i) => fitOf(targets[i]!, budgetMs)),
+  );
+  index.targets = targets.map((label, i) => ({ label, dir: targetDir(i), task: taskOf(job, label), round: 1 }));
+  const metrics: Record<string, number> = {};
+  for (const [k, f] of fitted.entries()) {
+    await writeTarget(ctx.model, targetDir(mine[k]!), f.artifact, f.weights);
+    Object.assign(metrics, finalMetrics(ctx, f, `${f.artifact.label}.`));
+  }
+  // the index's backend must not depend on which host saw a network: the families that train one
+  if (job.hp.model_family === 'network' || job.hp.model_family === 'ensemble') job.networks = true;
+  metrics.rounds = 1;
+  reportFallbacks(job, fitted, metrics);
+  return metrics;
+}
+
+/** Text inputs cost more than a number or a category: n-grams for the linear model, more work per row. */
+const TEXT_INPUT_COST = 4;
+
+/**
+ * An estimate of a column's training cost, to balance hosts: its known cells x its inputs (text
+ * weighted) x its outputs (a class each beyond two: softmax trees and linear models fit per class).
+ */
+function columnCost(job: Job, label: string, features: string[]): number {
+  const t = job.types.get(label)!;
+  const inputs = features.filter((c) => c !== label).reduce((n, c) => n + (job.types.get(c)!.type === 'text' ? TEXT_INPUT_COST : 1), 0);
+  const outputs = t.type === 'numeric' || t.distinct <= 2 ? 1 : t.distinct;
+  return t.present * Math.max(1, inputs) * outputs;
+}
+
+function taskOf(job: Job, label: string): Task {
+  return job.types.get(label)!.type === 'numeric' ? 'regression' : 'classification';
 }
 
 /** A round's training rows and validation-channel rows (undefined: a split of the training rows). */
@@ -268,7 +366,7 @@ function columnFit(job: Job, c: ColumnRound): ColumnFit {
   const { round, label, rows, raw, validation, features, budgetMs, families } = c;
   const own = (these: InputRecord[], originals: InputRecord[]) =>
     these === originals ? these : these.map((r, j) => (job.missing.isMissing(originals[j]![label]) ? withCell(r, label, originals[j]![label]!) : r));
-  const task = job.types.get(label)!.type === 'numeric' ? 'regression' : 'classification';
+  const task = taskOf(job, label);
   const channel = rows.valRows && raw.valRows ? own(rows.valRows, raw.valRows) : undefined;
   const input =
     channel || !validation
@@ -494,7 +592,7 @@ async function fitColumns(job: Job, fits: ColumnFit[]): Promise<Fitted[]> {
  */
 async function searchTarget(job: Job, label: string, rows: InputRecord[], features: string[], deadline: number): Promise<Fitted> {
   const round = 1;
-  const task = job.types.get(label)!.type === 'numeric' ? 'regression' : 'classification';
+  const task = taskOf(job, label);
   const featureInfo = features.map((n) => ({ name: n, type: job.types.get(n)!.type, meanLength: job.types.get(n)!.meanLength }));
   const input: FitInput = {
     rows,

@@ -23,7 +23,7 @@ export async function buildReport(model: ArtifactStore, trained: TrainingRecord)
   const rounds = Math.max(...index.targets.map((t) => t.round ?? 1));
   return {
     title: `Training report: ${index.mode === 'single' ? `imputing "${index.label ?? targets[0]!.artifact.label}"` : `${targets.length} imputed columns`}`,
-    subtitle: `${trained.algorithm.name} ${trained.algorithm.version}, trained ${trained.createdAt}, ${index.mode} mode${rounds > 1 ? ` (${rounds} chained rounds; the last round's models are shown)` : ''}`,
+    subtitle: `${trained.algorithm.name} ${trained.algorithm.version}, ${trained.createdAt === undefined ? '' : `trained ${trained.createdAt}, `}${index.mode} mode${rounds > 1 ? ` (${rounds} chained rounds; the last round's models are shown)` : ''}`,
     summary: {
       columns: ['column', 'family', 'metric', 'value', 'baseline', 'rows (train / validation)', 'seconds', 'warnings'],
       rows: targets.map(({ artifact }, i) => summaryRow(artifact, seconds(artifact.label), sections[i]!.warnings?.length ?? 0)),
