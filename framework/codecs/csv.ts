@@ -83,13 +83,19 @@ export class CsvCodec implements Codec {
 
   private parseRows(text: string, options: DecodeOptions): ParsedRows {
     // header + maxRows + 1 rows are enough to know the limit is exceeded without parsing a huge body.
-    const result = Papa.parse<string[]>(text, { ...CSV_DIALECT, newline: lineBreakOf(text), preview: options.limits.maxRows + 2 });
-    const problem = result.errors[0];
-    if (problem) {
-      const line = lineAt(text, problem.index ?? 0);
-      throw new RequestError(`invalid CSV at line ${line}: ${describeCsvError(problem)}`, 400);
+    const preview = options.limits.maxRows + 2;
+    const newline = lineBreakOf(text);
+    let fields: string[][];
+    if (newline === '\n' && isPlainCsv(text)) fields = splitPlainCsv(text, preview);
+    else {
+      const result = Papa.parse<string[]>(text, { ...CSV_DIALECT, newline, preview });
+      const problem = result.errors[0];
+      if (problem) {
+        const line = lineAt(text, problem.index ?? 0);
+        throw new RequestError(`invalid CSV at line ${line}: ${describeCsvError(problem)}`, 400);
+      }
+      fields = result.data;
     }
-    const fields = result.data;
     // A final line break ends the last record; it does not start an empty one. Trailing blank lines go too.
     while (fields.length > 0 && isBlankRow(fields[fields.length - 1]!)) fields.pop();
     let lines: number[] | undefined;
@@ -167,6 +173,29 @@ export class CsvCodec implements Codec {
   }
 }
 
+/** Text that papaparse would split at every comma and "\n" (no quote; a leading BOM it would strip). */
+function isPlainCsv(text: string): boolean {
+  return text.indexOf('"') === -1 && text.charCodeAt(0) !== 0xfeff;
+}
+
+/**
+ * What papaparse gives for a body without quotes and with "\n" line breaks (its "fast mode": every
+ * line split at every comma, at most `limit` rows), without its array of every line of the body:
+ * on a large body that array and its strings were copied by the garbage collector.
+ */
+export function splitPlainCsv(text: string, limit: number): string[][] {
+  const rows: string[][] = [];
+  const n = text.length;
+  if (n === 0) return rows;
+  for (let start = 0; start <= n && rows.length < limit;) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = n;
+    rows.push(text.slice(start, end).split(','));
+    start = end + 1;
+  }
+  return rows;
+}
+
 /** A model's columns among a header: names and positions; undefined when the records should hold every column. */
 interface PickedColumns {
   names: string[];
@@ -197,9 +226,6 @@ function unparse(rows: string[][]): string {
   return `${Papa.unparse(rows, { newline: '\n', quotes: false, escapeFormulae: false })}\n`;
 }
 
-/** A line needs the cell-by-cell path when it holds a quote or line break, or a cell with outer spaces. */
-const NEEDS_CELLWISE = /["\r\n\ufeff]|^ | $| ,|, /;
-
 /** papaparse's rule (what the record path writes): a quote, line break, BOM or comma, or an outer space. */
 const NEEDS_QUOTES = /["\r\n\ufeff,]|^ | $/;
 
@@ -212,28 +238,59 @@ function csvField(text: string): string {
  * null as an empty cell and numbers as String() does, like cellText); the line is used as it is
  * unless some cell needs quoting, then the row is written cell by cell. A per-cell check of 6
  * million cells cost more than the rest of the answer.
+ *
+ * Lines are joined into a text chunk every LINES_PER_CHUNK lines, and the chunks at the end: a
+ * large answer's line strings then die young instead of being copied by the garbage collector until
+ * the last line is written, and every line is one flat string (join, never `+=`, whose trees of
+ * string pieces were most of the collector's work on a large answer).
  */
 function encodeRows(columns: readonly string[], rows: readonly (readonly unknown[])[], header: boolean): string {
-  const lines: string[] = [];
-  if (header) lines.push(columns.map(csvField).join(','));
+  if (rows.length === 0 && !header) return '';
+  const chunks: string[] = [];
+  // One slot more than a chunk's lines: the empty last line that ends the chunk with a line break.
+  const lines: string[] = new Array<string>(Math.min(LINES_PER_CHUNK, rows.length + 1) + 1);
+  let at = 0;
+  const flush = (): void => {
+    lines[at] = '';
+    lines.length = at + 1;
+    chunks.push(lines.join('\n'));
+    at = 0;
+  };
+  if (header) lines[at++] = columns.map(csvField).join(',');
   const width = columns.length;
-  // Narrow rows: cell by cell straight away (a join first would be wasted on text with commas).
-  const joinFirst = width > JOIN_FIRST_WIDTH;
+  const cells = new Array<string>(width);
+  // Narrow rows join first only while that mostly works: for text with commas it is wasted work.
+  let joined = 0;
+  let failed = 0;
   for (const row of rows) {
-    const line = joinFirst && scalarRow(row, width) ? row.join(',') : undefined;
-    // A comma inside a cell shows as more separators than the row has cells.
-    if (line !== undefined && !NEEDS_CELLWISE.test(line) && commas(line) === width - 1) lines.push(line);
-    else {
-      let text = csvField(cellText(row[0]));
-      for (let c = 1; c < width; c++) text += `,${csvField(cellText(row[c]))}`;
-      lines.push(text);
+    const joinFirst = width > JOIN_FIRST_WIDTH || joined < JOIN_TRIAL_ROWS || failed * 4 < joined;
+    let line = joinFirst && scalarRow(row, width) ? row.join(',') : undefined;
+    if (line !== undefined) {
+      joined++;
+      if (!plainLine(line, width)) {
+        failed++;
+        line = undefined;
+      }
     }
+    if (line === undefined) {
+      for (let c = 0; c < width; c++) cells[c] = csvField(cellText(row[c]));
+      line = cells.join(',');
+    }
+    lines[at++] = line;
+    if (at === LINES_PER_CHUNK) flush();
   }
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  if (at > 0) flush();
+  return chunks.length === 1 ? chunks[0]! : chunks.join('');
 }
 
-/** Rows wider than this are joined natively first (most cells of wide tables need no quoting). */
+/** Lines per text chunk of encodeRows (as many as a streamed slice has rows). */
+const LINES_PER_CHUNK = 4096;
+
+/** Rows wider than this are always joined natively first (most cells of wide tables need no quoting). */
 const JOIN_FIRST_WIDTH = 16;
+
+/** Narrow rows: how many are joined first before the share that needed quoting decides. */
+const JOIN_TRIAL_ROWS = 64;
 
 /** Whether join() writes every cell of the row as cellText would (no nested values, no holes past the end). */
 function scalarRow(row: readonly unknown[], width: number): boolean {
@@ -246,10 +303,22 @@ function scalarRow(row: readonly unknown[], width: number): boolean {
   return true;
 }
 
-function commas(line: string): number {
-  let count = 0;
-  for (let at = line.indexOf(','); at !== -1; at = line.indexOf(',', at + 1)) count++;
-  return count;
+/**
+ * Whether a joined line is the row's CSV as it is: no quote, line break or BOM, no cell with outer
+ * spaces (a space at either end of the line or beside a comma), and a comma inside a cell shows as
+ * more separators than the row has cells. Native indexOf scans: faster than a regular expression
+ * or a loop over the characters.
+ */
+function plainLine(line: string, width: number): boolean {
+  if (line.indexOf('"') !== -1 || line.indexOf('\n') !== -1 || line.indexOf('\r') !== -1 || line.indexOf('\ufeff') !== -1) return false;
+  const n = line.length;
+  if (n > 0 && (line.charCodeAt(0) === 32 || line.charCodeAt(n - 1) === 32)) return false;
+  let commas = 0;
+  for (let at = line.indexOf(','); at !== -1; at = line.indexOf(',', at + 1)) {
+    if (++commas >= width) return false;
+    if (line.charCodeAt(at - 1) === 32 || line.charCodeAt(at + 1) === 32) return false;
+  }
+  return commas === width - 1;
 }
 
 function cellText(value: unknown): string {

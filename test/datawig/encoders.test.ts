@@ -58,6 +58,29 @@ test('the ASCII word scanner finds exactly the words of the Unicode regex (prope
   );
 });
 
+test('streamed n-gram hashing of ASCII text (the code-buffer path) gives the buckets of the strings (property)', () => {
+  const asciiText = fc.string({
+    unit: fc.constantFrom('a', 'Z', 'Q', '0', "'", "n't", ' ', '   ', '\t', '\n', '\r\n', '\v', '\f', '.', ',', '#', 'Ab1', '~'),
+    maxLength: 40,
+  });
+  fc.assert(
+    fc.property(
+      asciiText,
+      fc.constantFrom('words', 'chars', 'both') as fc.Arbitrary<'words' | 'chars' | 'both'>,
+      fc.constantFrom(4096, 5000),
+      (text, kind, buckets) => {
+        const fast = new IdList();
+        hashedNgrams(text, kind, [1, 2], [1, 4], fnv1a('col'), buckets, fast);
+        assert.deepEqual(
+          fast.toArray(),
+          ngrams(text, kind, [1, 2], [1, 4]).map((g) => bucketOf('col', g, buckets)),
+        );
+      },
+    ),
+    { numRuns: 1000 },
+  );
+});
+
 test('ngramsAt names exactly the n-grams at those positions of ngrams() (property)', () => {
   const text = fc.string({ unit: fc.constantFrom('a', 'B', '1', 'é', ' ', '  ', '\t', ',', "'s", 'xy'), maxLength: 30 });
   const range = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 2 })).map(([lo, extra]): [number, number] => [lo, lo + extra]);

@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CodecRegistry, CsvCodec, JsonCodec, JsonLinesCodec, type DecodeOptions } from '../../framework/codecs/index.js';
+import Papa from 'papaparse';
 import { quoteInput } from '../../framework/codecs/codec.js';
+import { splitPlainCsv } from '../../framework/codecs/csv.js';
+import { CSV_DIALECT } from '../../framework/codecs/csv-dialect.js';
 import { RequestError } from '../../framework/contract/errors.js';
 import type { InputSchema } from '../../framework/contract/records.js';
 
@@ -390,6 +393,20 @@ describe('error messages quote at most 100 characters of request data', () => {
   });
 });
 
+describe('text/csv decoding without quotes (the split path)', () => {
+  it('splits exactly as papaparse does, for random quote-free bodies and row limits', () => {
+    const pieces = ['', 'a', 'b c', ' x ', ',', ',,', '\n', '\n\n', 'é', '\t', '1.5', "it's"];
+    let seed = 11;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let trial = 0; trial < 500; trial++) {
+      const text = Array.from({ length: random(30) }, () => pieces[random(pieces.length)]).join('');
+      const limit = 1 + random(12);
+      const expected = Papa.parse<string[]>(text, { ...CSV_DIALECT, newline: '\n', preview: limit }).data;
+      assert.deepEqual(splitPlainCsv(text, limit), expected, JSON.stringify({ text, limit }));
+    }
+  });
+});
+
 describe('text/csv encoding of rows (the wide-table path)', () => {
   const codec = new CsvCodec();
   // Cells that need quoting, outer spaces, nested values, numbers, null: rows must encode exactly as records do.
@@ -403,6 +420,8 @@ describe('text/csv encoding of rows (the wide-table path)', () => {
     'say "hi"',
     'two\nlines',
     'cr\r',
+    '\ufeffbom',
+    'a , b',
     1.5,
     -0,
     NaN,
@@ -418,7 +437,8 @@ describe('text/csv encoding of rows (the wide-table path)', () => {
     for (let trial = 0; trial < 200; trial++) {
       const width = 1 + random(trial % 2 === 0 ? 6 : 24);
       const columns = Array.from({ length: width }, (_, i) => (i === 0 && trial % 3 === 0 ? 'name, "quoted"' : `c${i}`));
-      const rows = Array.from({ length: 1 + random(4) }, () => Array.from({ length: width }, () => pieces[random(pieces.length)]));
+      // Some batches long enough for narrow rows to stop joining first (encodeRows' trial rows).
+      const rows = Array.from({ length: 1 + random(trial % 5 === 0 ? 300 : 4) }, () => Array.from({ length: width }, () => pieces[random(pieces.length)]));
       const records = rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
       for (const shape of ['csv-header', 'csv-headerless'] as const) {
         assert.equal(
@@ -426,6 +446,17 @@ describe('text/csv encoding of rows (the wide-table path)', () => {
           codec.encode({ columns, records }, shape),
           JSON.stringify({ columns, rows }, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
         );
+      }
+    }
+  });
+
+  it('writes long answers (several chunks of lines) as the record path does', () => {
+    const columns = ['a', 'b'];
+    for (const count of [4095, 4096, 4097, 9000]) {
+      const rows = Array.from({ length: count }, (_, i) => [i % 7 === 0 ? 'x,y' : `r${i}`, i % 3 === 0 ? null : i / 8]);
+      const records = rows.map(([a, b]) => ({ a, b }));
+      for (const shape of ['csv-header', 'csv-headerless'] as const) {
+        assert.equal(codec.encode({ columns, rows }, shape), codec.encode({ columns, records }, shape), `${count} rows, ${shape}`);
       }
     }
   });

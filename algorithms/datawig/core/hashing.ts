@@ -181,12 +181,6 @@ export class IdList {
   }
 }
 
-/** `fmix(h) % buckets`, with a mask when buckets is a power of two (no float modulo). */
-function bucketer(buckets: number): (h: number) => number {
-  const mask = buckets - 1;
-  return (buckets & mask) === 0 ? (h) => fmix(h) & mask : (h) => fmix(h) % buckets;
-}
-
 /**
  * Buckets of the n-grams of `ngrams(text, ...)` hashed with seed `fnv1a(salt)`, without building
  * the n-gram strings (FNV-1a is streamed over each n-gram): the serving hot path. Same ids as
@@ -201,32 +195,127 @@ export function hashedNgrams(
   buckets: number,
   out: IdList,
 ): void {
-  const bucket = bucketer(buckets);
-  const lower = text.toLowerCase();
-  if (kind === 'words' || kind === 'both') {
-    const count = wordSpans(lower);
+  const words = kind === 'words' || kind === 'both';
+  const chars = kind === 'chars' || kind === 'both';
+  // The lowercased text as code units in codeScratch[0, length), its char n-gram text
+  // (` ${lower.replace(/\s+/g, ' ').trim()} `) after it, and the word spans in spanScratch. ASCII text
+  // (nearly all of it) is lowercased and scanned from the code buffer: charCodeAt on the request's
+  // sliced strings, and toLowerCase's copy, were most of the cost.
+  let length = asciiLowerCodes(text);
+  let count = 0;
+  let charEnd = 0;
+  if (length >= 0) {
+    if (words) count = asciiCodeWordSpans(codeScratch, length);
+    if (chars) charEnd = length + collapsedCodes(codeScratch, length);
+  } else {
+    const lower = text.toLowerCase();
+    const t = chars ? ` ${lower.replace(/\s+/g, ' ').trim()} ` : '';
+    length = lower.length;
+    if (codeScratch.length < length + t.length) codeScratch = new Uint16Array(2 * (length + t.length));
+    for (let i = 0; i < length; i++) codeScratch[i] = lower.charCodeAt(i);
+    for (let i = 0; i < t.length; i++) codeScratch[length + i] = t.charCodeAt(i);
+    charEnd = length + t.length;
+    if (words) count = wordSpans(lower);
+  }
+  const codes = codeScratch;
+  const mask = buckets - 1;
+  const pow2 = (buckets & mask) === 0;
+  if (words) {
     const spans = spanScratch;
     // FNV state after each word, computed once: an n-gram starting at word i continues from it.
     if (wordStates.length < count) wordStates = new Int32Array(2 * count);
     const states = wordStates;
-    for (let i = 0; i < count; i++) states[i] = fnvRange(seed >>> 0, lower, spans[2 * i]!, spans[2 * i + 1]!);
+    for (let i = 0; i < count; i++) states[i] = fnvCodes(seed >>> 0, codes, spans[2 * i]!, spans[2 * i + 1]!);
     for (let n = wordRange[0]; n <= wordRange[1]; n++) {
       for (let i = 0; i + n <= count; i++) {
         let h = states[i]!;
-        for (let k = 1; k < n; k++) h = fnvRange(Math.imul(h ^ 32, 0x01000193), lower, spans[2 * (i + k)]!, spans[2 * (i + k) + 1]!);
-        out.push(bucket(h));
+        for (let k = 1; k < n; k++) h = fnvCodes(Math.imul(h ^ 32, 0x01000193), codes, spans[2 * (i + k)]!, spans[2 * (i + k) + 1]!);
+        out.push(pow2 ? fmix(h) & mask : fmix(h) % buckets);
       }
     }
   }
-  if (kind === 'chars' || kind === 'both') {
-    const t = ` ${lower.replace(/\s+/g, ' ').trim()} `;
+  if (chars) {
     const start = Math.imul((seed >>> 0) ^ 35, 0x01000193); // '#'
-    for (let i = 0; i < t.length; i++) {
+    for (let i = length; i < charEnd; i++) {
       let h = start;
-      for (let n = 1; n <= charRange[1] && i + n <= t.length; n++) {
-        h = Math.imul(h ^ t.charCodeAt(i + n - 1), 0x01000193);
-        if (n >= charRange[0]) out.push(bucket(h));
+      for (let n = 1; n <= charRange[1] && i + n <= charEnd; n++) {
+        h = Math.imul(h ^ codes[i + n - 1]!, 0x01000193);
+        if (n >= charRange[0]) out.push(pow2 ? fmix(h) & mask : fmix(h) % buckets);
       }
     }
   }
+}
+
+/** UTF-16 code units of the text being hashed (see hashedNgrams). */
+let codeScratch = new Uint16Array(512);
+
+/** ASCII code -> its lowercase (what toLowerCase does to ASCII text). */
+const ASCII_LOWER = Uint8Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 90 ? c + 32 : c));
+
+/**
+ * The text lowercased as ASCII codes into `codeScratch` (with room for its collapsed copy after
+ * them); returns its length, or -1 when it is not all ASCII (toLowerCase and \s are Unicode then).
+ */
+function asciiLowerCodes(text: string): number {
+  const n = text.length;
+  if (codeScratch.length < 2 * n + 2) codeScratch = new Uint16Array(4 * n + 4);
+  const codes = codeScratch;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    codes[i] = ASCII_LOWER[c]!;
+  }
+  return n;
+}
+
+/** ASCII whitespace as `\s` and trim() see it: tab, line feed, vertical tab, form feed, carriage return, space. */
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+/** Writes ` ${collapsed and trimmed} ` of codes[0, length) at codes[length..]; returns its length. */
+function collapsedCodes(codes: Uint16Array, length: number): number {
+  let w = length;
+  codes[w++] = 32;
+  let pending = false;
+  for (let i = 0; i < length; i++) {
+    const c = codes[i]!;
+    if (isSpace(c)) {
+      pending = w > length + 1;
+      continue;
+    }
+    if (pending) codes[w++] = 32;
+    pending = false;
+    codes[w++] = c;
+  }
+  codes[w++] = 32;
+  return w - length;
+}
+
+/** The words of lowercased ASCII codes (exactly asciiWordSpans' words) into spanScratch; returns their number. */
+function asciiCodeWordSpans(codes: Uint16Array, length: number): number {
+  if (spanScratch.length < length + 2) spanScratch = new Int32Array(2 * length + 2);
+  const spans = spanScratch;
+  let n = 0;
+  for (let i = 0; i < length;) {
+    if (!isLetterOrDigit(codes[i]!)) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < length && isLetterOrDigit(codes[j]!)) j++;
+    if (j + 1 < length && codes[j] === 39 && isLetter(codes[j + 1]!)) {
+      j += 2;
+      while (j < length && isLetter(codes[j]!)) j++;
+    }
+    spans[2 * n] = i;
+    spans[2 * n + 1] = j;
+    n++;
+    i = j;
+  }
+  return n;
+}
+
+/** FNV-1a steps over codes[start, end), from state h (no final mix). */
+function fnvCodes(h: number, codes: Uint16Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ codes[i]!, 0x01000193);
+  return h;
 }
