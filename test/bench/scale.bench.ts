@@ -9,8 +9,8 @@
  * with SAGEMAKER_BATCH=true, a 6 MB CSV alone and 6 at once, and a 100 MB CSV (streamed) with /ping
  * asked meanwhile.
  *
- *   node dist/test/bench/scale.bench.js                  # default rows (~10 minutes)
- *   node dist/test/bench/scale.bench.js --full           # also 100,000 rows and 2,000 x 100 (~25 minutes more)
+ *   node dist/test/bench/scale.bench.js                  # default rows (~2 minutes on 2 cores)
+ *   node dist/test/bench/scale.bench.js --full           # also 100,000 rows and 2,000 x 100 (~10 minutes more)
  *   node dist/test/bench/scale.bench.js --only batch     # or --only train
  *   node dist/test/bench/scale.bench.js --only batch --compare OLD/dist/bundle/byoc.js
  *       # batch rows for another build too, alternated with this one (before/after in one run)
