@@ -41,6 +41,8 @@ interface Entry {
   readonly url: string;
   /** The estimate charged against the budget while loaded or loading. */
   bytes: number;
+  /** The folder's estimate, made once (a model unloaded to make room loads again from the same files). */
+  estimate?: number;
   loaded?: LoadedModel;
   loading?: Promise<LoadedModel>;
   /** Leases out. */
@@ -182,7 +184,7 @@ export class ModelCatalog {
   private async loadEntry(entry: Entry): Promise<LoadedModel> {
     const found = await stat(entry.url).catch(() => undefined);
     if (!found?.isDirectory()) throw new ModelCatalogError(400, `model "${entry.name}": url ${entry.url} is not a folder`);
-    const bytes = await this.footprint(entry.url);
+    const bytes = (entry.estimate ??= await this.footprint(entry.url));
     this.makeRoom(entry, bytes);
     entry.bytes = bytes;
     this.usedBytes += bytes;
