@@ -19,6 +19,7 @@ import type { Tensors } from '../format/weights.js';
 import { fitGbdt, type GbdtData, type GbdtFit, type GbdtOptions } from './gbdt/fit-gbdt.js';
 import { fitLinearAdaptive, linearDefaults } from './fit-linear.js';
 import { fitRidge, ridgeApplies } from './fit-ridge.js';
+import { screenTreeInputs, widenFeatures } from './tree-inputs.js';
 import type { Tf, TfLoader } from './tf-backend.js';
 import { familyFinished, familyStarted, familySteps, type FitProgress } from './fit-progress.js';
 import { evaluate, trainNet, type EpochCheckpoints, type Split } from './train-net.js';
@@ -212,8 +213,12 @@ async function fitTrees(d: TargetData): Promise<Omit<FamilyFit, 'family'>> {
   const yOf = (i: number) => (i < d.train.length ? d.splits.train.y[i]! : d.splits.val.y[stopRows[i - d.train.length]!]!);
   const y = classes ? Int32Array.from(rows, (_, i) => yOf(i)) : Float64Array.from(rows, (_, i) => yOf(i));
   const weights = Float64Array.from(rows, (_, i) => (i < d.train.length ? d.splits.train.w[i]! : 1));
+  const features = treeMatrix(columns, rows, d.missing);
+  const categorical = categoricalMask(columns);
+  // a wide table's trees scan the inputs most related to the target (fit/tree-inputs.ts); the model still names every column
+  const kept = screenTreeInputs(columns, features, y, d.train.length, classes ? d.K : undefined);
   const job: TreeJob = {
-    data: { features: treeMatrix(columns, rows, d.missing), categorical: categoricalMask(columns), y, weights },
+    data: { features: kept.map((f) => features[f]!), categorical: kept.map((f) => categorical[f]!), y, weights },
     options: {
       seed: d.cfg.seed,
       maxIter: 300,
@@ -223,7 +228,8 @@ async function fitTrees(d: TargetData): Promise<Omit<FamilyFit, 'family'>> {
   };
   if (d.progress) job.progressUnit = d.progress.unit;
   familyStarted(d.progress, 'trees', job.options.maxIter!);
-  const fit = d.boostTrees ? await d.boostTrees(job) : fitGbdt(job.data, job.options, familySteps(d.progress, 'trees'));
+  const boosted = d.boostTrees ? await d.boostTrees(job) : fitGbdt(job.data, job.options, familySteps(d.progress, 'trees'));
+  const fit = kept.length < columns.length ? { ...boosted, model: widenFeatures(boosted.model, kept, categorical) } : boosted;
   familyFinished(d.progress, 'trees', stepsSummary('rounds', fit.iterationsRun, fit.bestIteration, fit.stoppedEarly ? 'early_stopping' : 'num_epochs'));
   const raw = predictRaw(fit.model, treeMatrix(columns, d.val, d.missing));
   const scores = new Float64Array(d.val.length * d.K);
