@@ -84,9 +84,9 @@ export function screenTreeInputs(
   classes: number | undefined,
   limit = MAX_TREE_NUMERIC_INPUTS,
 ): number[] {
-  const numeric = columns.map((c, f) => ({ c, f })).filter(({ c }) => c.kind === 'numeric');
+  const numeric = columns.flatMap((c, f) => (c.kind === 'numeric' ? [f] : []));
   if (numeric.length <= limit) return columns.map((_, f) => f);
-  const ranked = numeric.map(({ f }) => ({ f, score: relatedness(features[f]!, y, rows, classes) })).sort((a, b) => b.score - a.score || a.f - b.f);
+  const ranked = numeric.map((f) => ({ f, score: relatedness(features[f]!, y, rows, classes) })).sort((a, b) => b.score - a.score || a.f - b.f);
   const kept = new Set(ranked.slice(0, limit).map((r) => r.f));
   return columns.map((_, f) => f).filter((f) => columns[f]!.kind !== 'numeric' || kept.has(f));
 }
