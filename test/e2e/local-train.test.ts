@@ -2,8 +2,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IMDB_DIR, killAll, makeTempDir, removeDir, runByoc } from '../helpers/e2e.js';
 
@@ -16,35 +15,27 @@ after(async () => {
   await removeDir(tmp);
 });
 
-const stagedFolders = async (): Promise<string[]> => (await readdir(os.tmpdir())).filter((f) => f.startsWith('byoc-train-'));
+const stagedFolders = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((f) => f.startsWith('byoc-train-'));
 
 // one job at a time: the first test counts the staging folders in the temp directory
 describe('byoc train --data', () => {
   it('trains on a CSV file into --model-dir, hyperparameters from a file and --hp flags, leaving no staging behind', async () => {
-    const before = await stagedFolders();
+    // the job's own temp directory: test files running beside this one stage their jobs in the shared one
+    const jobTmp = path.join(tmp, 'job-tmp');
+    await mkdir(jobTmp);
     const hpFile = path.join(tmp, 'hp.json');
     await writeFile(hpFile, JSON.stringify({ algorithm: 'baseline', label_column: 'nope' }));
     const modelDir = path.join(tmp, 'a', 'model');
-    const result = await runByoc([
-      'train',
-      '--data',
-      path.join(IMDB_DIR, 'train.csv'),
-      '--hyperparameters',
-      hpFile,
-      '--hp',
-      'label_column=rating_binary',
-      '--model-dir',
-      modelDir,
-    ]);
+    const result = await runByoc(
+      ['train', '--data', path.join(IMDB_DIR, 'train.csv'), '--hyperparameters', hpFile, '--hp', 'label_column=rating_binary', '--model-dir', modelDir],
+      { TMPDIR: jobTmp },
+    );
     assert.equal(result.code, 0, result.stderr);
     const manifest = JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8'));
     assert.equal(manifest.algorithm.name, 'baseline', 'from the file');
     assert.equal(manifest.hyperparameters.label_column, 'rating_binary', '--hp wins over the file');
     assert.ok(existsSync(path.join(tmp, 'a', 'output', 'data')), 'output data next to the model');
-    assert.deepEqual(
-      (await stagedFolders()).filter((f) => !before.includes(f)),
-      [],
-    );
+    assert.deepEqual(await stagedFolders(jobTmp), []);
   });
 
   it('a failing job writes the reason to <model-dir>/../output/failure (or --output-dir) and exits 255', async () => {
