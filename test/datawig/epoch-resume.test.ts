@@ -121,10 +121,11 @@ test('the generator restored from its state continues the same sequence', () => 
 test('single mode stopped after an epoch checkpoint continues from that epoch and writes the uninterrupted model', async () => {
   const expected = await uninterrupted('single', text, single);
   assert.equal(trainedEpochs(expected), 8);
-  // stopped at the first epoch checkpoint between epochs 2 and 7 (epoch 1 is always saved, later ones as their cost allows)
-  const { ctx: stopped, store } = await stoppedRun(text, single, 1, '', (epoch) => epoch >= 2 && epoch < 8);
+  // stopped at the first epoch checkpoint: epoch 1 is always saved; later ones only as their write
+  // cost allows, so a slow machine may save none before the end
+  const { ctx: stopped, store } = await stoppedRun(text, single, 1);
   const savedEpoch = Number(entries(stopped, EPOCH_CHECKPOINTED).at(-1)!.fields?.epoch);
-  assert.ok(savedEpoch >= 2 && savedEpoch < 8, `stopped mid-target (epoch ${savedEpoch})`);
+  assert.equal(savedEpoch, 1, 'stopped mid-target');
 
   const restarted = context(text, single, store);
   await alg.train(restarted);
